@@ -1,0 +1,68 @@
+// swift-tools-version: 6.1
+//
+// Replenish: demand forecasting, inventory policy, PO suggestions and an ATP ledger.
+//
+// Dependencies point one way:
+//   COpenBLAS → LinearAlgebra → TimeSeries → SalesHistory → ReplenishCLI → replenish
+// Only `LinearAlgebra` imports the C BLAS/LAPACK module; pure domains never import
+// ArgumentParser (only `ReplenishCLI` does).
+import PackageDescription
+
+let package = Package(
+  name: "Replenish",
+  products: [
+    .executable(name: "replenish", targets: ["replenish"]),
+    .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
+    .library(name: "TimeSeries", targets: ["TimeSeries"]),
+    .library(name: "SalesHistory", targets: ["SalesHistory"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+  ],
+  targets: [
+    // MARK: - Public API
+
+    /// Dense linear algebra on OpenBLAS + LAPACK: the one place that touches C.
+    .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"]),
+    /// Calendars, periods and the many-series panel (one flat buffer + offsets).
+    .target(name: "TimeSeries"),
+    /// Streaming sales-history CSV reader that validates and builds a panel.
+    .target(name: "SalesHistory", dependencies: ["TimeSeries"]),
+    /// Seeded generator of M5-shaped demand panels for benchmarks and tests.
+    .target(name: "SyntheticData", dependencies: ["TimeSeries"]),
+    /// The `replenish` commands (thin: parse flags, call the domain targets, print).
+    .target(
+      name: "ReplenishCLI",
+      dependencies: [
+        "LinearAlgebra", "TimeSeries", "SalesHistory",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .executableTarget(name: "replenish", dependencies: ["ReplenishCLI"]),
+
+    // MARK: - Implementation details
+
+    /// OpenBLAS (CBLAS) and the Fortran LAPACK symbols it exports, found through pkg-config.
+    .systemLibrary(
+      name: "COpenBLAS",
+      pkgConfig: "openblas",
+      providers: [.apt(["libopenblas-dev", "liblapack-dev", "pkg-config"])]
+    ),
+
+    // MARK: - Benchmarks (print figures; never asserted in tests)
+
+    .executableTarget(
+      name: "replenish-bench",
+      dependencies: ["LinearAlgebra", "TimeSeries", "SalesHistory", "SyntheticData"],
+      path: "Benchmarks/replenish-bench"
+    ),
+
+    // MARK: - Tests
+
+    .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+    .testTarget(name: "TimeSeriesTests", dependencies: ["TimeSeries", "SyntheticData"]),
+    .testTarget(name: "SalesHistoryTests", dependencies: ["SalesHistory", "TimeSeries", "SyntheticData"]),
+    .testTarget(name: "ReplenishCLITests", dependencies: ["ReplenishCLI", "SalesHistory"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,435 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+import TimeSeries
+
+/// What to do with a row that cannot be read.
+public enum BadRowPolicy: String, Sendable, CaseIterable {
+  /// Stop at the first bad row with its error.
+  case fail
+  /// Skip it, keep reading, and list it in the report (`ReadReport.badRows`, `rowsSkipped`).
+  case skip
+}
+
+/// How to read a sales history.
+public struct SalesHistoryOptions: Sendable {
+  public var columns: ColumnMapping
+  public var frequency: Frequency
+  public var badRows: BadRowPolicy
+  public var delimiter: UInt8
+  public var seriesStart: SeriesStart
+  /// Bad rows kept in the report (all are counted).
+  public var maximumReportedErrors: Int
+
+  public init(
+    columns: ColumnMapping = ColumnMapping(), frequency: Frequency = .day, badRows: BadRowPolicy = .fail,
+    delimiter: UInt8 = UInt8(ascii: ","), seriesStart: SeriesStart = .firstRow, maximumReportedErrors: Int = 50
+  ) {
+    self.columns = columns
+    self.frequency = frequency
+    self.badRows = badRows
+    self.delimiter = delimiter
+    self.seriesStart = seriesStart
+    self.maximumReportedErrors = maximumReportedErrors
+  }
+}
+
+/// A sales history read into a panel, with the account of what was read.
+public struct SalesHistory: Sendable {
+  public let panel: Panel
+  public let report: ReadReport
+}
+
+/// Everything a planner should know about how a file was read: nothing is dropped without a count here.
+public struct ReadReport: Sendable {
+  public var file: String
+  public var bytes = 0
+  public var columns: ResolvedColumns
+  /// Data records (excluding the header and blank lines).
+  public var rows = 0
+  public var rowsUsed = 0
+  public var rowsSkipped = 0
+  /// The first `maximumReportedErrors` bad rows.
+  public var badRows: [SalesHistoryError] = []
+  public var blankLines = 0
+  /// Rows whose (SKU, location, channel, date) repeats an earlier row; their quantities are summed.
+  public var duplicateRows = 0
+  /// Rows with a negative quantity (returns), kept and netted against sales.
+  public var negativeRows = 0
+  public var negativeUnits = 0.0
+  /// Rows marked `in_stock = 0`.
+  public var stockOutRows = 0
+  public var firstDate: CivilDate?
+  public var lastDate: CivilDate?
+  public var byteOrderMark = false
+  public var crlfLines = 0
+  public var channels: [String] = []
+  public var lastLineTerminated = true
+}
+
+/// Reads a long sales-history CSV (one row per SKU, [location,] date and quantity) into a `Panel`.
+///
+/// Columns: `sku`, `date`, `qty` required; `location`, `price`, `channel`, `in_stock` optional; names as in
+/// `SalesColumn.automaticNames` (so statsforecast's `unique_id,ds,y` reads as is) or mapped explicitly.
+/// Rows are aggregated to the chosen frequency; quantities in the same period add up; periods with no
+/// rows between a series' start and the panel end are zero. Every bad value is an error naming file,
+/// line, column, value and what is accepted, or (with `.skip`) a counted, listed skip.
+public enum SalesHistoryReader {
+  public static func read(file path: String, options: SalesHistoryOptions = SalesHistoryOptions())
+    throws(SalesHistoryError) -> SalesHistory
+  {
+    let scanner: CSVScanner
+    do {
+      scanner = try CSVScanner(path: path, delimiter: options.delimiter)
+    } catch {
+      throw scanError(error, file: path, header: [])
+    }
+    var reader = RowReader(scanner: scanner, path: path, options: options)
+    return try reader.run()
+  }
+
+  static func scanError(_ error: CSVScanner.ScanError, file: String, header: [String]) -> SalesHistoryError {
+    func name(_ field: Int) -> String? { field >= 1 && field <= header.count ? header[field - 1] : nil }
+    switch error {
+    case .io(let message):
+      return SalesHistoryError(.io, file: file, problem: "cannot read file: \(message)", expected: "a readable CSV file")
+    case let .unterminatedQuote(line, field):
+      return SalesHistoryError(
+        .unterminatedQuote, file: file, line: line, column: field, columnName: name(field),
+        problem: "quoted field is never closed (the file may be truncated)",
+        expected: "a closing '\"' before the end of the file; write a quote inside a field as \"\"")
+    case let .textAfterQuote(line, field):
+      return SalesHistoryError(
+        .textAfterQuote, file: file, line: line, column: field, columnName: name(field),
+        problem: "text follows the closing quote of a field",
+        expected: "a delimiter or line break right after the closing '\"'")
+    case .recordTooLong(let line):
+      return SalesHistoryError(
+        .recordTooLong, file: file, line: line, problem: "record is longer than 64 MiB",
+        expected: "one record per line (check the delimiter and quoting)")
+    }
+  }
+}
+
+/// The reading loop and its state.
+private struct RowReader {
+  let scanner: CSVScanner
+  let path: String
+  let options: SalesHistoryOptions
+  // Set once the header is read.
+  var header: [String] = []
+  var report: ReadReport
+  var skuColumn = 0, dateColumn = 0, qtyColumn = 0
+  var locationColumn: Int?, priceColumn: Int?, channelColumn: Int?, inStockColumn: Int?
+  var builder: PanelBuilder
+  // Look-up state, with one-entry caches for the runs of equal values that sorted files have.
+  var seriesIndex: [SeriesKey: Int] = [:]
+  var lastSku: [UInt8] = [], lastLocation: [UInt8] = []
+  var lastSeries = -1
+  var channelIndex: [String: Int] = [:]
+  var lastChannel: [UInt8] = [], lastChannelId = -1
+  var daySets: [DaySet] = []  // per series, or per (series, channel) pair when there is a channel column
+  var pairIndex: [Int: Int] = [:]
+  var monthCache = FieldParser.MonthCache()
+  var minDay = Int.max, maxDay = Int.min
+
+  init(scanner: CSVScanner, path: String, options: SalesHistoryOptions) {
+    self.scanner = scanner
+    self.path = path
+    self.options = options
+    self.report = ReadReport(file: path, columns: ResolvedColumns(header: [], indices: [:]))
+    self.builder = PanelBuilder(frequency: options.frequency, tracksPrices: false)
+  }
+
+  mutating func run() throws(SalesHistoryError) -> SalesHistory {
+    header = try readHeader()
+    let columns = try ResolvedColumns.resolve(
+      header: header, mapping: options.columns, file: path, delimiter: options.delimiter)
+    scanner.reserveFields(header.count + 1)
+    report = ReadReport(file: path, columns: columns)
+    report.byteOrderMark = scanner.byteOrderMark
+    skuColumn = columns.index(.sku)!
+    dateColumn = columns.index(.date)!
+    qtyColumn = columns.index(.qty)!
+    locationColumn = columns.index(.location)
+    priceColumn = columns.index(.price)
+    channelColumn = columns.index(.channel)
+    inStockColumn = columns.index(.inStock)
+    builder = PanelBuilder(
+      frequency: options.frequency, tracksPrices: priceColumn != nil, expectedCells: estimatedRows())
+
+    while true {
+      let next: CSVScanner.Record?
+      do { next = try scanner.next() } catch { throw SalesHistoryReader.scanError(error, file: path, header: header) }
+      guard let record = next else { break }
+      let first = scanner.fields[0]
+      if record.fieldCount == 1 && first.start == first.end && !first.quoted {
+        report.blankLines += 1
+        continue
+      }
+      report.rows += 1
+      report.lastLineTerminated = record.terminated
+      if let error = readRow(record) {
+        if options.badRows == .fail { throw error }
+        report.rowsSkipped += 1
+        if report.badRows.count < options.maximumReportedErrors { report.badRows.append(error) }
+      } else {
+        report.rowsUsed += 1
+      }
+    }
+    report.bytes = scanner.bytesRead
+    report.crlfLines = scanner.crlfLines
+    if minDay <= maxDay {
+      report.firstDate = CivilDate(dayNumber: minDay)
+      report.lastDate = CivilDate(dayNumber: maxDay)
+    }
+    let panel = builder.build(start: options.seriesStart)
+    return SalesHistory(panel: panel, report: report)
+  }
+
+  /// Rows in the file, estimated from its size and the bytes per row of the first chunk (for
+  /// reserving the panel's capacity; the reservation is virtual memory until written).
+  private func estimatedRows() -> Int {
+    var info = stat()
+    guard stat(path, &info) == 0, options.frequency == .day else { return 0 }
+    let headerBytes = header.reduce(header.count) { $0 + $1.utf8.count }
+    return Int(info.st_size) / max(8, headerBytes) + 1024
+  }
+
+  /// Reads one record into the panel, or returns why it cannot. Every field is validated before any
+  /// state changes, so a skipped row leaves no trace.
+  @inline(__always)
+  private mutating func readRow(_ record: CSVScanner.Record) -> SalesHistoryError? {
+    if record.fieldCount != header.count { return fieldCountError(record) }
+    let fields = scanner.fields
+    let base = scanner.base
+    @inline(__always) func bytes(_ column: Int) -> UnsafeRawBufferPointer {
+      let f = fields[column]
+      return UnsafeRawBufferPointer(start: base + f.start, count: f.end - f.start)
+    }
+    // Date.
+    let dateBytes = bytes(dateColumn)
+    guard let day = FieldParser.parseDay(dateBytes, cache: &monthCache) else {
+      return rowError(.invalidDate, record.line, dateColumn, FieldParser.dateHint(dateBytes), FieldParser.acceptedDates)
+    }
+    // Quantity.
+    let quantity: Double
+    switch FieldParser.parseNumber(bytes(qtyColumn)) {
+    case .success(let v): quantity = v
+    case .failure(let problem):
+      return rowError(
+        .invalidNumber, record.line, qtyColumn, "quantity: " + problem.message,
+        "a plain decimal number such as 12, -3 or 12.5 (no thousands separators, no NaN/inf)")
+    }
+    // Price (optional; an empty field means unknown).
+    var price = Double.nan
+    if let priceColumn, fields[priceColumn].end > fields[priceColumn].start {
+      let expected = "a non-negative decimal price such as 2.99, or an empty field when unknown"
+      switch FieldParser.parseNumber(bytes(priceColumn)) {
+      case .success(let v) where v >= 0: price = v
+      case .success: return rowError(.invalidNumber, record.line, priceColumn, "price is negative", expected)
+      case .failure(let problem): return rowError(.invalidNumber, record.line, priceColumn, "price: " + problem.message, expected)
+      }
+    }
+    // In-stock flag.
+    var stockOut = false
+    if let inStockColumn {
+      guard let inStock = FieldParser.parseInStock(bytes(inStockColumn)) else {
+        return rowError(
+          .invalidFlag, record.line, inStockColumn, "in_stock flag is not 0 or 1",
+          "1 (in stock), 0 (stocked out: demand censored), true/false, or empty")
+      }
+      stockOut = !inStock
+    }
+    // Channel: validated now, registered only once the whole row is known to be good.
+    var newChannel: String? = nil
+    if let channelColumn, lastChannelId < 0 || !equal(bytes(channelColumn), lastChannel) {
+      guard let name = validText(fields[channelColumn], allowEmpty: true) else {
+        return rowError(.invalidText, record.line, channelColumn, "channel: " + textProblem(fields[channelColumn]), Self.textExpectation)
+      }
+      newChannel = name
+    }
+    // Series key: SKU and location.
+    var newKey: SeriesKey? = nil
+    let skuBytes = bytes(skuColumn)
+    if lastSeries < 0 || !equal(skuBytes, lastSku) || (locationColumn.map { !equal(bytes($0), lastLocation) } ?? false) {
+      guard let sku = validText(fields[skuColumn], allowEmpty: false) else {
+        return rowError(.invalidText, record.line, skuColumn, "SKU: " + textProblem(fields[skuColumn]), Self.textExpectation)
+      }
+      var location: String? = nil
+      if let locationColumn {
+        guard let name = validText(fields[locationColumn], allowEmpty: false) else {
+          return rowError(.invalidText, record.line, locationColumn, "location: " + textProblem(fields[locationColumn]), Self.textExpectation)
+        }
+        location = name
+      }
+      newKey = SeriesKey(sku: sku, location: location)
+    }
+
+    // The row is valid: apply it.
+    if let newChannel, let channelColumn {
+      if let id = channelIndex[newChannel] {
+        lastChannelId = id
+      } else {
+        lastChannelId = channelIndex.count
+        channelIndex[newChannel] = lastChannelId
+        report.channels.append(newChannel)
+      }
+      lastChannel = Array(bytes(channelColumn))
+    }
+    if let newKey {
+      if let existing = seriesIndex[newKey] {
+        lastSeries = existing
+      } else {
+        lastSeries = builder.addSeries(newKey)
+        seriesIndex[newKey] = lastSeries
+        if channelColumn == nil { daySets.append(DaySet()) }
+      }
+      lastSku = Array(skuBytes)
+      lastLocation = locationColumn.map { Array(bytes($0)) } ?? []
+    }
+    let series = lastSeries
+    var setIndex = series
+    if channelColumn != nil {
+      let pair = series &* 1_048_576 &+ lastChannelId
+      if let existing = pairIndex[pair] {
+        setIndex = existing
+      } else {
+        setIndex = daySets.count
+        daySets.append(DaySet())
+        pairIndex[pair] = setIndex
+      }
+    }
+    if !daySets[setIndex].insert(day) { report.duplicateRows += 1 }
+    if quantity < 0 {
+      report.negativeRows += 1
+      report.negativeUnits -= quantity
+    }
+    if stockOut { report.stockOutRows += 1 }
+    if day < minDay { minDay = day }
+    if day > maxDay { maxDay = day }
+    builder.add(
+      series: series, period: options.frequency.period(containing: day), quantity: quantity, stockOut: stockOut,
+      price: price)
+    return nil
+  }
+
+  private func rowError(
+    _ kind: SalesHistoryError.Kind, _ line: Int, _ column: Int, _ problem: String, _ expected: String
+  ) -> SalesHistoryError {
+    SalesHistoryError(
+      kind, file: path, line: line, column: column + 1, columnName: header[column],
+      value: SalesHistoryError.display(scanner.bytes(scanner.fields[column])), problem: problem, expected: expected)
+  }
+
+  private mutating func readHeader() throws(SalesHistoryError) -> [String] {
+    let record: CSVScanner.Record?
+    do { record = try scanner.next() } catch { throw SalesHistoryReader.scanError(error, file: path, header: []) }
+    guard let record else {
+      throw SalesHistoryError(
+        .emptyFile, file: path, problem: "file is empty",
+        expected: "a header row (e.g. sku,date,qty) followed by one row per SKU, date and quantity")
+    }
+    guard record.fieldCount <= scanner.fields.count else {
+      throw SalesHistoryError(
+        .missingColumn, file: path, line: 1, problem: "header has \(record.fieldCount) columns",
+        expected: "at most \(scanner.fields.count) columns")
+    }
+    var names: [String] = []
+    for k in 0..<record.fieldCount {
+      guard let name = scanner.text(scanner.fields[k]) else {
+        throw SalesHistoryError(
+          .invalidText, file: path, line: 1, column: k + 1,
+          value: SalesHistoryError.display(scanner.bytes(scanner.fields[k])),
+          problem: "header is not valid UTF-8", expected: "a UTF-8 encoded file (re-save it as UTF-8)")
+      }
+      names.append(name.trimmingSpaces)
+    }
+    if names.allSatisfy(\.isEmpty) {
+      throw SalesHistoryError(
+        .emptyFile, file: path, line: 1, problem: "the first line is blank",
+        expected: "a header row (e.g. sku,date,qty) on the first line")
+    }
+    return names
+  }
+
+  private func fieldCountError(_ record: CSVScanner.Record) -> SalesHistoryError {
+    let found = record.fieldCount, expected = header.count
+    let columns = header.joined(separator: ",")
+    if found < expected && !record.terminated {
+      return SalesHistoryError(
+        .truncatedRow, file: path, line: record.line, column: found,
+        problem: "last row has \(found) of \(expected) fields and no line break: the file looks truncated",
+        expected: "complete rows with \(expected) fields (\(columns))")
+    }
+    var hint = ""
+    if found > expected {
+      // An unquoted "1,000" splits a number in two: the field after qty is then 3 digits.
+      let after = qtyColumn + 1
+      if after < scanner.fields.count, after < found {
+        let b = scanner.bytes(scanner.fields[after])
+        if b.count == 3 && b.allSatisfy({ $0 &- 48 < 10 }) {
+          hint = " (a number with a thousands separator such as 1,000 must be written 1000)"
+        }
+      }
+      if hint.isEmpty { hint = " (a field containing the delimiter must be quoted)" }
+    }
+    return SalesHistoryError(
+      .fieldCount, file: path, line: record.line, column: min(found, expected) + (found > expected ? 1 : 0),
+      problem: "row has \(found) fields but the header has \(expected)\(hint)",
+      expected: "\(expected) fields per row (\(columns))")
+  }
+
+  /// UTF-8 text with no control characters and no leading/trailing spaces (which would make
+  /// "ABC" and "ABC " different SKUs).
+  private func validText(_ field: FieldSpan, allowEmpty: Bool) -> String? {
+    let bytes = scanner.bytes(field)
+    if bytes.isEmpty { return allowEmpty ? "" : nil }
+    if bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) { return nil }
+    if bytes.first == 0x20 || bytes.last == 0x20 { return nil }
+    return scanner.text(field)
+  }
+
+  private func textProblem(_ field: FieldSpan) -> String {
+    let bytes = scanner.bytes(field)
+    if bytes.isEmpty { return "empty value" }
+    if bytes.contains(where: { $0 == 0x0A || $0 == 0x0D }) { return "value contains a line break" }
+    if bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) { return "value contains control characters" }
+    if bytes.first == 0x20 || bytes.last == 0x20 { return "value has leading or trailing spaces" }
+    return "value is not valid UTF-8"
+  }
+
+  static let textExpectation = "non-empty UTF-8 text without control characters or surrounding spaces"
+}
+
+@inline(__always)
+private func equal(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Bool {
+  guard a.count == b.count else { return false }
+  if a.count == 0 { return true }
+  return b.withUnsafeBytes { memcmp(a.baseAddress!, $0.baseAddress!, a.count) == 0 }
+}
+
+/// A set of day numbers as a bitmap from the first day seen (grows either way).
+private struct DaySet {
+  var base = 0
+  var words: [UInt64] = []
+
+  /// Inserts a day; false when it was already present.
+  mutating func insert(_ day: Int) -> Bool {
+    if words.isEmpty { base = day & ~63 }
+    if day < base {
+      let shiftWords = (base - day + 63) / 64
+      words.insert(contentsOf: repeatElement(0, count: shiftWords), at: 0)
+      base -= shiftWords * 64
+    }
+    let offset = day - base
+    let word = offset >> 6
+    if word >= words.count { words.append(contentsOf: repeatElement(0, count: word - words.count + 1)) }
+    let bit = UInt64(1) << UInt64(offset & 63)
+    if words[word] & bit != 0 { return false }
+    words[word] |= bit
+    return true
+  }
+}

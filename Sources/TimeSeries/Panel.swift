@@ -1,0 +1,85 @@
+/// The identity of one demand series: a SKU, at a location when the data has locations.
+public struct SeriesKey: Hashable, Comparable, Sendable, CustomStringConvertible {
+  public let sku: String
+  /// `nil` when the history has no location column.
+  public let location: String?
+
+  public init(sku: String, location: String? = nil) {
+    self.sku = sku
+    self.location = location
+  }
+
+  public var description: String { location.map { "\(sku)@\($0)" } ?? sku }
+
+  public static func < (a: SeriesKey, b: SeriesKey) -> Bool {
+    (a.sku, a.location ?? "") < (b.sku, b.location ?? "")
+  }
+}
+
+/// What is known about one period of one series.
+public struct PeriodFlags: OptionSet, Hashable, Sendable {
+  public let rawValue: UInt8
+  public init(rawValue: UInt8) { self.rawValue = rawValue }
+  /// At least one row of the history fell in this period (otherwise the zero was filled in).
+  public static let observed = PeriodFlags(rawValue: 1)
+  /// A row marked `in_stock = 0` fell in this period: its demand is censored by a stock-out.
+  public static let stockOut = PeriodFlags(rawValue: 2)
+}
+
+/// Many demand series on one calendar, stored as one flat buffer plus offsets.
+///
+/// Series `s` occupies `values[offsets[s] ..< offsets[s + 1]]` and covers periods
+/// `startPeriods[s] ..< endPeriod`: every series runs to the common panel end, and periods with no rows
+/// hold zero demand (flag `.observed` unset). This is statsforecast's `GroupedArray(data, indptr)`
+/// layout: one allocation, cheap slices, even chunks for parallel work.
+public struct Panel: Sendable {
+  public let frequency: Frequency
+  public let keys: [SeriesKey]
+  /// `keys.count + 1` offsets into `values`; `offsets[0] == 0`.
+  public let offsets: [Int]
+  /// First period of each series.
+  public let startPeriods: [Int]
+  /// One past the last period of every series.
+  public let endPeriod: Int
+  /// Demand per period (net of returns when quantities were negative).
+  public let values: [Double]
+  /// Per-period flags, parallel to `values`.
+  public let flags: [PeriodFlags]
+  /// Selling price per period, parallel to `values`; `nil` when the history had no price column,
+  /// `.nan` in periods without a known price.
+  public let prices: [Double]?
+
+  public init(
+    frequency: Frequency, keys: [SeriesKey], offsets: [Int], startPeriods: [Int], endPeriod: Int,
+    values: [Double], flags: [PeriodFlags], prices: [Double]?
+  ) {
+    precondition(offsets.count == keys.count + 1 && startPeriods.count == keys.count, "Panel shape mismatch")
+    precondition(offsets.first == 0 && offsets.last == values.count, "Panel offsets must span values")
+    precondition(flags.count == values.count && (prices?.count ?? values.count) == values.count, "Panel arrays differ in length")
+    self.frequency = frequency
+    self.keys = keys
+    self.offsets = offsets
+    self.startPeriods = startPeriods
+    self.endPeriod = endPeriod
+    self.values = values
+    self.flags = flags
+    self.prices = prices
+  }
+
+  public var seriesCount: Int { keys.count }
+
+  /// Number of periods of series `s`.
+  public func length(of s: Int) -> Int { offsets[s + 1] - offsets[s] }
+
+  /// Range of series `s` in the flat arrays.
+  public func range(of s: Int) -> Range<Int> { offsets[s]..<offsets[s + 1] }
+
+  /// Demand of series `s`, oldest first.
+  public func values(of s: Int) -> ArraySlice<Double> { values[range(of: s)] }
+
+  /// The first period of the panel (earliest series start), or `endPeriod` when empty.
+  public var startPeriod: Int { startPeriods.min() ?? endPeriod }
+
+  /// Index of the series with this key (linear search; build a dictionary for repeated look-ups).
+  public func index(of key: SeriesKey) -> Int? { keys.firstIndex(of: key) }
+}

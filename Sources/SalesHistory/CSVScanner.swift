@@ -21,6 +21,7 @@ struct FieldSpan {
 final class CSVScanner {
   enum ScanError: Error {
     case io(String)
+    /// `line` is where the quoted field opens.
     case unterminatedQuote(line: Int, field: Int)
     case textAfterQuote(line: Int, field: Int)
     case recordTooLong(line: Int)
@@ -161,9 +162,10 @@ final class CSVScanner {
       if i < end && base[i] == quote {
         var j = i + 1
         var escaped = false
+        let openingLine = nextLine + breaks
         while true {
           if j >= end {
-            if atEOF { throw .unterminatedQuote(line: nextLine + breaks, field: count + 1) }
+            if atEOF { throw .unterminatedQuote(line: openingLine, field: count + 1) }
             return nil
           }
           let c = base[j]

@@ -22,6 +22,8 @@ public struct SalesHistoryOptions: Sendable {
   public var seriesStart: SeriesStart
   /// Bad rows kept in the report (all are counted).
   public var maximumReportedErrors: Int
+  /// Read buffer size; records longer than it grow it (up to 64 MiB). Small values are for tests.
+  public var bufferBytes: Int = 1 << 22
 
   public init(
     columns: ColumnMapping = ColumnMapping(), frequency: Frequency = .day, badRows: BadRowPolicy = .fail,
@@ -82,7 +84,7 @@ public enum SalesHistoryReader {
   {
     let scanner: CSVScanner
     do {
-      scanner = try CSVScanner(path: path, delimiter: options.delimiter)
+      scanner = try CSVScanner(path: path, delimiter: options.delimiter, chunkBytes: max(16, options.bufferBytes))
     } catch {
       throw scanError(error, file: path, header: [])
     }

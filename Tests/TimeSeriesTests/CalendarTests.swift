@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+
+@testable import TimeSeries
+
+@Suite("Civil dates and frequencies")
+struct CalendarTests {
+  @Test("Known day numbers")
+  func knownDays() {
+    #expect(CivilDate(year: 1970, month: 1, day: 1)!.dayNumber == 0)
+    #expect(CivilDate(year: 2011, month: 1, day: 29)!.dayNumber == 15_003)  // M5 d_1
+    #expect(CivilDate(year: 2000, month: 3, day: 1)!.dayNumber == 11_017)
+    #expect(CivilDate(year: 1969, month: 12, day: 31)!.dayNumber == -1)
+    #expect(CivilDate(year: 1, month: 1, day: 1)!.dayNumber == -719_162)
+  }
+
+  @Test("Day numbers round-trip and agree with Foundation's Gregorian calendar for 1900–2100")
+  func roundTripAgainstFoundation() {
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = TimeZone(identifier: "UTC")!
+    let epoch = Date(timeIntervalSince1970: 0)
+    for dayNumber in stride(from: -25_567, through: 47_482, by: 13) {
+      let date = CivilDate(dayNumber: dayNumber)
+      #expect(date.dayNumber == dayNumber)
+      let parts = calendar.dateComponents([.year, .month, .day, .weekday], from: epoch.addingTimeInterval(Double(dayNumber) * 86_400))
+      #expect(parts.year == date.year && parts.month == date.month && parts.day == date.day)
+      // Foundation: Sunday = 1 … Saturday = 7; ISO: Monday = 1 … Sunday = 7.
+      #expect((parts.weekday! + 5) % 7 + 1 == date.isoWeekday)
+    }
+  }
+
+  @Test("Invalid dates are rejected, leap years are right")
+  func validity() {
+    #expect(CivilDate(year: 2011, month: 2, day: 29) == nil)
+    #expect(CivilDate(year: 2012, month: 2, day: 29) != nil)
+    #expect(CivilDate(year: 1900, month: 2, day: 29) == nil)
+    #expect(CivilDate(year: 2000, month: 2, day: 29) != nil)
+    #expect(CivilDate(year: 2011, month: 13, day: 1) == nil)
+    #expect(CivilDate(year: 2011, month: 4, day: 31) == nil)
+    #expect(CivilDate(year: 2011, month: 1, day: 9)!.description == "2011-01-09")
+  }
+
+  @Test("Weeks start on Monday; months on the 1st; periods are consecutive integers")
+  func periods() {
+    let week = Frequency.week
+    // 2010-11-29 is a Monday (the first week of the Online Retail weekly data).
+    let monday = CivilDate(year: 2010, month: 11, day: 29)!.dayNumber
+    for offset in 0..<7 { #expect(week.period(containing: monday + offset) == week.period(containing: monday)) }
+    #expect(week.period(containing: monday + 7) == week.period(containing: monday) + 1)
+    #expect(week.label(ofPeriod: week.period(containing: monday + 3)).description == "2010-11-29")
+    #expect(week.label(ofPeriod: week.period(containing: -10)).isoWeekday == 1)
+    let month = Frequency.month
+    let p = month.period(containing: CivilDate(year: 2011, month: 12, day: 31)!.dayNumber)
+    #expect(month.label(ofPeriod: p + 1).description == "2012-01-01")
+    #expect(month.label(ofPeriod: month.period(containing: CivilDate(year: 1, month: 1, day: 1)!.dayNumber)).description == "0001-01-01")
+    for d in stride(from: -800, through: 800, by: 17) {
+      for f in Frequency.allCases {
+        let period = f.period(containing: d)
+        #expect(f.firstDay(ofPeriod: period) <= d && d < f.firstDay(ofPeriod: period + 1))
+      }
+    }
+    #expect(Frequency.day.defaultSeasonLength == 7 && week.defaultSeasonLength == 52 && month.defaultSeasonLength == 12)
+  }
+}
+
+@Suite("Panel builder")
+struct PanelBuilderTests {
+  /// Rows of three series with leading zeros, gaps and different ends.
+  func rows() -> [(Int, Int, Double)] {
+    [(0, 10, 0), (0, 11, 2), (0, 13, 1), (1, 12, 0), (1, 13, 0), (1, 14, 5), (2, 10, 4), (2, 17, 1)]
+  }
+
+  func build(_ rows: [(Int, Int, Double)], start: SeriesStart, prices: Bool = true) -> Panel {
+    var builder = PanelBuilder(frequency: .day, tracksPrices: prices)
+    for s in 0..<3 { _ = builder.addSeries(SeriesKey(sku: "S\(s)")) }
+    for (s, period, q) in rows { builder.add(series: s, period: period, quantity: q, stockOut: false, price: Double(period)) }
+    return builder.build(start: start)
+  }
+
+  @Test("In-place packing pads every series to the common end")
+  func firstRow() {
+    let panel = build(rows(), start: .firstRow)
+    #expect(panel.endPeriod == 18)
+    #expect(panel.offsets == [0, 8, 14, 22])
+    #expect(Array(panel.values(of: 0)) == [0, 2, 0, 1, 0, 0, 0, 0])
+    #expect(Array(panel.values(of: 1)) == [0, 0, 5, 0, 0, 0])
+    #expect(Array(panel.values(of: 2)) == [4, 0, 0, 0, 0, 0, 0, 1])
+    #expect(panel.prices![panel.range(of: 0)].prefix(4).map { $0.isNaN ? -1 : $0 } == [10, 11, -1, 13])
+  }
+
+  @Test("First-sale start shifts series left without corrupting their neighbours")
+  func firstSale() {
+    let panel = build(rows(), start: .firstSale)
+    #expect(panel.startPeriods == [11, 14, 10])
+    #expect(Array(panel.values(of: 0)) == [2, 0, 1, 0, 0, 0, 0])
+    #expect(Array(panel.values(of: 1)) == [5, 0, 0, 0])
+    #expect(Array(panel.values(of: 2)) == [4, 0, 0, 0, 0, 0, 0, 1])
+    #expect(panel.values.count == panel.offsets.last)
+    #expect(panel.prices![panel.range(of: 1)].first == 14)
+  }
+
+  @Test("Interleaved series take the slow path and give the same panel", arguments: SeriesStart.allCases)
+  func interleaved(start: SeriesStart) {
+    var shuffled = rows()
+    var state: UInt64 = 12345
+    for i in stride(from: shuffled.count - 1, to: 0, by: -1) {
+      state = state &* 6364136223846793005 &+ 1442695040888963407
+      shuffled.swapAt(i, Int(state >> 33) % (i + 1))
+    }
+    let a = build(rows(), start: start), b = build(shuffled, start: start)
+    #expect(a.values == b.values)
+    #expect(a.offsets == b.offsets)
+    #expect(a.flags == b.flags)
+    #expect(a.prices!.map(\.bitPattern) == b.prices!.map(\.bitPattern))
+  }
+
+  @Test("An empty builder gives an empty panel")
+  func empty() {
+    var builder = PanelBuilder(frequency: .week, tracksPrices: false)
+    let panel = builder.build()
+    #expect(panel.seriesCount == 0 && panel.values.isEmpty && panel.offsets == [0])
+  }
+}

@@ -38,7 +38,7 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
-    .executableTarget(name: "replenish", dependencies: ["ReplenishCLI"]),
+    .executableTarget(name: "replenish", dependencies: ["ReplenishCLI", "LinearAlgebra"]),
 
     // MARK: - Implementation details
 

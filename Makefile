@@ -1,0 +1,72 @@
+# Replenish: two commands on a fresh Debian machine (as root, or with sudo):
+#   make demo   install what is missing, build, run the planning job on notebooks-data/, write reports/
+#   make test   install what is missing, build, run the test suite
+SHELL := /bin/bash
+SYSTEM_PACKAGES := liblapack-dev libopenblas-dev libsqlite3-dev pkg-config
+SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
+RELEASE_BIN := .build/release/replenish
+BENCH_BIN := .build/release/replenish-bench
+BENCH_DATA := Benchmarks/.data
+
+.PHONY: all deps build demo test bench bench-reader bench-gemm clean
+
+all: build
+
+## Install the Debian packages the build links against, only those missing.
+deps:
+	@missing=""; \
+	for p in $(SYSTEM_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
+	  $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release --product replenish
+
+## The test suite (debug build; the CLI tests run the built binary).
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## The demo: validate every sales history in notebooks-data/ and write the summaries to reports/.
+demo: build
+	@mkdir -p reports/history
+	@start=$$(date +%s%N); \
+	set -e; \
+	run() { name=$$1; shift; \
+	  echo; echo "== replenish inspect --history $$*"; \
+	  $(RELEASE_BIN) inspect --history "$$@" --per-sku --top 10 | tee reports/history/$$name.txt; \
+	  $(RELEASE_BIN) inspect --history "$$@" --format json > reports/history/$$name.json; \
+	  $(RELEASE_BIN) inspect --history "$$@" --format csv > reports/history/$$name-series.csv; \
+	}; \
+	run online-retail-weekly notebooks-data/online_retail_weekly_sku.csv --freq week; \
+	run online-retail-transactions notebooks-data/online_retail_transactions_2010-12.csv --freq week \
+	  --columns sku=StockCode,date=InvoiceDate,qty=Quantity,price=UnitPrice; \
+	run carparts notebooks-data/carparts.csv --freq month; \
+	run m5-foods3-ca1 notebooks-data/m5_foods3_ca1_10items.csv --freq day; \
+	end=$$(date +%s%N); \
+	echo; echo "Wrote reports/history/ ($$(ls reports/history | wc -l) files) in $$(( (end - start) / 1000000 )) ms"
+
+## Benchmarks print figures (never asserted). The generated M5-shaped file is cached in Benchmarks/.data/.
+bench: bench-reader bench-gemm
+
+$(BENCH_DATA)/m5-shaped.csv:
+	@mkdir -p $(BENCH_DATA)
+	$(BENCH_BIN) generate $@ --series 30490 --days 1941
+
+bench-reader: deps
+	$(SWIFT) build -c release --product replenish-bench
+	$(MAKE) $(BENCH_DATA)/m5-shaped.csv
+	$(BENCH_BIN) reader $(BENCH_DATA)/m5-shaped.csv --repeat 5
+
+bench-gemm: deps
+	$(SWIFT) build -c release --product replenish-bench
+	$(BENCH_BIN) gemm --n 1000 --repeat 5
+
+clean:
+	rm -rf .build reports/history $(BENCH_DATA)

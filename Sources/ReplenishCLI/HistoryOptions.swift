@@ -1,0 +1,56 @@
+import ArgumentParser
+import SalesHistory
+import TimeSeries
+
+extension Frequency: ExpressibleByArgument {}
+extension BadRowPolicy: ExpressibleByArgument {}
+extension SeriesStart: ExpressibleByArgument {}
+
+/// How to find and read the sales history; shared by every command that reads one.
+struct HistoryOptions: ParsableArguments {
+  @Option(name: .long, help: "Sales history CSV (columns sku,date,qty [,location,price,channel,in_stock]).")
+  var history: String
+
+  @Option(
+    name: .long,
+    help: "Map roles to header names, e.g. sku=StockCode,date=InvoiceDate,qty=Quantity,price=UnitPrice.")
+  var columns: String?
+
+  @Option(name: .long, help: "Bucket demand by day, week (ISO, Monday start) or month.")
+  var freq: Frequency = .day
+
+  @Option(name: .long, help: "Field delimiter (one character; 'tab' for tabs).")
+  var delimiter: String = ","
+
+  @Option(name: .customLong("on-error"), help: "Bad rows: fail (stop with the error) or skip (report, count and skip).")
+  var onError: BadRowPolicy = .fail
+
+  @Option(name: .long, help: "Series start: first-row (keeps explicit leading zeros) or first-sale.")
+  var start: SeriesStart = .firstRow
+
+  func validate() throws {
+    _ = try delimiterByte()
+  }
+
+  func delimiterByte() throws -> UInt8 {
+    if delimiter == "tab" || delimiter == "\\t" { return UInt8(ascii: "\t") }
+    guard delimiter.utf8.count == 1, let byte = delimiter.utf8.first, byte != UInt8(ascii: "\""), byte != 10, byte != 13
+    else {
+      throw ValidationError("--delimiter must be one ASCII character other than a quote or line break (or 'tab'), got '\(delimiter)'")
+    }
+    return byte
+  }
+
+  /// Reader options; `collectBadRows` forces skip mode so that every bad row can be listed.
+  func readerOptions(collectBadRows: Bool = false, maximumReportedErrors: Int = 50) throws -> SalesHistoryOptions {
+    let mapping: ColumnMapping
+    do {
+      mapping = try columns.map { try ColumnMapping(parsing: $0) } ?? ColumnMapping()
+    } catch {
+      throw ValidationError("\(error)")
+    }
+    return SalesHistoryOptions(
+      columns: mapping, frequency: freq, badRows: collectBadRows ? .skip : onError, delimiter: try delimiterByte(),
+      seriesStart: start, maximumReportedErrors: maximumReportedErrors)
+  }
+}

@@ -3,7 +3,9 @@
 // Replenish: demand forecasting, inventory policy, PO suggestions and an ATP ledger.
 //
 // Dependencies point one way:
-//   COpenBLAS → LinearAlgebra → TimeSeries → SalesHistory → ReplenishCLI → replenish
+//   COpenBLAS → LinearAlgebra ─┐
+//   Sampling ──────────────────┼→ Forecasting ─┐
+//   TimeSeries → SalesHistory ─┴───────────────┴→ ReplenishCLI → replenish
 // Only `LinearAlgebra` imports the C BLAS/LAPACK module; pure domains never import
 // ArgumentParser (only `ReplenishCLI` does).
 import PackageDescription
@@ -15,6 +17,7 @@ let package = Package(
     .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
     .library(name: "TimeSeries", targets: ["TimeSeries"]),
     .library(name: "SalesHistory", targets: ["SalesHistory"]),
+    .library(name: "Forecasting", targets: ["Forecasting"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,13 +31,17 @@ let package = Package(
     .target(name: "TimeSeries"),
     /// Streaming sales-history CSV reader that validates and builds a panel.
     .target(name: "SalesHistory", dependencies: ["TimeSeries"]),
+    /// Seeded random numbers (xoshiro256**) and the distributions simulations draw from.
+    .target(name: "Sampling"),
     /// Seeded generator of M5-shaped demand panels for benchmarks and tests.
-    .target(name: "SyntheticData", dependencies: ["TimeSeries"]),
+    .target(name: "SyntheticData", dependencies: ["TimeSeries", "Sampling"]),
+    /// Forecasting models (baselines, ETS, Theta, regression), accuracy metrics, backtests, selection.
+    .target(name: "Forecasting", dependencies: ["LinearAlgebra", "TimeSeries", "Sampling"]),
     /// The `replenish` commands (thin: parse flags, call the domain targets, print).
     .target(
       name: "ReplenishCLI",
       dependencies: [
-        "LinearAlgebra", "TimeSeries", "SalesHistory",
+        "LinearAlgebra", "TimeSeries", "SalesHistory", "Forecasting",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -53,7 +60,7 @@ let package = Package(
 
     .executableTarget(
       name: "replenish-bench",
-      dependencies: ["LinearAlgebra", "TimeSeries", "SalesHistory", "SyntheticData"],
+      dependencies: ["LinearAlgebra", "TimeSeries", "SalesHistory", "SyntheticData", "Sampling", "Forecasting"],
       path: "Benchmarks/replenish-bench"
     ),
 
@@ -61,7 +68,8 @@ let package = Package(
 
     .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
     .testTarget(name: "TimeSeriesTests", dependencies: ["TimeSeries", "SyntheticData"]),
-    .testTarget(name: "SalesHistoryTests", dependencies: ["SalesHistory", "TimeSeries", "SyntheticData"]),
+    .testTarget(name: "SalesHistoryTests", dependencies: ["SalesHistory", "TimeSeries", "SyntheticData", "Sampling"]),
+    .testTarget(name: "ForecastingTests", dependencies: ["Forecasting", "TimeSeries"], resources: [.copy("Fixtures")]),
     .testTarget(name: "ReplenishCLITests", dependencies: ["ReplenishCLI", "SalesHistory"]),
   ],
   swiftLanguageModes: [.v6]

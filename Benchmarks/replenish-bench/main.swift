@@ -8,6 +8,7 @@
 #endif
 import LinearAlgebra
 import SalesHistory
+import Sampling
 import SyntheticData
 import TimeSeries
 

@@ -82,3 +82,32 @@ public struct Matrix: Equatable, Sendable {
     (0..<rows).map { i in (0..<columns).map { j in elements[i + j * rows] } }
   }
 }
+
+extension Matrix {
+  /// Kronecker product `A ⊗ B`: the block matrix `[a_ij·B]` (R's `%x%`), so that
+  /// `vec(B·X·Aᵀ) = (A ⊗ B)·vec(X)` for column-major `vec`.
+  public static func kronecker(_ a: Matrix, _ b: Matrix) -> Matrix {
+    var out = Matrix(rows: a.rows * b.rows, columns: a.columns * b.columns)
+    for j in 0..<a.columns {
+      for i in 0..<a.rows {
+        let aij = a[i, j]
+        if aij == 0 { continue }
+        for l in 0..<b.columns {
+          for k in 0..<b.rows { out[i * b.rows + k, j * b.columns + l] = aij * b[k, l] }
+        }
+      }
+    }
+    return out
+  }
+
+  /// Element-wise sum.
+  public static func + (a: Matrix, b: Matrix) -> Matrix {
+    precondition(a.rows == b.rows && a.columns == b.columns, "Matrix sum of \(a.rows)×\(a.columns) and \(b.rows)×\(b.columns)")
+    return Matrix(rows: a.rows, columns: a.columns, columnMajor: zip(a.elements, b.elements).map { $0 + $1 })
+  }
+
+  /// Scalar multiple.
+  public static func * (s: Double, a: Matrix) -> Matrix {
+    Matrix(rows: a.rows, columns: a.columns, columnMajor: a.elements.map { s * $0 })
+  }
+}

@@ -3,6 +3,7 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
+import Sampling
 import TimeSeries
 
 /// The demand classes of Syntetos & Boylan (2005) that the generator draws from.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import SalesHistory
+import Sampling
 @testable import SyntheticData
 @testable import TimeSeries
 

@@ -1,0 +1,168 @@
+import Foundation
+
+/// The ETS recursions (Hyndman et al. 2008, Table 2.1, error-correction form), as R's `etscalc`:
+/// ```
+/// ŷ_t = (ℓ + φ·b or ℓ·b^φ) ⊕ s_{t−m}                      one-step forecast (⊕: + or ×)
+/// ε_t = y_t − ŷ_t   (additive error)   or (y_t − ŷ_t)/ŷ_t (multiplicative)
+/// ℓ_t = q + α·(p − q),  q = ℓ_{t−1} + φb_{t−1} (or ℓ_{t−1}·b_{t−1}^φ),  p = y_t ⊖ s_{t−m}
+/// b_t = φb_{t−1} + (β/α)·(r − φb_{t−1}),  r = ℓ_t − ℓ_{t−1} (or ℓ_t/ℓ_{t−1})
+/// s_t = s_{t−m} + γ·(y_t ⊖ q − s_{t−m})
+/// −2·log L (up to a constant) = n·log Σε_t² + 2·Σ log|ŷ_t| (the last term for multiplicative errors)
+/// ```
+/// A missing `y_t` (`.nan`, e.g. a stock-out) leaves the states to evolve without correction and adds
+/// nothing to the likelihood.
+enum ETSFilter {
+  static let tolerance = 1.0e-10
+  static let huge = 1.0e10
+
+  struct Output {
+    /// `n·log Σε²` (+ `2Σ log|ŷ|`), `.nan` when a forecast was undefined.
+    var likelihood: Double
+    /// Mean squared one-step error on the original scale.
+    var mse: Double
+  }
+
+  /// Runs the recursions over `y`. `ring` holds the seasonal states oldest-first for position 0 (that
+  /// is, `ring[t % m]` is `s_{t−m}` at step t) and is updated in place, as are `level` and `growth`.
+  @inline(__always)
+  static func run(
+    _ y: UnsafeBufferPointer<Double>, spec: ETSSpec, m: Int, parameters p: ETSParameters,
+    level: inout Double, growth: inout Double, ring: UnsafeMutableBufferPointer<Double>,
+    fitted: UnsafeMutablePointer<Double>?, errors: UnsafeMutablePointer<Double>?, startSlot: Int = 0
+  ) -> Output {
+    let n = y.count
+    let alpha = p.alpha, beta = p.beta, gamma = p.gamma
+    let phi = spec.damped ? p.phi : 1
+    let trend = spec.trend, season = spec.season
+    let multiplicativeError = spec.error == .multiplicative
+    let betaOverAlpha = beta / alpha
+    let phiIsOne = abs(phi - 1) < tolerance
+    var l = level, b = growth
+    var sumSquares = 0.0, sumLog = 0.0, sumSquaredOriginal = 0.0
+    var observations = 0
+    var slot = startSlot
+    for t in 0..<n {
+      let seasonalOld: Double
+      switch season {
+      case .none: seasonalOld = 0
+      default: seasonalOld = ring[slot]
+      }
+      // One-step forecast.
+      var forecast: Double
+      var q: Double, phib: Double
+      switch trend {
+      case .none:
+        q = l
+        phib = 0
+      case .additive:
+        phib = phi * b
+        q = l + phib
+      case .multiplicative:
+        if b < 0 { return Output(likelihood: .nan, mse: .nan) }
+        phib = phiIsOne ? b : pow(b, phi)
+        q = l * phib
+      }
+      forecast = q
+      switch season {
+      case .none: break
+      case .additive: forecast += seasonalOld
+      case .multiplicative: forecast *= seasonalOld
+      }
+      fitted?[t] = forecast
+      let observed = y[t]
+      if observed.isNaN {
+        errors?[t] = .nan
+        // States evolve without correction: p = q, seasonal unchanged.
+        let newLevel = q
+        if trend != .none {
+          let r: Double
+          if trend == .additive { r = newLevel - l } else { r = abs(l) < tolerance ? huge : newLevel / l }
+          b = phib + betaOverAlpha * (r - phib)
+        }
+        l = newLevel
+      } else {
+        let e = multiplicativeError ? (observed - forecast) / forecast : observed - forecast
+        errors?[t] = e
+        sumSquares += e * e
+        if multiplicativeError { sumLog += log(abs(forecast)) }
+        let d = observed - forecast
+        sumSquaredOriginal += d * d
+        observations += 1
+        let pTerm: Double
+        switch season {
+        case .none: pTerm = observed
+        case .additive: pTerm = observed - seasonalOld
+        case .multiplicative: pTerm = abs(seasonalOld) < tolerance ? huge : observed / seasonalOld
+        }
+        let newLevel = q + alpha * (pTerm - q)
+        if trend != .none {
+          let r: Double
+          if trend == .additive { r = newLevel - l } else { r = abs(l) < tolerance ? huge : newLevel / l }
+          b = phib + betaOverAlpha * (r - phib)
+        }
+        l = newLevel
+        if season != .none {
+          let target: Double
+          if season == .additive { target = observed - q } else { target = abs(q) < tolerance ? huge : observed / q }
+          ring[slot] = seasonalOld + gamma * (target - seasonalOld)
+        }
+      }
+      if season != .none {
+        slot += 1
+        if slot == m { slot = 0 }
+      }
+    }
+    level = l
+    growth = b
+    guard observations > 0 else { return Output(likelihood: .nan, mse: .nan) }
+    var likelihood = Double(observations) * log(sumSquares)
+    if multiplicativeError { likelihood += 2 * sumLog }
+    return Output(likelihood: likelihood, mse: sumSquaredOriginal / Double(observations))
+  }
+
+  /// Point forecasts from a state:
+  /// `ŷ_{n+h} = (ℓ + φ_h·b or ℓ·b^{φ_h}) ⊕ s_{n+h−m(⌊(h−1)/m⌋+1)}`,  `φ_h = φ + φ² + … + φ^h`.
+  ///
+  /// Note: R's C routine `etsforecast` accumulates φ_h as φ, 2φ, 2φ + φ², … (it adds φ^i after step i
+  /// instead of φ^{i+1}); R only uses it for models without closed-form intervals. This is the model's
+  /// φ_h, which R's closed-form classes (the matrix form H·F^{h−1}·x) also give.
+  static func pointForecasts(state: ETSState, spec: ETSSpec, phi rawPhi: Double, horizon: Int) -> [Double] {
+    let phi = spec.damped ? rawPhi : 1
+    let m = state.seasonal.count
+    var result = [Double](repeating: 0, count: horizon)
+    var phiStar = phi
+    for i in 0..<horizon {
+      var f: Double
+      switch spec.trend {
+      case .none: f = state.level
+      case .additive: f = state.level + phiStar * state.growth
+      case .multiplicative: f = state.growth < 0 ? .nan : state.level * pow(state.growth, phiStar)
+      }
+      if m > 0 {
+        var j = m - 1 - i
+        while j < 0 { j += m }
+        if spec.season == .additive { f += state.seasonal[j] } else if spec.season == .multiplicative { f *= state.seasonal[j] }
+      }
+      result[i] = f
+      if abs(phi - 1) < tolerance { phiStar += 1 } else { phiStar += pow(phi, Double(i + 2)) }
+    }
+    return result
+  }
+}
+
+extension ETSState {
+  /// Seasonal states as the filter's ring: `ring[k]` is the state used at step `k` (oldest first).
+  func ring(seasonLength m: Int) -> [Double] {
+    guard !seasonal.isEmpty else { return [] }
+    return (0..<m).map { seasonal[m - 1 - $0] }
+  }
+
+  /// The state after `n` steps, from the filter's level, growth and ring.
+  static func fromRing(level: Double, growth: Double, ring: [Double], steps n: Int) -> ETSState {
+    let m = ring.count
+    guard m > 0 else { return ETSState(level: level, growth: growth) }
+    // Newest first: the state written at step n−1 sits at ring[(n−1) % m].
+    let seasonal = (0..<m).map { j in ring[((n - 1 - j) % m + m) % m] }
+    return ETSState(level: level, growth: growth, seasonal: seasonal)
+  }
+}

@@ -1,0 +1,373 @@
+import Foundation
+import LinearAlgebra
+
+/// What the parameters of an ETS model are optimised for.
+public enum ETSCriterion: Sendable {
+  /// Maximum likelihood (R `opt.crit = "lik"`).
+  case likelihood
+  /// Mean squared one-step error (R `opt.crit = "mse"`, used by `ses()` and so by `thetaf()`).
+  case mse
+}
+
+/// An ETS model fitted to one series: parameters, initial and final states, fit statistics.
+public struct ETSFit: FittedModel {
+  public let spec: ETSSpec
+  public let seasonLength: Int
+  public let parameters: ETSParameters
+  public let initialState: ETSState
+  public let finalState: ETSState
+  /// `n·log Σε² (+ 2Σlog|ŷ|)`, R's `e$lik`; `logLikelihood = −likelihood/2` as R reports it.
+  public let likelihood: Double
+  public var logLikelihood: Double { -0.5 * likelihood }
+  /// Number of estimated parameters + 1 (for σ²), as in R's AIC.
+  public let parameterCount: Int
+  public let aic: Double
+  public let aicc: Double
+  public let bic: Double
+  public let mse: Double
+  /// Residual variance `Σε²/(n − k)`, k = estimated parameters and initial states.
+  public let sigma2: Double
+  public let fitted: [Double]
+  /// ε_t: additive errors, or relative errors for multiplicative-error models (R's `residuals()`).
+  public let errors: [Double]
+  public let observations: Int
+
+  public var name: String { spec.description }
+
+  /// Evaluates a model with given parameters and initial state (R `ets(y, model = fit,
+  /// use.initial.values = TRUE)`): likelihood, fitted values, errors and final state.
+  /// `estimatedCount` is the number of parameters that were estimated (for σ² and the criteria).
+  public init(
+    y: [Double], spec: ETSSpec, seasonLength: Int, parameters: ETSParameters, initialState: ETSState,
+    estimatedCount: Int
+  ) {
+    let m = spec.season == .none ? 1 : seasonLength
+    var ring = initialState.ring(seasonLength: m)
+    var level = initialState.level, growth = initialState.growth
+    var fitted = [Double](repeating: .nan, count: y.count)
+    var errors = [Double](repeating: .nan, count: y.count)
+    let output = y.withUnsafeBufferPointer { yp in
+      ring.withUnsafeMutableBufferPointer { rp in
+        fitted.withUnsafeMutableBufferPointer { fp in
+          errors.withUnsafeMutableBufferPointer { ep in
+            ETSFilter.run(
+              yp, spec: spec, m: m, parameters: parameters, level: &level, growth: &growth, ring: rp,
+              fitted: fp.baseAddress, errors: ep.baseAddress)
+          }
+        }
+      }
+    }
+    let n = y.filter { !$0.isNaN }.count
+    self.spec = spec
+    self.seasonLength = m
+    self.parameters = parameters
+    self.initialState = initialState
+    self.finalState = ETSState.fromRing(level: level, growth: growth, ring: ring, steps: y.count)
+    self.likelihood = output.likelihood
+    let k = estimatedCount + 1
+    self.parameterCount = k
+    aic = output.likelihood + 2 * Double(k)
+    bic = output.likelihood + log(Double(n)) * Double(k)
+    aicc = aic + 2 * Double(k * (k + 1)) / Double(n - k - 1)
+    mse = output.mse
+    var sumSquares = 0.0
+    for e in errors where !e.isNaN { sumSquares += e * e }
+    sigma2 = sumSquares / Double(n - estimatedCount)
+    self.fitted = fitted
+    self.errors = errors
+    self.observations = n
+  }
+
+  /// Residuals on the original scale, `y − ŷ`.
+  public var residuals: [Double] {
+    spec.error == .additive ? errors : zip(fitted, errors).map { $0 * $1 }
+  }
+}
+
+/// ETS model estimation as R's `ets()` (forecast 8.20): bounds "both", Nelder–Mead on the likelihood
+/// (or MSE) over the smoothing parameters and the initial states, selection by AICc.
+///
+/// References: Hyndman, Koehler, Snyder & Grose (2002), IJF 18:439–454; Hyndman, Koehler, Ord & Snyder
+/// (2008), *Forecasting with Exponential Smoothing*, Springer, ch. 2, 5 and 7.
+///
+/// Beyond R: season lengths above 24 (weekly data, m = 52) are fitted with the initial seasonal states
+/// fixed at their classical-decomposition values (only ℓ₀, b₀ and the smoothing parameters are
+/// optimised; the m − 1 seasonal states still count as parameters in the AICc); R refuses m > 24.
+public enum ETSEstimator {
+  public static let lower = ETSParameters(alpha: 1e-4, beta: 1e-4, gamma: 1e-4, phi: 0.8)
+  public static let upper = ETSParameters(alpha: 0.9999, beta: 0.9999, gamma: 0.9999, phi: 0.98)
+  /// Above this season length the initial seasonal states are not optimised.
+  public static let maximumOptimisedSeasonLength = 24
+
+  /// Fits one model, optimising every parameter not given in `fixed`. Returns `nil` when the model has
+  /// as many parameters as observations or no admissible fit exists (R returns AIC = Inf then).
+  public static func fit(
+    _ y: [Double], spec: ETSSpec, seasonLength: Int, criterion: ETSCriterion = .likelihood,
+    fixedAlpha: Double? = nil, maxEvaluations: Int = 2000
+  ) -> ETSFit? {
+    let m = spec.season == .none ? 1 : seasonLength
+    guard let initial = initialState(y, spec: spec, seasonLength: m) else { return nil }
+    let optimiseSeasonal = spec.season != .none && m <= maximumOptimisedSeasonLength
+    // Starting values (R initparam, bounds "both").
+    var start: [Double] = []
+    var alpha0 = fixedAlpha ?? (lower.alpha + 0.2 * (upper.alpha - lower.alpha) / Double(m))
+    if fixedAlpha == nil {
+      if alpha0 > 1 || alpha0 < 0 { alpha0 = lower.alpha + 0.002 }
+      start.append(alpha0)
+    }
+    if spec.trend != .none {
+      let upperBeta = min(upper.beta, alpha0)
+      var beta0 = lower.beta + 0.1 * (upperBeta - lower.beta)
+      if beta0 < 0 || beta0 > alpha0 { beta0 = alpha0 - 0.001 }
+      start.append(beta0)
+    }
+    if spec.season != .none {
+      let upperGamma = min(upper.gamma, 1 - alpha0)
+      var gamma0 = lower.gamma + 0.05 * (upperGamma - lower.gamma)
+      if gamma0 < 0 || gamma0 > 1 - alpha0 { gamma0 = 1 - alpha0 - 0.001 }
+      start.append(gamma0)
+    }
+    if spec.damped {
+      var phi0 = lower.phi + 0.99 * (upper.phi - lower.phi)
+      if phi0 < 0 || phi0 > 1 { phi0 = upper.phi - 0.001 }
+      start.append(phi0)
+    }
+    let parameterSlots = start.count
+    start.append(initial.level)
+    if spec.trend != .none { start.append(initial.growth) }
+    if optimiseSeasonal { start.append(contentsOf: initial.seasonal.prefix(m - 1)) }
+    let seasonalCount = spec.season == .none ? 0 : m - 1
+    let estimated = parameterSlots + 1 + (spec.trend != .none ? 1 : 0) + seasonalCount
+    let n = y.filter { !$0.isNaN }.count
+    if estimated + (fixedAlpha == nil ? 0 : 0) >= n - 1 { return nil }
+
+    let fixedSeasonal = optimiseSeasonal ? [] : initial.seasonal
+    func decode(_ x: [Double]) -> (ETSParameters, ETSState) {
+      var k = 0
+      var p = ETSParameters(alpha: fixedAlpha ?? 0, beta: 0, gamma: 0, phi: 1)
+      if fixedAlpha == nil { p.alpha = x[k]; k += 1 }
+      if spec.trend != .none { p.beta = x[k]; k += 1 }
+      if spec.season != .none { p.gamma = x[k]; k += 1 }
+      if spec.damped { p.phi = x[k]; k += 1 }
+      var state = ETSState(level: x[k])
+      k += 1
+      if spec.trend != .none {
+        state.growth = x[k]
+        k += 1
+      }
+      if spec.season != .none {
+        if optimiseSeasonal {
+          var seasonal = Array(x[k..<(k + m - 1)])
+          let total = seasonal.reduce(0, +)
+          seasonal.append((spec.season == .multiplicative ? Double(m) : 0) - total)
+          state.seasonal = seasonal
+        } else {
+          state.seasonal = fixedSeasonal
+        }
+      }
+      return (p, state)
+    }
+
+    var ring = [Double](repeating: 0, count: m)
+    let objective: ([Double]) -> Double = { x in
+      let (p, state) = decode(x)
+      guard checkParameters(p, spec: spec, m: m, alphaFixed: fixedAlpha != nil) else { return .infinity }
+      if spec.season == .multiplicative && (state.seasonal.min() ?? 0) < 0 { return .infinity }
+      var level = state.level, growth = state.growth
+      if spec.season != .none {
+        for k in 0..<m { ring[k] = state.seasonal[m - 1 - k] }
+      }
+      let out = y.withUnsafeBufferPointer { yp in
+        ring.withUnsafeMutableBufferPointer { rp in
+          ETSFilter.run(yp, spec: spec, m: m, parameters: p, level: &level, growth: &growth, ring: rp, fitted: nil, errors: nil)
+        }
+      }
+      var value = criterion == .likelihood ? out.likelihood : out.mse
+      if value.isNaN { return .infinity }
+      if value < -1e10 { value = -1e10 }
+      return value
+    }
+    let result = nelderMead(start: start, maxEvaluations: maxEvaluations, objective)
+    guard result.value.isFinite, result.value < 1e35 else { return nil }
+    let (parameters, state) = decode(result.point)
+    let fit = ETSFit(
+      y: y, spec: spec, seasonLength: m, parameters: parameters, initialState: state, estimatedCount: estimated)
+    guard fit.likelihood.isFinite else { return nil }
+    return fit
+  }
+
+  /// R's `check.param` with bounds "both": the usual region (β ≤ α, γ ≤ 1 − α) and admissibility.
+  static func checkParameters(_ p: ETSParameters, spec: ETSSpec, m: Int, alphaFixed: Bool) -> Bool {
+    if !alphaFixed && (p.alpha < lower.alpha || p.alpha > upper.alpha) { return false }
+    if spec.trend != .none && (p.beta < lower.beta || p.beta > p.alpha || p.beta > upper.beta) { return false }
+    if spec.damped && (p.phi < lower.phi || p.phi > upper.phi) { return false }
+    if spec.season != .none && (p.gamma < lower.gamma || p.gamma > 1 - p.alpha || p.gamma > upper.gamma) { return false }
+    return isAdmissible(p, spec: spec, m: m)
+  }
+
+  /// Forecastability region of Hyndman, Akram & Archibald (2008), as R's `admissible()`.
+  static func isAdmissible(_ p: ETSParameters, spec: ETSSpec, m: Int) -> Bool {
+    let phi = spec.damped ? p.phi : 1
+    if phi < 0 || phi > 1 + 1e-8 { return false }
+    let beta = spec.trend == .none ? 0 : p.beta
+    if spec.season == .none || m <= 1 {
+      if p.alpha < 1 - 1 / phi || p.alpha > 1 + 1 / phi { return false }
+      if spec.trend != .none && (beta < p.alpha * (phi - 1) || beta > (1 + phi) * (2 - p.alpha)) { return false }
+      return true
+    }
+    let gamma = p.gamma, alpha = p.alpha, mm = Double(m)
+    if gamma < max(1 - 1 / phi - alpha, 0) || gamma > 1 + 1 / phi - alpha { return false }
+    if alpha < 1 - 1 / phi - gamma * (1 - mm + phi + phi * mm) / (2 * phi * mm) { return false }
+    if beta < -(1 - phi) * (gamma / mm + alpha) { return false }
+    // Characteristic polynomial, highest degree first:
+    // z^{m+1} + (α+β−φ)z^m + (α+β−αφ)(z^{m−1} … z²) + (α+β−αφ+γ−1)z + φ(1−α−γ)
+    var coefficients = [1.0, alpha + beta - phi]
+    coefficients.append(contentsOf: repeatElement(alpha + beta - alpha * phi, count: m - 2))
+    coefficients.append(alpha + beta - alpha * phi + gamma - 1)
+    coefficients.append(phi * (1 - alpha - gamma))
+    return rootsWithinRadius(coefficients, radius: 1 + 1e-10)
+  }
+
+  /// Whether every root of the polynomial (coefficients from the highest degree down) lies strictly inside
+  /// the circle |z| < radius, by the Schur–Cohn–Jury recursion (no root finding).
+  ///
+  /// Reference: Jury, *Theory and Application of the z-Transform Method* (1964); Henrici, *Applied and
+  /// Computational Complex Analysis* vol. 1, §6.8.
+  static func rootsWithinRadius(_ highestFirst: [Double], radius: Double) -> Bool {
+    // q(z) = p(radius·z): coefficient of z^k scales by radius^k.
+    let degree = highestFirst.count - 1
+    var a = [Double](repeating: 0, count: degree + 1)  // a[k] = coefficient of z^k
+    var scale = 1.0
+    for k in 0...degree {
+      a[k] = highestFirst[degree - k] * scale
+      scale *= radius
+    }
+    var n = degree
+    while n > 0 {
+      let lead = a[n], constant = a[0]
+      if abs(constant) >= abs(lead) { return false }
+      // p_{n−1}(z) = (a_n·p(z) − a_0·p*(z)) / z, where p* reverses the coefficients.
+      var next = [Double](repeating: 0, count: n)
+      for k in 1...n { next[k - 1] = lead * a[k] - constant * a[n - k] }
+      // Normalise to keep the numbers in range.
+      let norm = next.map(abs).max() ?? 1
+      if norm == 0 { return false }
+      for k in 0..<n { a[k] = next[k] / norm }
+      n -= 1
+    }
+    return true
+  }
+
+  /// R's `initstate`: level and growth from a least-squares line through the first
+  /// max(10, 2m) seasonally adjusted values; seasonal states from a classical decomposition (n ≥ 3m) or
+  /// from a line + first-order Fourier regression (n < 3m).
+  public static func initialState(_ series: [Double], spec: ETSSpec, seasonLength m: Int) -> ETSState? {
+    let y = interpolateMissing(series)
+    let n = y.count
+    guard n >= 1 else { return nil }
+    var adjusted = y
+    var seasonal: [Double] = []
+    if spec.season != .none {
+      guard n >= 4 else { return nil }
+      var seasonalComponent: [Double]
+      if n < 3 * m {
+        // y ~ a + b·t + S·sin(2πt/m) + C·cos(2πt/m); "seasonal" = y − (a + b·t) (or y/(a + b·t)).
+        let t = (1...n).map(Double.init)
+        var columns: [[Double]] = [Array(repeating: 1, count: n), t]
+        let sine = t.map { sin(2 * Double.pi * $0 / Double(m)) }
+        if m != 2 { columns.append(sine) }
+        columns.append(t.map { cos(2 * Double.pi * $0 / Double(m)) })
+        let design = Matrix(rows: n, columns: columns.count, columnMajor: columns.flatMap { $0 })
+        guard let solution = try? leastSquares(design, .column(y), method: .svd()) else { return nil }
+        let a = solution.coefficients[0, 0], b = solution.coefficients[1, 0]
+        seasonalComponent = (0..<n).map { i in
+          let line = a + b * Double(i + 1)
+          return spec.season == .additive ? y[i] - line : y[i] / line
+        }
+      } else {
+        guard let decomposition = ClassicalDecomposition(
+          y, seasonLength: m, kind: spec.season == .additive ? .additive : .multiplicative)
+        else { return nil }
+        seasonalComponent = decomposition.seasonal
+      }
+      // Newest first: s_0 … s_{m−2} = seasonal[m], …, seasonal[2] (1-based), then the constrained last.
+      var initial = (1..<m).reversed().map { seasonalComponent[$0] }
+      if spec.season == .additive {
+        adjusted = zip(y, seasonalComponent).map { $0 - $1 }
+      } else {
+        initial = initial.map { max($0, 0.01) }
+        let total = initial.reduce(0, +)
+        if total > Double(m) { initial = initial.map { $0 / (total + 0.01) } }
+        adjusted = zip(y, seasonalComponent).map { $0 / max($1, 0.01) }
+      }
+      let last = (spec.season == .multiplicative ? Double(m) : 0) - initial.reduce(0, +)
+      seasonal = initial + [last]
+    }
+    let window = min(max(10, 2 * (spec.season == .none ? 1 : m)), n)
+    let head = Array(adjusted.prefix(window))
+    var level: Double, growth = 0.0
+    switch spec.trend {
+    case .none:
+      level = head.reduce(0, +) / Double(head.count)
+    case .additive:
+      let line = leastSquaresLine(x: (1...window).map(Double.init), y: head)
+      level = line.intercept
+      growth = line.slope
+      if abs(level + growth) < 1e-8 {
+        level *= 1 + 1e-3
+        growth *= 1 - 1e-3
+      }
+    case .multiplicative:
+      let line = leastSquaresLine(x: (1...window).map(Double.init), y: head)
+      level = line.intercept + line.slope
+      if abs(level) < 1e-8 { level = 1e-7 }
+      growth = (line.intercept + 2 * line.slope) / level
+      level /= growth
+      if abs(growth) > 1e10 { growth = growth > 0 ? 1e10 : -1e10 }
+      if level < 1e-8 || growth < 1e-8 {
+        level = max(adjusted[0], 1e-3)
+        growth = max((n > 1 ? adjusted[1] : adjusted[0]) / adjusted[0], 1e-3)
+      }
+    }
+    return ETSState(level: level, growth: growth, seasonal: seasonal)
+  }
+
+  /// Replaces missing values by linear interpolation (ends: nearest value), for initial states only.
+  static func interpolateMissing(_ y: [Double]) -> [Double] {
+    guard y.contains(where: \.isNaN) else { return y }
+    let known = y.indices.filter { !y[$0].isNaN }
+    guard let first = known.first, let last = known.last else { return y.map { _ in 0 } }
+    var out = y
+    for i in 0..<first { out[i] = y[first] }
+    for i in (last + 1)..<y.count { out[i] = y[last] }
+    var previous = first
+    for k in known.dropFirst() {
+      for i in (previous + 1)..<k {
+        let w = Double(i - previous) / Double(k - previous)
+        out[i] = y[previous] * (1 - w) + y[k] * w
+      }
+      previous = k
+    }
+    return out
+  }
+
+  /// The candidate models R's `ets(model = "ZZZ")` tries, in its order: errors A then M (M only for
+  /// positive data), trends N then A (damped first), seasons N, A, M (when m > 1 and n > m).
+  public static func candidates(_ y: [Double], seasonLength m: Int, allowSeasonal: Bool = true) -> [ETSSpec] {
+    let observed = y.filter { !$0.isNaN }
+    let positive = (observed.min() ?? 0) > 0
+    let seasons: [ETSSpec.Component] = allowSeasonal && m > 1 && observed.count > m ? [.none, .additive, .multiplicative] : [.none]
+    var specs: [ETSSpec] = []
+    for error in [ETSSpec.Component.additive, .multiplicative] where error == .additive || positive {
+      for trend in [ETSSpec.Component.none, .additive] {
+        for season in seasons {
+          for damped in [true, false] where !(trend == .none && damped) {
+            let spec = ETSSpec(error: error, trend: trend, damped: damped, season: season)
+            if !spec.isRestricted { specs.append(spec) }
+          }
+        }
+      }
+    }
+    return specs
+  }
+}

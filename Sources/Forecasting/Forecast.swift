@@ -1,0 +1,100 @@
+/// A point forecast with prediction intervals, and the in-sample fit that produced it.
+///
+/// Column names follow statsforecast (`mean`, `lo-80`, `hi-80`, …) so pipelines can switch tools
+/// without rewriting.
+public struct Forecast: Sendable {
+  /// Name of the fitted model, e.g. `ETS(A,Ad,N)` or `SeasonalNaive`.
+  public var model: String
+  public var mean: [Double]
+  /// Interval levels in percent (e.g. 80, 95), ascending.
+  public var levels: [Double]
+  /// `lower[k][h]`: lower bound of the `levels[k]` interval at step `h + 1`.
+  public var lower: [[Double]]
+  public var upper: [[Double]]
+  /// How the intervals were computed.
+  public var intervalMethod: IntervalMethod
+  /// One-step in-sample fitted values (`.nan` where the model has none, e.g. the first period of Naive).
+  public var fitted: [Double]
+  /// `y − fitted` on the original scale.
+  public var residuals: [Double]
+
+  public init(
+    model: String, mean: [Double], levels: [Double] = [], lower: [[Double]] = [], upper: [[Double]] = [],
+    intervalMethod: IntervalMethod = .none, fitted: [Double], residuals: [Double]
+  ) {
+    self.model = model
+    self.mean = mean
+    self.levels = levels
+    self.lower = lower
+    self.upper = upper
+    self.intervalMethod = intervalMethod
+    self.fitted = fitted
+    self.residuals = residuals
+  }
+}
+
+/// How a model's prediction intervals are obtained.
+public enum IntervalMethod: String, Sendable, Codable {
+  /// Closed-form variance of the h-step error, normal quantiles.
+  case analytic
+  /// Quantiles of seeded simulated sample paths from the fitted state-space model.
+  case simulation
+  /// Student-t quantiles of a regression or mean model.
+  case studentT = "student-t"
+  case none
+}
+
+/// A forecasting method: fits one series and returns a fitted model.
+///
+/// Kernels work on `[Double]` histories, oldest first, with no dates or SKUs. `.nan` marks a period whose
+/// demand was not observed (a stock-out): models that support it skip it in fitting.
+public protocol ForecastingMethod: Sendable {
+  /// Unique alias used in output columns and on the command line (`ets`, `theta`, `snaive`, …).
+  var alias: String { get }
+  func fit(_ y: [Double], seasonLength: Int) throws(ForecastError) -> any FittedModel
+}
+
+/// A model fitted to one series.
+public protocol FittedModel: Sendable {
+  var name: String { get }
+  /// One-step in-sample fitted values, same length as the history.
+  var fitted: [Double] { get }
+  /// Forecasts `horizon` periods ahead with intervals at `levels` (percent, 0 < level < 100).
+  func forecast(horizon: Int, levels: [Double]) -> Forecast
+}
+
+extension FittedModel {
+  public var residuals: [Double] { [] }
+}
+
+/// Why a series could not be fitted.
+public enum ForecastError: Error, Equatable, Sendable, CustomStringConvertible {
+  case tooShort(observations: Int, needed: Int, model: String)
+  case invalidData(String)
+  case noModel(String)
+
+  public var description: String {
+    switch self {
+    case let .tooShort(n, needed, model): return "\(model) needs at least \(needed) observations, got \(n)"
+    case let .invalidData(reason): return reason
+    case let .noModel(reason): return reason
+    }
+  }
+}
+
+/// Builds a `Forecast` with symmetric normal intervals `mean ± z·√variance`.
+func normalIntervals(
+  model: String, mean: [Double], variance: [Double], levels: [Double], method: IntervalMethod,
+  fitted: [Double], residuals: [Double]
+) -> Forecast {
+  var lower: [[Double]] = []
+  var upper: [[Double]] = []
+  for level in levels {
+    let z = normalQuantile(0.5 + level / 200)
+    lower.append(zip(mean, variance).map { $0 - z * $1.squareRoot() })
+    upper.append(zip(mean, variance).map { $0 + z * $1.squareRoot() })
+  }
+  return Forecast(
+    model: model, mean: mean, levels: levels, lower: lower, upper: upper,
+    intervalMethod: levels.isEmpty ? .none : method, fitted: fitted, residuals: residuals)
+}

@@ -1,0 +1,303 @@
+import Foundation
+import Sampling
+
+/// The Theta method as R's `thetaf()` (Assimakopoulos & Nikolopoulos 2000; Hyndman & Billah 2003):
+/// simple exponential smoothing with drift equal to half the slope of a linear trend, on the seasonally
+/// adjusted series when a seasonality test passes.
+///
+/// ```
+/// seasonal if n > 2m and |r_m| / √((1 + 2Σ_{k<m} r_k²)/n) > 1.645;  then x = y / multiplicative index
+/// ŷ_{n+h} = SES_{n+h} + (b/2)·((h − 1) + (1 − (1 − α)^n)/α),   b = OLS slope of x on 0…n−1
+/// se_h = σ_SES·√((h − 1)·α² + 1)
+/// ```
+/// SES is ETS(A,N,N) with α and ℓ₀ chosen by in-sample MSE (R `ses()`).
+public struct ThetaMethod: ForecastingMethod {
+  public let alias = "theta"
+  public init() {}
+
+  public func fit(_ y: [Double], seasonLength m: Int) throws(ForecastError) -> any FittedModel {
+    guard y.count >= 4 else { throw .tooShort(observations: y.count, needed: 4, model: "Theta") }
+    if y.contains(where: \.isNaN) { throw .invalidData("Theta needs a complete history (no censored periods)") }
+    let adjustment = SeasonalAdjustment(y, seasonLength: m, preferMultiplicative: true, requireMultiplicative: true)
+    let x = adjustment.adjusted
+    guard let ses = ETSEstimator.fit(x, spec: ETSSpec(error: .additive, trend: .none, season: .none), seasonLength: 1, criterion: .mse)
+    else { throw .noModel("Theta: simple exponential smoothing could not be fitted") }
+    let n = x.count
+    let slope = leastSquaresLine(x: (0..<n).map(Double.init), y: x).slope / 2
+    let alpha = max(1e-10, ses.parameters.alpha)
+    return ThetaFit(y: y, adjustment: adjustment, ses: ses, drift: slope, alpha: alpha)
+  }
+}
+
+struct ThetaFit: FittedModel {
+  let y: [Double]
+  let adjustment: SeasonalAdjustment
+  let ses: ETSFit
+  let drift: Double
+  let alpha: Double
+  var name: String { "Theta" }
+  var fitted: [Double] { adjustment.reseasonalizeInSample(ses.fitted) }
+  var residuals: [Double] { zip(y, fitted).map { $0 - $1 } }
+
+  func forecast(horizon h: Int, levels: [Double]) -> Forecast {
+    let n = Double(y.count)
+    let base = ses.forecast(horizon: h, levels: []).mean
+    let shift = (1 - pow(1 - alpha, n)) / alpha
+    var mean = (0..<h).map { base[$0] + drift * (Double($0) + shift) }
+    mean = adjustment.reseasonalizeForecast(mean)
+    let sigma2 = ses.sigma2
+    let variance = (0..<h).map { sigma2 * (Double($0) * alpha * alpha + 1) }
+    return normalIntervals(
+      model: name, mean: mean, variance: variance, levels: levels, method: .analytic, fitted: fitted,
+      residuals: residuals)
+  }
+}
+
+/// Seasonal adjustment by classical decomposition when the Theta seasonality test passes.
+struct SeasonalAdjustment: Sendable {
+  let seasonLength: Int
+  let kind: ClassicalDecomposition.Kind?
+  let seasonal: [Double]
+  let adjusted: [Double]
+
+  /// - Parameters:
+  ///   - requireMultiplicative: R `thetaf` only adjusts multiplicatively (and gives up when an index is
+  ///     below 1e-4); otherwise fall back to additive for non-positive data, as statsforecast does.
+  init(_ y: [Double], seasonLength m: Int, preferMultiplicative: Bool, requireMultiplicative: Bool) {
+    seasonLength = m
+    guard m > 1, isSeasonal(y, seasonLength: m) else {
+      kind = nil
+      seasonal = []
+      adjusted = y
+      return
+    }
+    let positive = (y.min() ?? 0) > 0
+    if requireMultiplicative || (preferMultiplicative && positive),
+      let d = ClassicalDecomposition(y, seasonLength: m, kind: .multiplicative),
+      d.figure.allSatisfy({ abs($0) >= 1e-4 }), !(requireMultiplicative == false && d.figure.contains { $0 < 0.01 })
+    {
+      kind = .multiplicative
+      seasonal = d.seasonal
+      adjusted = zip(y, d.seasonal).map { $0 / $1 }
+      return
+    }
+    if !requireMultiplicative, let d = ClassicalDecomposition(y, seasonLength: m, kind: .additive) {
+      kind = .additive
+      seasonal = d.seasonal
+      adjusted = zip(y, d.seasonal).map { $0 - $1 }
+      return
+    }
+    kind = nil
+    seasonal = []
+    adjusted = y
+  }
+
+  func reseasonalizeInSample(_ values: [Double]) -> [Double] {
+    switch kind {
+    case .none: return values
+    case .multiplicative: return zip(values, seasonal).map { $0 * $1 }
+    case .additive: return zip(values, seasonal).map { $0 + $1 }
+    }
+  }
+
+  /// Applies the last season's indices cyclically to the forecasts.
+  func reseasonalizeForecast(_ values: [Double]) -> [Double] {
+    guard let kind else { return values }
+    let last = Array(seasonal.suffix(seasonLength))
+    return values.enumerated().map { i, v in
+      let s = last[i % seasonLength]
+      return kind == .multiplicative ? v * s : v + s
+    }
+  }
+}
+
+/// The optimised Theta family of Fiorucci, Pellegrini, Louzada, Petropoulos & Koehler (2016), "Models
+/// for optimising the theta method and their relationship to state space models", IJF 32:1151–1161:
+/// standard (θ = 2) or optimised θ, with static or dynamically updated trend line, chosen by in-sample
+/// MSE (statsforecast `AutoTheta` chooses the same way).
+///
+/// ```
+/// μ_t = ℓ_{t−1} + (1 − 1/θ)·[A·(1−α)^{t−1} + B·(1 − (1−α)^t)/α]
+/// ℓ_t = α·y_t + (1 − α)·ℓ_{t−1}
+/// static (STM, OTM):  A, B = OLS intercept and slope of y on 1…n
+/// dynamic (DSTM, DOTM): A_{t−1}, B_{t−1} from y_1…y_{t−1}, updated recursively:
+///   B_t = ((t−2)·B_{t−1} + 6·(y_t − Ȳ_{t−1})/t)/(t+1),  A_t = Ȳ_t − B_t·(t+1)/2
+/// ```
+/// Parameters: ℓ₀ ∈ ℝ, α ∈ [0.1, 0.99], θ ≥ 1 (OTM, DOTM); Nelder–Mead on the one-step MSE.
+/// Intervals: static models have the SES variance σ²·(1 + (h−1)α²) exactly; dynamic models use 2,000
+/// seeded simulated paths of the model.
+public struct AutoThetaMethod: ForecastingMethod {
+  public enum Variant: String, CaseIterable, Sendable {
+    case standard = "STM", optimised = "OTM", dynamicStandard = "DSTM", dynamicOptimised = "DOTM"
+    var isDynamic: Bool { self == .dynamicStandard || self == .dynamicOptimised }
+    var optimisesTheta: Bool { self == .optimised || self == .dynamicOptimised }
+  }
+
+  public let alias: String
+  public let variants: [Variant]
+
+  public init(alias: String = "autotheta", variants: [Variant] = Variant.allCases) {
+    self.alias = alias
+    self.variants = variants
+  }
+
+  public func fit(_ y: [Double], seasonLength m: Int) throws(ForecastError) -> any FittedModel {
+    guard y.count >= 4 else { throw .tooShort(observations: y.count, needed: 4, model: "AutoTheta") }
+    if y.contains(where: \.isNaN) { throw .invalidData("AutoTheta needs a complete history (no censored periods)") }
+    let adjustment = SeasonalAdjustment(y, seasonLength: m, preferMultiplicative: true, requireMultiplicative: false)
+    var best: DynamicThetaFit?
+    for variant in variants {
+      guard let fit = DynamicThetaFit.fit(adjustment.adjusted, variant: variant) else { continue }
+      if fit.mse < (best?.mse ?? .infinity) { best = fit }
+    }
+    guard var best else { throw .noModel("AutoTheta: no variant could be fitted") }
+    best.adjustment = adjustment
+    best.original = y
+    return best
+  }
+}
+
+struct DynamicThetaFit: FittedModel {
+  let variant: AutoThetaMethod.Variant
+  let x: [Double]
+  let alpha: Double
+  let theta: Double
+  let initialLevel: Double
+  let mse: Double
+  let fittedAdjusted: [Double]
+  let state: ThetaState
+  var adjustment: SeasonalAdjustment? = nil
+  var original: [Double] = []
+
+  var name: String { "AutoTheta(\(variant.rawValue))" }
+  var fitted: [Double] { adjustment?.reseasonalizeInSample(fittedAdjusted) ?? fittedAdjusted }
+  var residuals: [Double] { zip(original.isEmpty ? x : original, fitted).map { $0 - $1 } }
+
+  struct ThetaState: Sendable {
+    var level: Double
+    var t: Int
+    var mean: Double
+    var a: Double
+    var b: Double
+  }
+
+  /// Runs the recursions; returns the one-step MSE, fitted values and the final state.
+  static func run(_ x: [Double], variant: AutoThetaMethod.Variant, alpha: Double, theta: Double, level0: Double,
+    staticLine: (a: Double, b: Double), fitted: inout [Double]?) -> (mse: Double, state: ThetaState)
+  {
+    var state = ThetaState(level: level0, t: 0, mean: 0, a: staticLine.a, b: staticLine.b)
+    var sum = 0.0
+    let weight = 1 - 1 / theta
+    let decay = 1 - alpha
+    var decayPower = 1.0  // (1−α)^{t−1}
+    for (i, y) in x.enumerated() {
+      let t = i + 1
+      var mu = state.level
+      if !variant.isDynamic || t > 1 {
+        mu += weight * (state.a * decayPower + state.b * (1 - decayPower * decay) / alpha)
+      }
+      fitted?[i] = mu
+      let e = y - mu
+      sum += e * e
+      state.level = alpha * y + decay * state.level
+      if variant.isDynamic { update(&state, with: y) }
+      state.t = t
+      decayPower *= decay
+    }
+    return (sum / Double(x.count), state)
+  }
+
+  /// Recursive OLS of y_1…y_t on 1…t (intercept A_t, slope B_t).
+  static func update(_ state: inout ThetaState, with y: Double) {
+    let t = Double(state.t + 1)
+    if state.t == 0 {
+      state.mean = y
+      state.b = 0
+    } else {
+      state.b = ((t - 2) * state.b + 6 * (y - state.mean) / t) / (t + 1)
+      state.mean = ((t - 1) * state.mean + y) / t
+    }
+    state.a = state.mean - state.b * (t + 1) / 2
+  }
+
+  static func fit(_ x: [Double], variant: AutoThetaMethod.Variant) -> DynamicThetaFit? {
+    let line = leastSquaresLine(x: (1...x.count).map(Double.init), y: x)
+    let staticLine = variant.isDynamic ? (a: 0.0, b: 0.0) : (a: line.intercept, b: line.slope)
+    var noFitted: [Double]? = nil
+    var start = [x[0] / 2, 0.5]
+    if variant.optimisesTheta { start.append(2) }
+    let result = nelderMead(start: start, maxEvaluations: 1000) { p in
+      let alpha = p[1], theta = variant.optimisesTheta ? p[2] : 2
+      guard alpha >= 0.1, alpha <= 0.99, theta >= 1, abs(p[0]) < 1e10 else { return .infinity }
+      return run(x, variant: variant, alpha: alpha, theta: theta, level0: p[0], staticLine: staticLine, fitted: &noFitted).mse
+    }
+    guard result.value.isFinite && result.value < 1e35 else { return nil }
+    let alpha = result.point[1], theta = variant.optimisesTheta ? result.point[2] : 2
+    var fitted: [Double]? = [Double](repeating: .nan, count: x.count)
+    let (mse, state) = run(x, variant: variant, alpha: alpha, theta: theta, level0: result.point[0], staticLine: staticLine, fitted: &fitted)
+    return DynamicThetaFit(
+      variant: variant, x: x, alpha: alpha, theta: theta, initialLevel: result.point[0], mse: mse,
+      fittedAdjusted: fitted!, state: state)
+  }
+
+  /// Expected path: iterate the model with y replaced by its expectation (exact for the mean: the
+  /// recursions are linear in y).
+  func meanPath(from start: ThetaState, horizon h: Int, shocks: [Double]? = nil) -> [Double] {
+    var state = start
+    let weight = 1 - 1 / theta
+    let decay = 1 - alpha
+    var decayPower = pow(decay, Double(state.t))
+    var out: [Double] = []
+    for k in 0..<h {
+      let mu = state.level + weight * (state.a * decayPower + state.b * (1 - decayPower * decay) / alpha)
+      let y = mu + (shocks?[k] ?? 0)
+      out.append(y)
+      state.level = alpha * y + decay * state.level
+      if variant.isDynamic { Self.update(&state, with: y) }
+      state.t += 1
+      decayPower *= decay
+    }
+    return out
+  }
+
+  func forecast(horizon h: Int, levels: [Double]) -> Forecast {
+    var mean = meanPath(from: state, horizon: h)
+    let sigma2 = mse * Double(x.count) / Double(max(1, x.count - (variant.optimisesTheta ? 3 : 2)))
+    var lower: [[Double]] = [], upper: [[Double]] = []
+    var method = IntervalMethod.none
+    if !levels.isEmpty {
+      if !variant.isDynamic {
+        let variance = (0..<h).map { sigma2 * (1 + Double($0) * alpha * alpha) }
+        for level in levels {
+          let z = normalQuantile(0.5 + level / 200)
+          lower.append(zip(mean, variance).map { $0 - z * $1.squareRoot() })
+          upper.append(zip(mean, variance).map { $0 + z * $1.squareRoot() })
+        }
+        method = .analytic
+      } else {
+        var rng = SeededGenerator(seed: 2016)
+        let sigma = sigma2.squareRoot()
+        let paths = (0..<2000).map { _ in meanPath(from: state, horizon: h, shocks: (0..<h).map { _ in sigma * rng.normal() }) }
+        for level in levels {
+          var lo: [Double] = [], hi: [Double] = []
+          for k in 0..<h {
+            let sorted = paths.map { $0[k] }.sorted()
+            lo.append(quantileType8(sorted: sorted, 0.5 - level / 200))
+            hi.append(quantileType8(sorted: sorted, 0.5 + level / 200))
+          }
+          lower.append(lo)
+          upper.append(hi)
+        }
+        method = .simulation
+      }
+    }
+    if let adjustment {
+      mean = adjustment.reseasonalizeForecast(mean)
+      lower = lower.map { adjustment.reseasonalizeForecast($0) }
+      upper = upper.map { adjustment.reseasonalizeForecast($0) }
+    }
+    return Forecast(
+      model: name, mean: mean, levels: levels, lower: lower, upper: upper, intervalMethod: method,
+      fitted: fitted, residuals: residuals)
+  }
+}

@@ -1,0 +1,56 @@
+/// The equal-weight average of several models' forecasts (Makridakis & Hibon 2000 found combinations
+/// among the most accurate M3 methods; "COMB S-H-D" averages SES, Holt and damped trend).
+///
+/// Intervals: the average of the members' bounds at each level — a heuristic (it ignores the
+/// correlation between members' errors), marked `analytic` only when every member's is.
+public struct CombinationMethod: ForecastingMethod {
+  public let alias: String
+  public let members: [any ForecastingMethod]
+
+  public init(alias: String = "combo", members: [any ForecastingMethod]) {
+    self.alias = alias
+    self.members = members
+  }
+
+  public func fit(_ y: [Double], seasonLength: Int) throws(ForecastError) -> any FittedModel {
+    var fits: [any FittedModel] = []
+    var failures: [String] = []
+    for member in members {
+      do {
+        fits.append(try member.fit(y, seasonLength: seasonLength))
+      } catch {
+        failures.append("\(member.alias): \(error)")
+      }
+    }
+    guard !fits.isEmpty else { throw .noModel("combination: every member failed (\(failures.joined(separator: "; ")))") }
+    return CombinationFit(members: fits)
+  }
+}
+
+struct CombinationFit: FittedModel {
+  let members: [any FittedModel]
+  var name: String { "Combination(" + members.map(\.name).joined(separator: ", ") + ")" }
+  var fitted: [Double] {
+    let n = members[0].fitted.count
+    return (0..<n).map { i in members.reduce(0) { $0 + $1.fitted[i] } / Double(members.count) }
+  }
+
+  func forecast(horizon h: Int, levels: [Double]) -> Forecast {
+    let forecasts = members.map { $0.forecast(horizon: h, levels: levels) }
+    let k = Double(forecasts.count)
+    func average(_ pick: (Forecast) -> [Double]) -> [Double] {
+      (0..<h).map { i in forecasts.reduce(0) { $0 + pick($1)[i] } / k }
+    }
+    let mean = average { $0.mean }
+    let lower = levels.indices.map { j in average { $0.lower[j] } }
+    let upper = levels.indices.map { j in average { $0.upper[j] } }
+    let method: IntervalMethod = levels.isEmpty ? .none : forecasts.allSatisfy { $0.intervalMethod == .analytic } ? .analytic : .simulation
+    let fitted = self.fitted
+    let residuals = forecasts[0].residuals.isEmpty ? [] : zip(forecasts[0].fitted, forecasts[0].residuals).enumerated().map { i, pair in
+      (pair.0 + pair.1) - fitted[i]
+    }
+    return Forecast(
+      model: name, mean: mean, levels: levels, lower: lower, upper: upper, intervalMethod: method, fitted: fitted,
+      residuals: residuals)
+  }
+}

@@ -1,0 +1,71 @@
+/// The models available by alias on the command line and in configuration files.
+public enum ModelCatalog {
+  /// Aliases and what they mean, for `--help` and errors.
+  public static let descriptions: [(alias: String, description: String)] = [
+    ("naive", "last value (random walk)"),
+    ("snaive", "value one season earlier"),
+    ("drift", "random walk with drift"),
+    ("mean", "mean of the history, Student-t intervals"),
+    ("window<k>", "mean of the last k periods, e.g. window28"),
+    ("ets", "ETS with automatic model selection by AICc (R ets())"),
+    ("ets:<model>", "one ETS model, e.g. ets:AAdN, ets:MAM"),
+    ("theta", "standard Theta method (R thetaf())"),
+    ("autotheta", "optimised Theta family (STM/OTM/DSTM/DOTM), best in-sample MSE"),
+    ("lm", "linear trend + seasonal regression (LAPACK)"),
+    ("combo", "average of ets, theta and autotheta"),
+    ("auto", "per-series choice among snaive, theta, autotheta, ets and combo by rolling-origin backtest"),
+  ]
+
+  /// Resolves one alias.
+  public static func method(_ alias: String) -> (any ForecastingMethod)? {
+    let lower = alias.lowercased()
+    switch lower {
+    case "naive": return NaiveMethod()
+    case "snaive": return SeasonalNaiveMethod()
+    case "drift": return DriftMethod()
+    case "mean": return AverageMethod()
+    case "ets": return ETSMethod()
+    case "theta": return ThetaMethod()
+    case "autotheta": return AutoThetaMethod()
+    case "lm": return TrendSeasonalRegressionMethod()
+    case "combo": return combination
+    case "auto": return AutoSelectMethod()
+    default:
+      if lower.hasPrefix("window"), let k = Int(lower.dropFirst(6)), k > 0 { return AverageMethod(window: k) }
+      if lower.hasPrefix("ets:"), let spec = ETSSpec(String(alias.dropFirst(4))) {
+        return ETSMethod(alias: "ets:" + String(alias.dropFirst(4)).uppercased(), spec: spec)
+      }
+      return nil
+    }
+  }
+
+  public static var combination: CombinationMethod {
+    CombinationMethod(members: [ETSMethod(), ThetaMethod(), AutoThetaMethod()])
+  }
+
+  /// Parses `ets,theta,snaive` into methods, or says which alias is unknown.
+  public static func methods(_ list: String) -> Result<[any ForecastingMethod], ForecastError> {
+    var methods: [any ForecastingMethod] = []
+    for alias in list.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !alias.isEmpty {
+      guard let method = method(alias) else {
+        let known = descriptions.map(\.alias).joined(separator: ", ")
+        return .failure(.invalidData("unknown model '\(alias)'; known: \(known)"))
+      }
+      methods.append(method)
+    }
+    if methods.isEmpty { return .failure(.invalidData("no model given; known: \(descriptions.map(\.alias).joined(separator: ", "))")) }
+    return .success(methods)
+  }
+}
+
+extension String {
+  func trimmingCharacters(in set: CharacterSetLite) -> String {
+    var s = Substring(self)
+    while let c = s.first, c == " " || c == "\t" { s = s.dropFirst() }
+    while let c = s.last, c == " " || c == "\t" { s = s.dropLast() }
+    return String(s)
+  }
+}
+
+/// Only whitespace trimming is needed here; avoids importing Foundation into the catalogue.
+enum CharacterSetLite { case whitespaces }

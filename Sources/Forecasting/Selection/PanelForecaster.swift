@@ -1,5 +1,3 @@
-import Dispatch
-import Synchronization
 import TimeSeries
 
 /// The forecast of one series, with the model that produced it and, if the requested model failed,
@@ -46,56 +44,53 @@ public struct PanelForecaster: Sendable {
   /// series finished (from worker threads).
   public func run(panel: Panel, seriesIndices: [Int]? = nil, progress: (@Sendable (Int) -> Void)? = nil) -> [SeriesForecast] {
     let indices = seriesIndices ?? Array(0..<panel.seriesCount)
-    let total = indices.count * methods.count
-    let results = ResultSlots(count: total)
-    let chunk = max(1, min(64, indices.count / (threads * 8) + 1))
-    let chunks = (indices.count + chunk - 1) / chunk
-    let work: @Sendable (Int) -> Void = { c in
-      for position in (c * chunk)..<min(indices.count, (c + 1) * chunk) {
-        let s = indices[position]
-        let y = Array(panel.values(of: s))
-        for (k, method) in methods.enumerated() {
-          let slot = position * methods.count + k
-          do throws(ForecastError) {
-            let fit = try method.fit(y, seasonLength: seasonLength)
-            results.set(slot, SeriesForecast(series: s, method: method.alias, forecast: fit.forecast(horizon: horizon, levels: levels), fallbackReason: nil, error: nil))
-          } catch {
-            let (forecast, reason) = fallback(y, primaryError: error)
-            results.set(slot, SeriesForecast(series: s, method: method.alias, forecast: forecast, fallbackReason: reason, error: forecast == nil ? reason : nil))
-          }
+    let perSeries = parallelMap(count: indices.count, threads: threads, progress: progress) { position -> [SeriesForecast] in
+      let s = indices[position]
+      let y = Array(panel.values(of: s))
+      return methods.map { method in
+        do throws(ForecastError) {
+          let fit = try method.fit(y, seasonLength: seasonLength)
+          return SeriesForecast(
+            series: s, method: method.alias, forecast: fit.forecast(horizon: horizon, levels: levels), fallbackReason: nil,
+            error: nil)
+        } catch {
+          let (forecast, reason) = fallback(y, primaryError: error)
+          return SeriesForecast(
+            series: s, method: method.alias, forecast: forecast, fallbackReason: reason, error: forecast == nil ? reason : nil)
         }
-        let finished = results.finishSeries()
-        progress?(finished)
       }
     }
-    if threads == 1 {
-      for c in 0..<chunks { work(c) }
-    } else {
-      DispatchQueue.concurrentPerform(iterations: chunks) { work($0) }
-    }
-    return results.values()
+    return perSeries.flatMap { $0 }
   }
 }
 
-/// Write-once result slots filled concurrently (each index by exactly one worker).
-final class ResultSlots: @unchecked Sendable {
-  private var storage: [SeriesForecast?]
-  private var finished = 0
-  private let lock = Mutex(())
+/// Backtests of every requested method on every series of a panel, in parallel across series.
+public struct PanelBacktester: Sendable {
+  public let methods: [any ForecastingMethod]
+  public let plan: BacktestPlan
+  public let seasonLength: Int
+  public let threads: Int
 
-  init(count: Int) { storage = Array(repeating: nil, count: count) }
-
-  func set(_ index: Int, _ value: SeriesForecast) {
-    lock.withLock { _ in storage[index] = value }
+  public init(methods: [any ForecastingMethod], plan: BacktestPlan, seasonLength: Int, threads: Int) {
+    self.methods = methods
+    self.plan = plan
+    self.seasonLength = seasonLength
+    self.threads = max(1, threads)
   }
 
-  /// Counts one more finished series and returns the count.
-  func finishSeries() -> Int {
-    lock.withLock { _ in
-      finished += 1
-      return finished
-    }
+  /// One row per series, method and window: the window or the error.
+  public struct Row: Sendable {
+    public let series: Int
+    public let method: String
+    public let window: Result<BacktestWindow, ForecastError>
   }
 
-  func values() -> [SeriesForecast] { lock.withLock { _ in storage.compactMap { $0 } } }
+  public func run(panel: Panel, progress: (@Sendable (Int) -> Void)? = nil) -> [Row] {
+    parallelMap(count: panel.seriesCount, threads: threads, progress: progress) { s -> [Row] in
+      let y = Array(panel.values(of: s))
+      return methods.flatMap { method in
+        Backtest.run(y, seasonLength: seasonLength, method: method, plan: plan).map { Row(series: s, method: method.alias, window: $0) }
+      }
+    }.flatMap { $0 }
+  }
 }

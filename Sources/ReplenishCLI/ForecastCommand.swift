@@ -1,0 +1,278 @@
+import ArgumentParser
+import Forecasting
+import Foundation
+import SalesHistory
+import TimeSeries
+
+/// Options shared by `forecast` and `backtest`.
+struct ModelOptions: ParsableArguments {
+  @Option(name: .long, help: "Models: auto, or a comma-separated list of aliases (see `replenish models`).")
+  var models: String = "auto"
+
+  @Option(name: .customLong("season-length"), help: "Season length in periods (default: 7 daily, 52 weekly, 12 monthly).")
+  var seasonLength: Int?
+
+  @Option(name: .long, help: "Worker threads (default: all cores). BLAS always runs on one thread per worker.")
+  var threads: Int?
+
+  func validate() throws {
+    if let seasonLength, seasonLength < 1 { throw ValidationError("--season-length must be at least 1, got \(seasonLength)") }
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    if case .failure(let error) = ModelCatalog.methods(models) { throw ValidationError("--models: \(error)") }
+  }
+
+  func methods() throws -> [any ForecastingMethod] { try ModelCatalog.methods(models).get() }
+  func season(for frequency: Frequency) -> Int { seasonLength ?? frequency.defaultSeasonLength }
+  var workerCount: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
+}
+
+/// Reads a history for a command, turning reader errors into exit 65 with the located message.
+func readHistory(_ input: HistoryOptions) throws -> SalesHistory {
+  do {
+    let history = try SalesHistoryReader.read(file: input.history, options: try input.readerOptions())
+    if history.report.rowsSkipped > 0 {
+      printError("\(input.history): skipped \(history.report.rowsSkipped) bad rows (--on-error skip); first: \(history.report.badRows.first.map(\.description) ?? "")")
+    }
+    return history
+  } catch let error as SalesHistoryError {
+    printError(error.description)
+    throw dataErrorExitCode
+  }
+}
+
+/// The key columns of a series: `sku` or `sku,location`.
+func keyFields(_ key: SeriesKey, hasLocation: Bool) -> String {
+  hasLocation ? csvField(key.sku) + "," + csvField(key.location ?? "") : csvField(key.sku)
+}
+
+/// `replenish forecast`: forecasts for every series, with prediction intervals.
+struct ForecastCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "forecast",
+    abstract: "Forecast every series of a sales history, with prediction intervals.",
+    discussion: """
+      Writes one row per series, model and future period: sku[,location],date,method,model,mean,lo-80,hi-80,…
+      (statsforecast's column names). `method` is the alias asked for, `model` the fitted model (for auto:
+      the model chosen by backtest). A series whose model fails is forecast by a fallback (seasonal naive,
+      naive, mean); the run summary and --fallbacks list them with the reason.
+      """
+  )
+
+  @OptionGroup var input: HistoryOptions
+  @OptionGroup var modelOptions: ModelOptions
+
+  @Option(name: .long, help: "Periods to forecast.")
+  var horizon: Int
+
+  @Option(name: .long, help: "Prediction interval levels in percent, comma-separated (e.g. 80,95); empty for none.")
+  var level: String = "80,95"
+
+  @Option(name: .long, help: "Output CSV.")
+  var out: String
+
+  @Option(name: .long, help: "Also write the series that fell back, and why, to this CSV.")
+  var fallbacks: String?
+
+  func validate() throws {
+    if horizon < 1 { throw ValidationError("--horizon must be at least 1, got \(horizon)") }
+    _ = try levels()
+  }
+
+  func levels() throws -> [Double] {
+    try parseLevels(level)
+  }
+
+  func run() throws {
+    let history = try readHistory(input)
+    let panel = history.panel
+    let methods = try modelOptions.methods()
+    let m = modelOptions.season(for: panel.frequency)
+    let progress = ProgressBar(total: panel.seriesCount, label: "forecast")
+    let forecaster = PanelForecaster(
+      methods: methods, horizon: horizon, levels: try levels(), seasonLength: m, threads: modelOptions.workerCount)
+    let results = forecaster.run(panel: panel) { progress.update($0) }
+    progress.finish()
+    let hasLocation = panel.keys.contains { $0.location != nil }
+    let levelValues = try levels()
+    var csv = (hasLocation ? "sku,location," : "sku,") + "date,method,model,mean"
+    for l in levelValues { csv += ",lo-\(levelLabel(l)),hi-\(levelLabel(l))" }
+    csv += "\n"
+    var fallbackCSV = (hasLocation ? "sku,location," : "sku,") + "method,fallback_model,reason\n"
+    var fallbackCount = 0, failed = 0
+    var modelCounts: [String: Int] = [:]
+    for result in results {
+      let key = keyFields(panel.keys[result.series], hasLocation: hasLocation)
+      if let reason = result.fallbackReason {
+        fallbackCount += 1
+        fallbackCSV += "\(key),\(result.method),\(csvField(result.forecast?.model ?? "")),\(csvField(reason))\n"
+      }
+      guard let forecast = result.forecast else {
+        failed += 1
+        continue
+      }
+      modelCounts[forecast.model.split(separator: "(").first.map(String.init) ?? forecast.model, default: 0] += 1
+      for step in 0..<horizon {
+        let date = panel.frequency.label(ofPeriod: panel.endPeriod + step)
+        csv += "\(key),\(date),\(result.method),\(csvField(forecast.model)),\(csvNumber(forecast.mean[step]))"
+        for k in levelValues.indices {
+          csv += ",\(csvNumber(forecast.lower[k][step])),\(csvNumber(forecast.upper[k][step]))"
+        }
+        csv += "\n"
+      }
+    }
+    do {
+      try writeAtomically(csv, to: out)
+      if let fallbacks { try writeAtomically(fallbackCSV, to: fallbacks) }
+    } catch let error as CLIError {
+      printError(error.description)
+      throw ExitCode(73)
+    }
+    let models = modelCounts.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+    print(String(
+      format: "Forecast %d series × %d model(s), horizon %d, in %.1f s on %d thread(s): %@. Fallbacks: %d%@. Wrote %@.",
+      panel.seriesCount, methods.count, horizon, progress.elapsed, modelOptions.workerCount, models, fallbackCount,
+      failed > 0 ? " (\(failed) series without any forecast)" : "", out))
+  }
+}
+
+func parseLevels(_ text: String) throws -> [Double] {
+  if text.isEmpty { return [] }
+  var values: [Double] = []
+  for part in text.split(separator: ",") {
+    guard let v = Double(part.trimmingCharacters(in: .whitespaces)), v > 0, v < 100 else {
+      throw ValidationError("--level takes percentages between 0 and 100, e.g. 80,95; got '\(part)'")
+    }
+    values.append(v)
+  }
+  return Array(Set(values)).sorted()
+}
+
+func levelLabel(_ level: Double) -> String {
+  level == level.rounded() ? String(Int(level)) : String(level)
+}
+
+/// `replenish backtest`: rolling-origin accuracy per series and model.
+struct BacktestCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "backtest",
+    abstract: "Rolling-origin backtest: accuracy per series, model and window, and a summary per model.",
+    discussion: """
+      Windows end at the last `--windows` forecast origins, `--step` periods apart (default: the horizon).
+      Metrics: MAE, RMSE, MASE (seasonal-naive scale), RMSSE (M5), sMAPE (M3), WAPE, bias (mean of
+      forecast − actual). The summary averages each metric over series and windows, and gives the pooled
+      WAPE (Σ|error| / Σ|actual| over everything).
+      """
+  )
+
+  @OptionGroup var input: HistoryOptions
+  @OptionGroup var modelOptions: ModelOptions
+
+  @Option(name: .long, help: "Periods forecast from each origin.")
+  var horizon: Int
+
+  @Option(name: .long, help: "Number of forecast origins.")
+  var windows: Int = 3
+
+  @Option(name: .long, help: "Periods between origins (default: the horizon).")
+  var step: Int?
+
+  @Option(name: .long, help: "Per-series, per-window metrics CSV.")
+  var out: String
+
+  @Option(name: .long, help: "Per-model summary CSV (also printed).")
+  var summary: String?
+
+  func validate() throws {
+    if horizon < 1 { throw ValidationError("--horizon must be at least 1, got \(horizon)") }
+    if windows < 1 { throw ValidationError("--windows must be at least 1, got \(windows)") }
+    if let step, step < 1 { throw ValidationError("--step must be at least 1, got \(step)") }
+  }
+
+  func run() throws {
+    let history = try readHistory(input)
+    let panel = history.panel
+    let methods = try modelOptions.methods()
+    let m = modelOptions.season(for: panel.frequency)
+    let plan = BacktestPlan(horizon: horizon, windows: windows, step: step)
+    let progress = ProgressBar(total: panel.seriesCount, label: "backtest")
+    let rows = PanelBacktester(methods: methods, plan: plan, seasonLength: m, threads: modelOptions.workerCount)
+      .run(panel: panel) { progress.update($0) }
+    progress.finish()
+    let hasLocation = panel.keys.contains { $0.location != nil }
+    var csv = (hasLocation ? "sku,location," : "sku,") + "method,model,origin,periods," + AccuracyMetrics.names.joined(separator: ",") + ",error\n"
+    struct Totals {
+      var metrics: [String: [Double]] = [:]
+      var absError = 0.0, absActual = 0.0
+      var series = Set<Int>()
+      var failures = 0
+    }
+    var totals: [String: Totals] = [:]
+    for row in rows {
+      let key = keyFields(panel.keys[row.series], hasLocation: hasLocation)
+      switch row.window {
+      case .success(let w):
+        let origin = panel.frequency.label(ofPeriod: panel.startPeriods[row.series] + w.origin)
+        csv += "\(key),\(row.method),\(csvField(w.model)),\(origin),\(w.metrics.count),"
+        csv += AccuracyMetrics.names.map { csvNumber(w.metrics.value($0)!) }.joined(separator: ",") + ",\n"
+        var t = totals[row.method, default: Totals()]
+        for name in AccuracyMetrics.names {
+          let v = w.metrics.value(name)!
+          if v.isFinite { t.metrics[name, default: []].append(v) }
+        }
+        t.absError += w.metrics.mae * Double(w.metrics.count)
+        let y = Array(panel.values(of: row.series))[w.origin..<(w.origin + horizon)]
+        t.absActual += y.reduce(0) { $0 + ($1.isNaN ? 0 : abs($1)) }
+        t.series.insert(row.series)
+        totals[row.method] = t
+      case .failure(let error):
+        csv += "\(key),\(row.method),,,0," + AccuracyMetrics.names.map { _ in "" }.joined(separator: ",") + ",\(csvField(error.description))\n"
+        totals[row.method, default: Totals()].failures += 1
+      }
+    }
+    var summaryCSV = "method,series,windows," + AccuracyMetrics.names.map { "mean_\($0)" }.joined(separator: ",") + ",pooled_wape,failed_windows\n"
+    var table = [["method", "series", "windows"] + AccuracyMetrics.names + ["pooled wape", "failed"]]
+    for method in methods.map(\.alias) {
+      let t = totals[method] ?? Totals()
+      let means = AccuracyMetrics.names.map { name -> Double in
+        let v = t.metrics[name] ?? []
+        return v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count)
+      }
+      let windowsCount = t.metrics["mae"]?.count ?? 0
+      let pooled = t.absActual > 0 ? t.absError / t.absActual : .nan
+      summaryCSV += "\(method),\(t.series.count),\(windowsCount)," + means.map(csvNumber).joined(separator: ",") + ",\(csvNumber(pooled)),\(t.failures)\n"
+      table.append([method, String(t.series.count), String(windowsCount)] + means.map { String(format: "%.4f", $0) } + [String(format: "%.4f", pooled), String(t.failures)])
+    }
+    do {
+      try writeAtomically(csv, to: out)
+      if let summary { try writeAtomically(summaryCSV, to: summary) }
+    } catch let error as CLIError {
+      printError(error.description)
+      throw ExitCode(73)
+    }
+    print(renderTable(table))
+    print(String(format: "Backtest of %d series, %d window(s) of %d periods, in %.1f s. Wrote %@.", panel.seriesCount, windows, horizon, progress.elapsed, out))
+  }
+}
+
+/// `replenish models`: the model aliases.
+struct ModelsCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "models", abstract: "List the forecasting models and their aliases.")
+  func run() {
+    let width = ModelCatalog.descriptions.map(\.alias.count).max() ?? 0
+    for (alias, description) in ModelCatalog.descriptions {
+      print(alias.padding(toLength: width + 2, withPad: " ", startingAt: 0) + description)
+    }
+  }
+}
+
+/// Left-aligned first column, right-aligned numbers.
+func renderTable(_ rows: [[String]]) -> String {
+  guard let first = rows.first else { return "" }
+  let widths = first.indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
+  return rows.map { row in
+    row.indices.map { c in
+      c == 0 ? row[c].padding(toLength: widths[c], withPad: " ", startingAt: 0)
+        : String(repeating: " ", count: widths[c] - row[c].count) + row[c]
+    }.joined(separator: "  ")
+  }.joined(separator: "\n")
+}

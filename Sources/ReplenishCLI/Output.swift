@@ -1,0 +1,69 @@
+import Foundation
+import Synchronization
+
+/// Writes `contents` to `path` through a temporary file in the same folder and a rename, so a reader
+/// never sees a half-written file and a failed run leaves the previous file intact.
+func writeAtomically(_ contents: String, to path: String) throws {
+  let url = URL(fileURLWithPath: path)
+  let directory = url.deletingLastPathComponent()
+  let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+  do {
+    try Data(contents.utf8).write(to: temporary)
+    if FileManager.default.fileExists(atPath: url.path) { _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary) } else {
+      try FileManager.default.moveItem(at: temporary, to: url)
+    }
+  } catch {
+    try? FileManager.default.removeItem(at: temporary)
+    throw CLIError("\(path): cannot write: \(error.localizedDescription)")
+  }
+}
+
+/// A user-facing failure: printed as `replenish: message`, exit status 65 (data) or 73 (cannot create output).
+struct CLIError: Error, CustomStringConvertible {
+  let description: String
+  init(_ description: String) { self.description = description }
+}
+
+/// A progress bar on standard error, drawn only when standard error is a terminal, at most 10 times a second.
+final class ProgressBar: Sendable {
+  private let total: Int
+  private let label: String
+  private let start = Date()
+  private let state = Mutex<(lastDraw: Double, done: Int)>((0, 0))
+  private let enabled: Bool
+
+  init(total: Int, label: String) {
+    self.total = max(1, total)
+    self.label = label
+    self.enabled = isatty(2) != 0
+  }
+
+  func update(_ done: Int) {
+    guard enabled else { return }
+    let now = Date().timeIntervalSince(start)
+    let draw: Bool = state.withLock { s in
+      s.done = max(s.done, done)
+      if now - s.lastDraw < 0.1 && done < total { return false }
+      s.lastDraw = now
+      return true
+    }
+    guard draw else { return }
+    let fraction = Double(done) / Double(total)
+    let width = 30
+    let filled = Int(fraction * Double(width))
+    let eta = fraction > 0 ? now / fraction - now : 0
+    let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+    let line = String(format: "\r%@ %@ %3.0f%% %d/%d  %.0fs elapsed, ~%.0fs left ", label, bar, 100 * fraction, done, total, now, eta)
+    FileHandle.standardError.write(Data(line.utf8))
+  }
+
+  func finish() {
+    guard enabled else { return }
+    FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
+  }
+
+  var elapsed: Double { Date().timeIntervalSince(start) }
+}
+
+/// Shortest round-trip decimal for a Double; empty for NaN.
+func csvNumber(_ x: Double) -> String { x.isNaN ? "" : "\(x)" }

@@ -6,6 +6,7 @@
 #if canImport(Glibc)
   import Glibc
 #endif
+import Forecasting
 import LinearAlgebra
 import SalesHistory
 import Sampling
@@ -100,6 +101,74 @@ case "gemm":
     }
     let m = median(times)
     print(String(format: "dgemm n=%d, %d thread(s): median %.3f s = %.1f GFLOP/s", n, threads, m, 2 * pow(Double(n), 3) / m / 1e9))
+  }
+
+case "m3":
+  // M3 monthly: train on all but the last 18 months, forecast 18, average sMAPE per series then over series.
+  guard args.count >= 2 else { fail("usage: replenish-bench m3 notebooks-data/m3_monthly.csv [--models theta,ets,…] [--threads N]") }
+  let history = try SalesHistoryReader.read(file: args[1], options: SalesHistoryOptions(frequency: .month))
+  let panel = history.panel
+  let aliases = (option("--models", in: args) ?? "theta,ets,autotheta,combo,auto").split(separator: ",").map(String.init)
+  let threads = Int(option("--threads", in: args) ?? "2") ?? 2
+  BLAS.setThreadCount(1)
+  print("M3 monthly: \(panel.seriesCount) series, h = 18, sMAPE (%) averaged over horizons 1–18 and series")
+  print("published (recomputed from M3Forecast): THETA 13.892, ForecastPro 13.898, COMB S-H-D 14.47, NAIVE2 16.891")
+  for alias in aliases {
+    guard let method = ModelCatalog.method(alias) else { fail("unknown model \(alias)") }
+    let t0 = now()
+    let results = parallelMap(count: panel.seriesCount, threads: threads) { s -> (Double, Double, String) in
+      // M3 series end on different dates: cut the zero padding after each series' last row.
+      let range = panel.range(of: s)
+      let lastObserved = range.last { panel.flags[$0].contains(.observed) } ?? range.lowerBound
+      let y = Array(panel.values[range.lowerBound...lastObserved])
+      let train = Array(y.dropLast(18)), test = Array(y.suffix(18))
+      let forecast: [Double]
+      var model = ""
+      if let fit = try? method.fit(train, seasonLength: 12) {
+        forecast = fit.forecast(horizon: 18, levels: []).mean
+        model = fit.name
+      } else {
+        forecast = (try! NaiveMethod().fit(train, seasonLength: 12)).forecast(horizon: 18, levels: []).mean
+        model = "fallback"
+      }
+      let metrics = AccuracyMetrics(actual: test, forecast: forecast, training: train, seasonLength: 12)
+      return (metrics.smape, metrics.mase, model)
+    }
+    let smape = results.map(\.0).reduce(0, +) / Double(results.count)
+    let mase = results.map(\.1).reduce(0, +) / Double(results.count)
+    let fallbacks = results.filter { $0.2 == "fallback" }.count
+    print(String(format: "%-10@ sMAPE %.3f  MASE %.3f  (%.1f s, %d fallbacks; vs THETA 13.892: %+.3f)", alias, smape, mase, now() - t0, fallbacks, smape - 13.892))
+  }
+
+case "speed":
+  // Forecast the last `--horizon` days of every series from the rest; print wall time, peak memory and
+  // mean RMSSE (M5 scale: training from the first sale). Used by Benchmarks/compare_statsforecast.py.
+  guard args.count >= 2 else { fail("usage: replenish-bench speed FILE [--models ets] [--horizon 28] [--threads 2]") }
+  let t0 = now()
+  let history = try SalesHistoryReader.read(file: args[1], options: SalesHistoryOptions(frequency: .day))
+  let readSeconds = now() - t0
+  let panel = history.panel
+  let horizon = Int(option("--horizon", in: args) ?? "28") ?? 28
+  let threads = Int(option("--threads", in: args) ?? "2") ?? 2
+  BLAS.setThreadCount(1)
+  for alias in (option("--models", in: args) ?? "ets").split(separator: ",").map(String.init) {
+    guard let method = ModelCatalog.method(alias) else { fail("unknown model \(alias)") }
+    let t1 = now()
+    let results = parallelMap(count: panel.seriesCount, threads: threads) { s -> (Double, String) in
+      let y = Array(panel.values(of: s))
+      guard y.count > horizon + 2 else { return (.nan, "short") }
+      let train = Array(y.dropLast(horizon)), test = Array(y.suffix(horizon))
+      let fit = (try? method.fit(train, seasonLength: 7)) ?? (try? NaiveMethod().fit(train, seasonLength: 7))
+      guard let fit else { return (.nan, "failed") }
+      let mean = fit.forecast(horizon: horizon, levels: []).mean
+      let scaleStart = train.firstIndex { $0 != 0 } ?? 0
+      let metrics = AccuracyMetrics(actual: test, forecast: mean, training: Array(train[scaleStart...]), seasonLength: 7)
+      return (metrics.rmsse, fit.name)
+    }
+    let seconds = now() - t1
+    let valid = results.map(\.0).filter(\.isFinite)
+    print(String(format: "RESULT model=%@ series=%d seconds=%.2f read_seconds=%.2f peak_mib=%.0f rmsse=%.4f scored=%d",
+      alias, panel.seriesCount, seconds, readSeconds, peakRSSMiB(), valid.reduce(0, +) / Double(valid.count), valid.count))
   }
 
 default:

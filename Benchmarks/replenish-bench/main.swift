@@ -114,7 +114,7 @@ case "m3":
   print("M3 monthly: \(panel.seriesCount) series, h = 18, sMAPE (%) averaged over horizons 1–18 and series")
   print("published (recomputed from M3Forecast): THETA 13.892, ForecastPro 13.898, COMB S-H-D 14.47, NAIVE2 16.891")
   for alias in aliases {
-    guard let method = ModelCatalog.method(alias) else { fail("unknown model \(alias)") }
+    guard let method = ModelCatalog.method(alias, horizon: 18, metric: option("--metric", in: args)) else { fail("unknown model \(alias)") }
     let t0 = now()
     let results = parallelMap(count: panel.seriesCount, threads: threads) { s -> (Double, Double, String) in
       // M3 series end on different dates: cut the zero padding after each series' last row.
@@ -151,8 +151,9 @@ case "speed":
   let horizon = Int(option("--horizon", in: args) ?? "28") ?? 28
   let threads = Int(option("--threads", in: args) ?? "2") ?? 2
   BLAS.setThreadCount(1)
+  let metric = option("--metric", in: args)
   for alias in (option("--models", in: args) ?? "ets").split(separator: ",").map(String.init) {
-    guard let method = ModelCatalog.method(alias) else { fail("unknown model \(alias)") }
+    guard let method = ModelCatalog.method(alias, horizon: horizon, metric: metric) else { fail("unknown model \(alias)") }
     let t1 = now()
     let results = parallelMap(count: panel.seriesCount, threads: threads) { s -> (Double, String) in
       let y = Array(panel.values(of: s))

@@ -61,10 +61,18 @@ public protocol FittedModel: Sendable {
   var fitted: [Double] { get }
   /// Forecasts `horizon` periods ahead with intervals at `levels` (percent, 0 < level < 100).
   func forecast(horizon: Int, levels: [Double]) -> Forecast
+  /// The same model with its structure fixed (ETS components, Theta variant), for re-estimating its
+  /// parameters on other data such as backtest windows; `nil` when the model has no structure to fix.
+  var specification: (any ForecastingMethod)? { get }
+  /// The same model — parameters and initial state fixed — run over a longer history `y` (which extends
+  /// the one it was fitted on), for rolling-origin evaluation without re-estimation; `nil` if unsupported.
+  func extended(to y: [Double]) -> (any FittedModel)?
 }
 
 extension FittedModel {
   public var residuals: [Double] { [] }
+  public var specification: (any ForecastingMethod)? { nil }
+  public func extended(to y: [Double]) -> (any FittedModel)? { nil }
 }
 
 /// Why a series could not be fitted.

@@ -21,7 +21,7 @@ struct ModelOptions: ParsableArguments {
     if case .failure(let error) = ModelCatalog.methods(models) { throw ValidationError("--models: \(error)") }
   }
 
-  func methods() throws -> [any ForecastingMethod] { try ModelCatalog.methods(models).get() }
+  func methods(horizon: Int? = nil) throws -> [any ForecastingMethod] { try ModelCatalog.methods(models, horizon: horizon).get() }
   func season(for frequency: Frequency) -> Int { seasonLength ?? frequency.defaultSeasonLength }
   var workerCount: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
 }
@@ -85,7 +85,7 @@ struct ForecastCommand: ParsableCommand {
   func run() throws {
     let history = try readHistory(input)
     let panel = history.panel
-    let methods = try modelOptions.methods()
+    let methods = try modelOptions.methods(horizon: horizon)
     let m = modelOptions.season(for: panel.frequency)
     let progress = ProgressBar(total: panel.seriesCount, label: "forecast")
     let forecaster = PanelForecaster(
@@ -191,7 +191,7 @@ struct BacktestCommand: ParsableCommand {
   func run() throws {
     let history = try readHistory(input)
     let panel = history.panel
-    let methods = try modelOptions.methods()
+    let methods = try modelOptions.methods(horizon: horizon)
     let m = modelOptions.season(for: panel.frequency)
     let plan = BacktestPlan(horizon: horizon, windows: windows, step: step)
     let progress = ProgressBar(total: panel.seriesCount, label: "backtest")

@@ -3,6 +3,14 @@ import LinearAlgebra
 import Sampling
 
 extension ETSFit {
+  public var specification: (any ForecastingMethod)? { ETSMethod(alias: "ets:" + name, spec: spec) }
+
+  public func extended(to y: [Double]) -> (any FittedModel)? {
+    ETSFit(
+      y: y, spec: spec, seasonLength: seasonLength, parameters: parameters, initialState: initialState,
+      estimatedCount: parameterCount - 1)
+  }
+
   /// Number of simulated paths for intervals without a closed form (R's default).
   public static let simulationPaths = 5000
 

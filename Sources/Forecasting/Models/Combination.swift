@@ -29,6 +29,9 @@ public struct CombinationMethod: ForecastingMethod {
 
 struct CombinationFit: FittedModel {
   let members: [any FittedModel]
+  var specification: (any ForecastingMethod)? {
+    CombinationMethod(alias: "combo", members: members.map { $0.specification ?? FixedMemberMethod(name: $0.name) })
+  }
   var name: String { "Combination(" + members.map(\.name).joined(separator: ", ") + ")" }
   var fitted: [Double] {
     let n = members[0].fitted.count
@@ -52,5 +55,14 @@ struct CombinationFit: FittedModel {
     return Forecast(
       model: name, mean: mean, levels: levels, lower: lower, upper: upper, intervalMethod: method, fitted: fitted,
       residuals: residuals)
+  }
+}
+
+/// Stand-in for a member without a specification (never fitted: the combination's own method refits it).
+struct FixedMemberMethod: ForecastingMethod {
+  let name: String
+  var alias: String { name }
+  func fit(_ y: [Double], seasonLength: Int) throws(ForecastError) -> any FittedModel {
+    throw .noModel("\(name) has no fixed specification")
   }
 }

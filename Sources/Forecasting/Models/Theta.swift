@@ -170,6 +170,7 @@ struct DynamicThetaFit: FittedModel {
   var original: [Double] = []
 
   var name: String { "AutoTheta(\(variant.rawValue))" }
+  var specification: (any ForecastingMethod)? { AutoThetaMethod(alias: "autotheta:" + variant.rawValue, variants: [variant]) }
   var fitted: [Double] { adjustment?.reseasonalizeInSample(fittedAdjusted) ?? fittedAdjusted }
   var residuals: [Double] { zip(original.isEmpty ? x : original, fitted).map { $0 - $1 } }
 

@@ -13,11 +13,11 @@ public enum ModelCatalog {
     ("autotheta", "optimised Theta family (STM/OTM/DSTM/DOTM), best in-sample MSE"),
     ("lm", "linear trend + seasonal regression (LAPACK)"),
     ("combo", "average of ets, theta and autotheta"),
-    ("auto", "per-series choice among snaive, theta, autotheta, ets and combo by rolling-origin backtest"),
+    ("auto", "per-series choice among snaive, theta, autotheta, ets and combo by rolling-origin backtest (RMSSE); keeps combo unless beaten by 25 %"),
   ]
 
-  /// Resolves one alias.
-  public static func method(_ alias: String) -> (any ForecastingMethod)? {
+  /// Resolves one alias. `horizon` (the forecast horizon) sets `auto`'s backtest horizon.
+  public static func method(_ alias: String, horizon: Int? = nil, metric: String? = nil) -> (any ForecastingMethod)? {
     let lower = alias.lowercased()
     switch lower {
     case "naive": return NaiveMethod()
@@ -29,7 +29,7 @@ public enum ModelCatalog {
     case "autotheta": return AutoThetaMethod()
     case "lm": return TrendSeasonalRegressionMethod()
     case "combo": return combination
-    case "auto": return AutoSelectMethod()
+    case "auto": return AutoSelectMethod(metric: metric ?? "rmsse", horizon: horizon)
     default:
       if lower.hasPrefix("window"), let k = Int(lower.dropFirst(6)), k > 0 { return AverageMethod(window: k) }
       if lower.hasPrefix("ets:"), let spec = ETSSpec(String(alias.dropFirst(4))) {
@@ -44,10 +44,10 @@ public enum ModelCatalog {
   }
 
   /// Parses `ets,theta,snaive` into methods, or says which alias is unknown.
-  public static func methods(_ list: String) -> Result<[any ForecastingMethod], ForecastError> {
+  public static func methods(_ list: String, horizon: Int? = nil, metric: String? = nil) -> Result<[any ForecastingMethod], ForecastError> {
     var methods: [any ForecastingMethod] = []
     for alias in list.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !alias.isEmpty {
-      guard let method = method(alias) else {
+      guard let method = method(alias, horizon: horizon, metric: metric) else {
         let known = descriptions.map(\.alias).joined(separator: ", ")
         return .failure(.invalidData("unknown model '\(alias)'; known: \(known)"))
       }

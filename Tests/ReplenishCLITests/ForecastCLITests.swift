@@ -49,7 +49,7 @@ struct ForecastCLITests {
     #expect(result.stdout.contains("Fallbacks: 2"))
     let lines = try String(contentsOfFile: report, encoding: .utf8).split(separator: "\n").map(String.init)
     #expect(lines[0] == "sku,method,fallback_model,reason")
-    #expect(lines[1].hasPrefix("A,snaive,Naive,SeasonalNaive needs at least 8 observations, got 3"))
+    #expect(lines[1] == "A,snaive,Naive,\"SeasonalNaive needs at least 8 observations, got 3 → Naive\"")
   }
 
   @Test("backtest prints a per-model summary and writes per-window metrics")

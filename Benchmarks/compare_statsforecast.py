@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""Side-by-side speed and accuracy: Replenish vs statsforecast on the same generated M5-shaped panel.
+"""Side-by-side speed and accuracy: Replenish vs statsforecast on the same data and split.
 
     python3 Benchmarks/compare_statsforecast.py --series 1000 [--models ets,theta] [--threads 2]
+    python3 Benchmarks/compare_statsforecast.py --file notebooks-data/online_retail_weekly_sku.csv \
+        --freq week --season 52 --horizon 8 --models ets,snaive
 
-Generates (or reuses) Benchmarks/.data/m5-N.csv with the seeded generator, holds out the last 28 days of
-every series, and runs both tools on the same split in one invocation: wall time, peak RSS, mean RMSSE
-(M5 scale: in-sample one-step naive MSE from the first sale) and the time ratio. Needs a release build
+Without --file, generates (or reuses) Benchmarks/.data/m5-N.csv with the seeded generator. Holds out the
+last `horizon` periods of every series (series shorter than horizon + 3 are left out on both sides), and
+runs both tools in one invocation: wall time, peak RSS, mean RMSSE (M5 scale: in-sample one-step naive
+MSE from the first sale) and the time ratio. Needs a release build
 (`swift build -c release --product replenish-bench`) and statsforecast + pandas from PyPI; neither is
 needed by the test suite.
 """
@@ -22,8 +25,9 @@ BENCH = os.path.join(ROOT, ".build", "release", "replenish-bench")
 PEERS = {"ets": "AutoETS", "theta": "Theta", "autotheta": "AutoTheta", "snaive": "SeasonalNaive", "naive": "Naive"}
 
 
-def ours(path, models, horizon, threads):
-    out = subprocess.run([BENCH, "speed", path, "--models", models, "--horizon", str(horizon), "--threads", str(threads)],
+def ours(path, models, horizon, threads, freq, season):
+    out = subprocess.run([BENCH, "speed", path, "--models", models, "--horizon", str(horizon), "--threads", str(threads),
+                          "--freq", freq, "--season", str(season)],
                          check=True, capture_output=True, text=True).stdout
     results = {}
     for line in out.splitlines():
@@ -33,21 +37,32 @@ def ours(path, models, horizon, threads):
     return results
 
 
-def peer(path, model, horizon, threads):
+def peer(path, model, horizon, threads, freq, season):
     """Runs in a child process so its peak memory is its own."""
+    pandas_freq = {"day": "D", "week": "W-MON", "month": "MS"}[freq]
     code = f"""
 import time, resource, numpy as np, pandas as pd
 from statsforecast import StatsForecast
-from statsforecast.models import {PEERS[model]}
-df = pd.read_csv({path!r}, usecols=["sku", "location", "date", "qty"])
-df["unique_id"] = df["sku"] + "_" + df["location"]
-df = df.rename(columns={{"date": "ds", "qty": "y"}})[["unique_id", "ds", "y"]]
+from statsforecast.models import {PEERS[model]}, Naive
+df = pd.read_csv({path!r})
+if "sku" in df.columns:
+    df["unique_id"] = df["sku"].astype(str) + ("_" + df["location"].astype(str) if "location" in df.columns else "")
+    df = df.rename(columns={{"date": "ds", "qty": "y"}})
+df = df[["unique_id", "ds", "y"]].copy()
+df["unique_id"] = df["unique_id"].astype(str)
 df["ds"] = pd.to_datetime(df["ds"])
-last = df.groupby("unique_id")["ds"].transform("max")
-train = df[df["ds"] <= last - pd.Timedelta(days={horizon})]
-test = df[df["ds"] > last - pd.Timedelta(days={horizon})]
+df = df.sort_values(["unique_id", "ds"])
+rank = df.groupby("unique_id").cumcount(ascending=False)
+size = df.groupby("unique_id")["y"].transform("size")
+df = df[size >= {horizon} + 3]
+rank = rank[df.index]
+train = df[rank >= {horizon}]
+test = df[rank < {horizon}]
 t0 = time.time()
-sf = StatsForecast(models=[{PEERS[model]}(season_length=7)], freq="D", n_jobs={threads})
+# fallback_model: statsforecast otherwise aborts the whole run on one series it cannot fit
+# ("tiny datasets"); Replenish falls back per series too.
+sf = StatsForecast(models=[{PEERS[model]}(season_length={season})], freq={pandas_freq!r}, n_jobs={threads},
+                   fallback_model=Naive())
 fc = sf.forecast(df=train, h={horizon})
 seconds = time.time() - t0
 col = [c for c in fc.columns if c not in ("unique_id", "ds")][0]
@@ -65,8 +80,10 @@ peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 print(f"RESULT seconds={{seconds:.2f}} peak_mib={{max(peak, children):.0f}} rmsse={{np.mean(scores):.4f}} scored={{len(scores)}}")
 """
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
-    line = [l for l in out.splitlines() if l.startswith("RESULT")][-1]
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if run.returncode != 0:
+        raise SystemExit(f"statsforecast {PEERS[model]} failed:\n{run.stderr[-2000:]}")
+    line = [l for l in run.stdout.splitlines() if l.startswith("RESULT")][-1]
     return dict(kv.split("=") for kv in line.split()[1:])
 
 
@@ -76,22 +93,33 @@ def main():
     parser.add_argument("--models", default="ets")
     parser.add_argument("--horizon", type=int, default=28)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--file", help="a sales history (sku/date/qty or unique_id/ds/y) instead of generated data")
+    parser.add_argument("--freq", default="day", choices=["day", "week", "month"])
+    parser.add_argument("--season", type=int, default=7)
     args = parser.parse_args()
-    os.makedirs(os.path.join(HERE, ".data"), exist_ok=True)
-    path = os.path.join(HERE, ".data", f"m5-{args.series}.csv")
-    if not os.path.exists(path):
-        subprocess.run([BENCH, "generate", path, "--series", str(args.series), "--days", "1941"], check=True)
     import statsforecast
-    print(f"{args.series} generated M5-shaped daily series x 1941 days, h = {args.horizon}, {args.threads} threads; "
-          f"statsforecast {statsforecast.__version__}")
-    mine = ours(path, args.models, args.horizon, args.threads)
+    if args.file:
+        path = args.file
+        print(f"{path}, {args.freq}ly, season {args.season}, h = {args.horizon}, {args.threads} threads; "
+              f"statsforecast {statsforecast.__version__}")
+    else:
+        os.makedirs(os.path.join(HERE, ".data"), exist_ok=True)
+        path = os.path.join(HERE, ".data", f"m5-{args.series}.csv")
+        if not os.path.exists(path):
+            subprocess.run([BENCH, "generate", path, "--series", str(args.series), "--days", "1941"], check=True)
+        print(f"{args.series} generated M5-shaped daily series x 1941 days, h = {args.horizon}, {args.threads} threads; "
+              f"statsforecast {statsforecast.__version__}")
+    mine = ours(path, args.models, args.horizon, args.threads, args.freq, args.season)
     print(f"{'model':8} {'tool':14} {'seconds':>9} {'peak MiB':>9} {'RMSSE':>8}")
     for model in args.models.split(","):
         m = mine[model]
-        p = peer(path, model, args.horizon, args.threads)
         print(f"{model:8} {'replenish':14} {float(m['seconds']):9.2f} {float(m['peak_mib']):9.0f} {float(m['rmsse']):8.4f}")
+        if model not in PEERS:
+            continue
+        p = peer(path, model, args.horizon, args.threads, args.freq, args.season)
         print(f"{'':8} {'statsforecast':14} {float(p['seconds']):9.2f} {float(p['peak_mib']):9.0f} {float(p['rmsse']):8.4f}")
-        print(f"{'':8} ratio: replenish is {float(p['seconds']) / float(m['seconds']):.1f}x faster, "
+        print(f"{'':8} ratio: replenish is {float(p['seconds']) / max(float(m['seconds']), 0.01):.1f}x faster "
+              f"(timings under 0.01 s count as 0.01), "
               f"RMSSE {float(m['rmsse']) - float(p['rmsse']):+.4f}")
 
 

@@ -145,7 +145,9 @@ case "speed":
   // mean RMSSE (M5 scale: training from the first sale). Used by Benchmarks/compare_statsforecast.py.
   guard args.count >= 2 else { fail("usage: replenish-bench speed FILE [--models ets] [--horizon 28] [--threads 2]") }
   let t0 = now()
-  let history = try SalesHistoryReader.read(file: args[1], options: SalesHistoryOptions(frequency: .day))
+  let frequency = Frequency(rawValue: option("--freq", in: args) ?? "day") ?? .day
+  let season = Int(option("--season", in: args) ?? "\(frequency.defaultSeasonLength)") ?? frequency.defaultSeasonLength
+  let history = try SalesHistoryReader.read(file: args[1], options: SalesHistoryOptions(frequency: frequency))
   let readSeconds = now() - t0
   let panel = history.panel
   let horizon = Int(option("--horizon", in: args) ?? "28") ?? 28
@@ -157,13 +159,13 @@ case "speed":
     let t1 = now()
     let results = parallelMap(count: panel.seriesCount, threads: threads) { s -> (Double, String) in
       let y = Array(panel.values(of: s))
-      guard y.count > horizon + 2 else { return (.nan, "short") }
+      guard y.count >= horizon + 3 else { return (.nan, "short") }
       let train = Array(y.dropLast(horizon)), test = Array(y.suffix(horizon))
-      let fit = (try? method.fit(train, seasonLength: 7)) ?? (try? NaiveMethod().fit(train, seasonLength: 7))
+      let fit = (try? method.fit(train, seasonLength: season)) ?? (try? NaiveMethod().fit(train, seasonLength: season))
       guard let fit else { return (.nan, "failed") }
       let mean = fit.forecast(horizon: horizon, levels: []).mean
       let scaleStart = train.firstIndex { $0 != 0 } ?? 0
-      let metrics = AccuracyMetrics(actual: test, forecast: mean, training: Array(train[scaleStart...]), seasonLength: 7)
+      let metrics = AccuracyMetrics(actual: test, forecast: mean, training: Array(train[scaleStart...]), seasonLength: season)
       return (metrics.rmsse, fit.name)
     }
     let seconds = now() - t1

@@ -41,6 +41,10 @@ public enum IntervalMethod: String, Sendable, Codable {
   case simulation
   /// Student-t quantiles of a regression or mean model.
   case studentT = "student-t"
+  /// Exact quantiles of a stated count distribution (Poisson, negative binomial).
+  case distribution
+  /// Empirical quantiles of in-sample or backtest errors (no stated likelihood).
+  case empirical
   case none
 }
 

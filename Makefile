@@ -8,7 +8,7 @@ RELEASE_BIN := .build/release/replenish
 BENCH_BIN := .build/release/replenish-bench
 BENCH_DATA := Benchmarks/.data
 
-.PHONY: all deps build demo test bench bench-reader bench-gemm clean
+.PHONY: all deps build demo test bench bench-reader bench-gemm bench-accuracy clean
 
 all: build
 
@@ -53,7 +53,7 @@ demo: build
 	echo; echo "Wrote reports/history/ ($$(ls reports/history | wc -l) files) in $$(( (end - start) / 1000000 )) ms"
 
 ## Benchmarks print figures (never asserted). The generated M5-shaped file is cached in Benchmarks/.data/.
-bench: bench-reader bench-gemm
+bench: bench-reader bench-gemm bench-accuracy
 
 $(BENCH_DATA)/m5-shaped.csv:
 	@mkdir -p $(BENCH_DATA)
@@ -67,6 +67,11 @@ bench-reader: deps
 bench-gemm: deps
 	$(SWIFT) build -c release --product replenish-bench
 	$(BENCH_BIN) gemm --n 1000 --repeat 5
+
+## M3 monthly (1,428 series, h = 18): sMAPE of each model next to the published M3 figures.
+bench-accuracy: deps
+	$(SWIFT) build -c release --product replenish-bench
+	$(BENCH_BIN) m3 notebooks-data/m3_monthly.csv --models snaive,theta,autotheta,ets,combo,auto
 
 clean:
 	rm -rf .build reports/history $(BENCH_DATA)

@@ -7,6 +7,7 @@
   import Glibc
 #endif
 import Forecasting
+import Foundation
 import LinearAlgebra
 import SalesHistory
 import Sampling
@@ -19,8 +20,16 @@ func now() -> Double {
   return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
-/// Peak resident set size of this process, in MiB.
+/// Peak resident set size of this program, in MiB: `VmHWM` of /proc/self/status. (`ru_maxrss` is kept
+/// across `exec` on Linux, so a child of a large process — e.g. the Python comparison script — would
+/// report its parent's peak.)
 func peakRSSMiB() -> Double {
+  if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+    let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+    let kb = Double(line.split(separator: " ").dropFirst().first ?? "")
+  {
+    return kb / 1024
+  }
   var usage = rusage()
   getrusage(RUSAGE_SELF.rawValue, &usage)
   return Double(usage.ru_maxrss) / 1024

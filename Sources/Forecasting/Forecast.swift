@@ -33,6 +33,17 @@ public struct Forecast: Sendable {
   }
 }
 
+extension Forecast {
+  /// Demand cannot be negative: means and bounds clipped at zero.
+  public func nonNegative() -> Forecast {
+    var copy = self
+    copy.mean = mean.map { max(0, $0) }
+    copy.lower = lower.map { $0.map { max(0, $0) } }
+    copy.upper = upper.map { $0.map { max(0, $0) } }
+    return copy
+  }
+}
+
 /// How a model's prediction intervals are obtained.
 public enum IntervalMethod: String, Sendable, Codable {
   /// Closed-form variance of the h-step error, normal quantiles.
@@ -56,6 +67,19 @@ public protocol ForecastingMethod: Sendable {
   /// Unique alias used in output columns and on the command line (`ets`, `theta`, `snaive`, …).
   var alias: String { get }
   func fit(_ y: [Double], seasonLength: Int) throws(ForecastError) -> any FittedModel
+  /// Whether `fit` treats `.nan` as unobserved (stock-out censored). Methods that do not are given a
+  /// linearly interpolated history instead.
+  var handlesMissingValues: Bool { get }
+}
+
+extension ForecastingMethod {
+  public var handlesMissingValues: Bool { false }
+
+  /// Fits after interpolating censored periods when this method cannot skip them.
+  public func fitCensored(_ y: [Double], seasonLength: Int) throws(ForecastError) -> any FittedModel {
+    if handlesMissingValues || !y.contains(where: \.isNaN) { return try fit(y, seasonLength: seasonLength) }
+    return try fit(ETSEstimator.interpolateMissing(y), seasonLength: seasonLength)
+  }
 }
 
 /// A model fitted to one series.

@@ -73,9 +73,39 @@ struct ForecastCommand: ParsableCommand {
   @Option(name: .long, help: "Also write the series that fell back, and why, to this CSV.")
   var fallbacks: String?
 
+  @Option(name: .long, help: "One-sided quantile levels for every period, e.g. 0.5,0.9,0.95 (columns q-0.9 …).")
+  var quantiles: String = ""
+
+  @Flag(name: .customLong("round-quantiles"), help: "Round quantiles up to whole units.")
+  var roundQuantiles = false
+
+  @Flag(name: .customLong("no-censor-stockouts"), help: "Fit in_stock = 0 periods as zero demand instead of unobserved.")
+  var noCensor = false
+
+  @Option(name: .customLong("lead-time"), help: "Lead time in periods: also compute lead-time demand quantiles (--ltd-out).")
+  var leadTime: Int?
+
+  @Option(name: .customLong("ltd-out"), help: "Lead-time demand CSV: sum over the lead time, quantiles (--quantiles, default 0.5,0.9,0.95,0.99), method.")
+  var ltdOut: String?
+
   func validate() throws {
     if horizon < 1 { throw ValidationError("--horizon must be at least 1, got \(horizon)") }
     _ = try levels()
+    _ = try quantileLevels()
+    if let leadTime, leadTime < 1 { throw ValidationError("--lead-time must be at least 1, got \(leadTime)") }
+    if (leadTime == nil) != (ltdOut == nil) { throw ValidationError("--lead-time and --ltd-out go together") }
+  }
+
+  func quantileLevels() throws -> [Double] {
+    if quantiles.isEmpty { return [] }
+    var values: [Double] = []
+    for part in quantiles.split(separator: ",") {
+      guard let v = Double(part.trimmingCharacters(in: .whitespaces)), v > 0, v < 1 else {
+        throw ValidationError("--quantiles takes levels between 0 and 1, e.g. 0.5,0.9,0.95; got '\(part)'")
+      }
+      values.append(v)
+    }
+    return Array(Set(values)).sorted()
   }
 
   func levels() throws -> [Double] {
@@ -88,15 +118,22 @@ struct ForecastCommand: ParsableCommand {
     let methods = try modelOptions.methods(horizon: horizon)
     let m = modelOptions.season(for: panel.frequency)
     let progress = ProgressBar(total: panel.seriesCount, label: "forecast")
+    let levelValues = try levels()
+    let taus = try quantileLevels()
+    let ltdTaus = taus.isEmpty ? [0.5, 0.9, 0.95, 0.99] : taus
+    let allLevels = Array(Set(levelValues + intervalLevels(forQuantiles: taus))).sorted()
     let forecaster = PanelForecaster(
-      methods: methods, horizon: horizon, levels: try levels(), seasonLength: m, threads: modelOptions.workerCount)
+      methods: methods, horizon: horizon, levels: allLevels, seasonLength: m, threads: modelOptions.workerCount,
+      censorStockOuts: !noCensor, leadTime: leadTime, leadTimeQuantiles: ltdTaus)
     let results = forecaster.run(panel: panel) { progress.update($0) }
     progress.finish()
     let hasLocation = panel.keys.contains { $0.location != nil }
-    let levelValues = try levels()
-    var csv = (hasLocation ? "sku,location," : "sku,") + "date,method,model,mean"
+    var csv = (hasLocation ? "sku,location," : "sku,") + "date,method,model,demand_pattern,mean"
     for l in levelValues { csv += ",lo-\(levelLabel(l)),hi-\(levelLabel(l))" }
+    for tau in taus { csv += ",q-\(tau)" }
     csv += "\n"
+    var ltdCSV = (hasLocation ? "sku,location," : "sku,") + "method,model,demand_pattern,lead_time,mean,"
+      + ltdTaus.map { "q-\($0)" }.joined(separator: ",") + ",quantile_method,origins\n"
     var fallbackCSV = (hasLocation ? "sku,location," : "sku,") + "method,fallback_model,reason\n"
     var fallbackCount = 0, failed = 0
     var modelCounts: [String: Int] = [:]
@@ -111,18 +148,30 @@ struct ForecastCommand: ParsableCommand {
         continue
       }
       modelCounts[forecast.model.split(separator: "(").first.map(String.init) ?? forecast.model, default: 0] += 1
+      let pattern = result.pattern.pattern.rawValue
       for step in 0..<horizon {
         let date = panel.frequency.label(ofPeriod: panel.endPeriod + step)
-        csv += "\(key),\(date),\(result.method),\(csvField(forecast.model)),\(csvNumber(forecast.mean[step]))"
-        for k in levelValues.indices {
+        csv += "\(key),\(date),\(result.method),\(csvField(forecast.model)),\(pattern),\(csvNumber(forecast.mean[step]))"
+        for level in levelValues {
+          let k = forecast.levels.firstIndex(of: level)!
           csv += ",\(csvNumber(forecast.lower[k][step])),\(csvNumber(forecast.upper[k][step]))"
         }
+        for tau in taus {
+          let q = quantileFromIntervals(forecast, tau, step: step)
+          csv += ",\(csvNumber(roundQuantiles ? q.rounded(.up) : q))"
+        }
         csv += "\n"
+      }
+      if let ltd = result.leadTimeDemand {
+        ltdCSV += "\(key),\(result.method),\(csvField(forecast.model)),\(pattern),\(ltd.leadTime),\(csvNumber(ltd.mean)),"
+        ltdCSV += ltd.quantiles.map { csvNumber(roundQuantiles ? $0.value.rounded(.up) : $0.value) }.joined(separator: ",")
+        ltdCSV += ",\(ltd.method.rawValue),\(ltd.origins)\n"
       }
     }
     do {
       try writeAtomically(csv, to: out)
       if let fallbacks { try writeAtomically(fallbackCSV, to: fallbacks) }
+      if let ltdOut { try writeAtomically(ltdCSV, to: ltdOut) }
     } catch let error as CLIError {
       printError(error.description)
       throw ExitCode(73)
@@ -182,6 +231,9 @@ struct BacktestCommand: ParsableCommand {
   @Option(name: .long, help: "Per-model summary CSV (also printed).")
   var summary: String?
 
+  @Flag(name: .customLong("no-censor-stockouts"), help: "Treat in_stock = 0 periods as zero demand instead of unobserved.")
+  var noCensor = false
+
   func validate() throws {
     if horizon < 1 { throw ValidationError("--horizon must be at least 1, got \(horizon)") }
     if windows < 1 { throw ValidationError("--windows must be at least 1, got \(windows)") }
@@ -195,8 +247,9 @@ struct BacktestCommand: ParsableCommand {
     let m = modelOptions.season(for: panel.frequency)
     let plan = BacktestPlan(horizon: horizon, windows: windows, step: step)
     let progress = ProgressBar(total: panel.seriesCount, label: "backtest")
-    let rows = PanelBacktester(methods: methods, plan: plan, seasonLength: m, threads: modelOptions.workerCount)
-      .run(panel: panel) { progress.update($0) }
+    let rows = PanelBacktester(
+      methods: methods, plan: plan, seasonLength: m, threads: modelOptions.workerCount, censorStockOuts: !noCensor
+    ).run(panel: panel) { progress.update($0) }
     progress.finish()
     let hasLocation = panel.keys.contains { $0.location != nil }
     var csv = (hasLocation ? "sku,location," : "sku,") + "method,model,origin,periods," + AccuracyMetrics.names.joined(separator: ",") + ",error\n"
@@ -220,7 +273,7 @@ struct BacktestCommand: ParsableCommand {
           if v.isFinite { t.metrics[name, default: []].append(v) }
         }
         t.absError += w.metrics.mae * Double(w.metrics.count)
-        let y = Array(panel.values(of: row.series))[w.origin..<(w.origin + horizon)]
+        let y = panel.history(of: row.series, censorStockOuts: !noCensor)[w.origin..<(w.origin + horizon)]
         t.absActual += y.reduce(0) { $0 + ($1.isNaN ? 0 : abs($1)) }
         t.series.insert(row.series)
         totals[row.method] = t

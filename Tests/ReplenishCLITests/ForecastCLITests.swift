@@ -15,14 +15,15 @@ struct ForecastCLITests {
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stdout.contains("Forecast 10 series × 2 model(s), horizon 14"))
     let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").map(String.init)
-    #expect(lines[0] == "sku,date,method,model,mean,lo-80,hi-80,lo-95,hi-95")
+    #expect(lines[0] == "sku,date,method,model,demand_pattern,mean,lo-80,hi-80,lo-95,hi-95")
     #expect(lines.count == 1 + 10 * 2 * 14)
     // The M5 sample ends on 2016-04-24: forecasts start the next day.
     #expect(lines[1].hasPrefix("FOODS_3_001_CA_1,2016-04-25,snaive,SeasonalNaive,"))
     for line in lines.dropFirst() {
       let f = line.split(separator: ",", omittingEmptySubsequences: false).map { Double($0) }
-      let (mean, lo80, hi80, lo95, hi95) = (f[4]!, f[5]!, f[6]!, f[7]!, f[8]!)
+      let (mean, lo80, hi80, lo95, hi95) = (f[5]!, f[6]!, f[7]!, f[8]!, f[9]!)
       #expect(lo95 <= lo80 && lo80 <= mean && mean <= hi80 && hi80 <= hi95, "\(line)")
+      #expect(lo95 >= 0, "demand forecasts are never negative: \(line)")
     }
   }
 
@@ -34,9 +35,33 @@ struct ForecastCLITests {
     #expect(result.status == 0, "\(result.stderr)")
     let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").map(String.init)
     #expect(lines == [
-      "sku,location,date,method,model,mean", "A,DC1,2024-01-29,naive,Naive,8.0", "A,DC1,2024-02-05,naive,Naive,8.0",
-      "A,DC2,2024-01-29,naive,Naive,2.0", "A,DC2,2024-02-05,naive,Naive,2.0",
+      "sku,location,date,method,model,demand_pattern,mean", "A,DC1,2024-01-29,naive,Naive,smooth,8.0",
+      "A,DC1,2024-02-05,naive,Naive,smooth,8.0", "A,DC2,2024-01-29,naive,Naive,smooth,2.0",
+      "A,DC2,2024-02-05,naive,Naive,smooth,2.0",
     ])
+  }
+
+  @Test("Quantile columns, rounding, and lead-time demand quantiles on carparts")
+  func quantilesAndLeadTime() throws {
+    let out = FileManager.default.temporaryDirectory.appendingPathComponent("fc-\(UUID().uuidString).csv").path
+    let ltd = out + ".ltd.csv"
+    let result = try run([
+      "forecast", "--history", "notebooks-data/carparts.csv", "--freq", "month", "--horizon", "3", "--models", "auto",
+      "--level", "", "--quantiles", "0.5,0.9,0.95", "--round-quantiles", "--lead-time", "3", "--ltd-out", ltd, "--out", out,
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").map(String.init)
+    #expect(lines[0] == "sku,date,method,model,demand_pattern,mean,q-0.5,q-0.9,q-0.95")
+    for line in lines.dropFirst() {
+      let f = line.split(separator: ",", omittingEmptySubsequences: false)
+      let q = f[6...8].map { Double($0)! }
+      #expect(q[0] <= q[1] && q[1] <= q[2] && q.allSatisfy { $0 == $0.rounded() && $0 >= 0 }, "\(line)")
+    }
+    let ltdLines = try String(contentsOfFile: ltd, encoding: .utf8).split(separator: "\n").map(String.init)
+    #expect(ltdLines[0] == "sku,method,model,demand_pattern,lead_time,mean,q-0.5,q-0.9,q-0.95,quantile_method,origins")
+    #expect(ltdLines.count == 1 + 2674)
+    #expect(ltdLines.contains { $0.contains(",conformal,") })
+    #expect(ltdLines.dropFirst().allSatisfy { $0.contains(",intermittent,") || $0.contains(",lumpy,") || $0.contains(",smooth,") || $0.contains(",erratic,") || $0.contains(",none,") })
   }
 
   @Test("A series too short for the model falls back, and the fallback report says why")

@@ -192,7 +192,8 @@ public enum ETSEstimator {
     let (parameters, state) = decode(result.point)
     let fit = ETSFit(
       y: y, spec: spec, seasonLength: m, parameters: parameters, initialState: state, estimatedCount: estimated)
-    guard fit.likelihood.isFinite else { return nil }
+    // A perfect fit has likelihood −∞; that is only a failure when the likelihood is the criterion.
+    guard criterion == .mse || fit.likelihood.isFinite else { return nil }
     return fit
   }
 

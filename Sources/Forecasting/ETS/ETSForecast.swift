@@ -232,6 +232,8 @@ public struct ETSMethod: ForecastingMethod {
   /// `nil`: automatic (R `model = "ZZZ"`).
   public let spec: ETSSpec?
 
+  public var handlesMissingValues: Bool { true }
+
   public init(alias: String = "ets", spec: ETSSpec? = nil) {
     self.alias = alias
     self.spec = spec

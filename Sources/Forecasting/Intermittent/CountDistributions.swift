@@ -93,6 +93,7 @@ public struct CountModelMethod: ForecastingMethod {
   public let forceFamily: Family?
 
   public enum Family: Sendable { case poisson, negativeBinomial }
+  public var handlesMissingValues: Bool { true }
 
   public init(window: Int = 56, family: Family? = nil) {
     self.window = window

@@ -32,6 +32,8 @@ public struct CrostonMethod: ForecastingMethod {
   public let alias: String
   public let variant: Variant
   public let alpha: Double
+  /// Censored periods are left out of the size and interval sequences (the interval spans them).
+  public var handlesMissingValues: Bool { true }
 
   public init(variant: Variant = .classic, alpha: Double = 0.1) {
     self.variant = variant
@@ -46,7 +48,8 @@ public struct CrostonMethod: ForecastingMethod {
   public func fit(_ y: [Double], seasonLength: Int) throws(ForecastError) -> any FittedModel {
     guard !y.isEmpty else { throw .tooShort(observations: 0, needed: 1, model: alias) }
     if y.contains(where: { $0 < 0 }) { throw .invalidData("\(alias): demand must not be negative (returns must be netted out first)") }
-    let observed = y.map { $0.isNaN ? 0 : $0 }
+    // Censored periods are dropped: they neither end an interval nor count as zero demand.
+    let observed = y.filter { !$0.isNaN }
     var sizes: [Double] = [], intervals: [Double] = []
     var last = 0
     for (t, v) in observed.enumerated() where v > 0 {
@@ -62,14 +65,14 @@ public struct CrostonMethod: ForecastingMethod {
     let name = variant == .classic ? "Croston" : variant == .sba ? "SBA" : "CrostonOptimized"
     let factor = variant == .sba ? 1 - alpha / 2 : 1
     // Forecast from each prefix: ŷ_{t+1} from y_1…y_t.
-    var fitted = [Double](repeating: .nan, count: y.count)
+    var fittedObserved = [Double](repeating: .nan, count: observed.count)
     var size = 0.0, interval = 0.0
     var seen = 0
     var position = 0
-    for t in 0..<y.count {
+    for t in 0..<observed.count {
       if t > 0 {
         // State after y_1…y_t (R returns NA when only the first non-zero is ≤ 1 in a longer prefix).
-        fitted[t] = seen == 0 ? 0 : factor * size / interval
+        fittedObserved[t] = seen == 0 ? 0 : factor * size / interval
       }
       if observed[t] > 0 {
         if seen == 0 {
@@ -84,7 +87,18 @@ public struct CrostonMethod: ForecastingMethod {
       }
     }
     let forecast = sizes.isEmpty ? 0 : factor * size / interval
-    return IntermittentFit(name: name, y: y, level: forecast, fitted: fitted)
+    // Map the fitted values back onto the full calendar (censored periods get the prevailing forecast).
+    var fitted = [Double](repeating: .nan, count: y.count)
+    var k = 0
+    var current = Double.nan
+    for t in 0..<y.count {
+      if !y[t].isNaN {
+        current = fittedObserved[k]
+        k += 1
+      }
+      fitted[t] = y[t].isNaN ? current : fittedObserved[k - 1]
+    }
+    return IntermittentFit(name: name, y: y, level: forecast, fitted: fitted, method: self)
   }
 
   /// α in [0.1, 0.3] minimising the in-sample one-step MSE of SES with the simple start.
@@ -138,6 +152,7 @@ func goldenSectionMinimum(lower: Double, upper: Double, _ f: (Double) -> Double)
 /// periods, z₀ = mean non-zero demand.
 public struct TSBMethod: ForecastingMethod {
   public let alias = "tsb"
+  public var handlesMissingValues: Bool { true }
   public init() {}
 
   static func run(_ y: [Double], alphaDemand: Double, alphaProbability: Double, p0: Double, z0: Double, fitted: inout [Double]?) -> (mse: Double, p: Double, z: Double) {
@@ -168,7 +183,7 @@ public struct TSBMethod: ForecastingMethod {
     }
     var fitted: [Double]? = [Double](repeating: .nan, count: y.count)
     let final = Self.run(y, alphaDemand: result.point[0], alphaProbability: result.point[1], p0: p0, z0: z0, fitted: &fitted)
-    return IntermittentFit(name: "TSB", y: y, level: final.p * final.z, fitted: fitted!)
+    return IntermittentFit(name: "TSB", y: y, level: final.p * final.z, fitted: fitted!, method: self)
   }
 }
 
@@ -214,7 +229,7 @@ public struct ADIDAMethod: ForecastingMethod {
     let values = y.map { $0.isNaN ? 0 : $0 }
     let demands = values.filter { $0 > 0 }.count
     let name = multipleAggregation ? "IMAPA" : "ADIDA"
-    guard demands > 0 else { return IntermittentFit(name: name, y: y, level: 0, fitted: y.map { _ in 0 }) }
+    guard demands > 0 else { return IntermittentFit(name: name, y: y, level: 0, fitted: y.map { _ in 0 }, method: self) }
     let meanInterval = Double(values.count) / Double(demands)
     let k = max(1, Int(meanInterval.rounded()))
     let level: Double
@@ -224,7 +239,7 @@ public struct ADIDAMethod: ForecastingMethod {
       level = Self.forecast(values, level: k)
     }
     // In-sample: the flat level (ADIDA has no natural one-step recursion at the original frequency).
-    return IntermittentFit(name: name, y: y, level: level, fitted: y.map { _ in level })
+    return IntermittentFit(name: name, y: y, level: level, fitted: y.map { _ in level }, method: self)
   }
 }
 
@@ -236,6 +251,9 @@ struct IntermittentFit: FittedModel {
   let y: [Double]
   let level: Double
   let fitted: [Double]
+  /// The method that made this fit (its parameters are re-estimated on other data).
+  var method: (any ForecastingMethod)? = nil
+  var specification: (any ForecastingMethod)? { method }
   var residuals: [Double] { zip(y, fitted).map { $0 - $1 } }
 
   func forecast(horizon h: Int, levels: [Double]) -> Forecast {

@@ -10,6 +10,10 @@ import Foundation
 /// Reference: Hyndman & Athanasopoulos, *Forecasting: Principles and Practice* (3rd ed.), §5.2 and §5.5.
 struct LagWalkFit: FittedModel {
   let name: String
+  var specification: (any ForecastingMethod)? {
+    if lag > 1 { return SeasonalNaiveMethod() }
+    return name == "Drift" ? DriftMethod() : NaiveMethod()
+  }
   let history: [Double]
   let lag: Int
   let drift: Double
@@ -107,7 +111,7 @@ public struct AverageMethod: ForecastingMethod {
     let used = window.map { Array(y.suffix($0)) } ?? y
     let values = used.filter { !$0.isNaN }
     guard !values.isEmpty else { throw .tooShort(observations: 0, needed: 1, model: alias) }
-    return AverageFit(name: window == nil ? "Mean" : "WindowAverage(\(window!))", y: y, values: values)
+    return AverageFit(name: window == nil ? "Mean" : "WindowAverage(\(window!))", y: y, values: values, method: self)
   }
 }
 
@@ -115,6 +119,8 @@ struct AverageFit: FittedModel {
   let name: String
   let y: [Double]
   let values: [Double]
+  let method: AverageMethod
+  var specification: (any ForecastingMethod)? { method }
   var average: Double { values.reduce(0, +) / Double(values.count) }
   var fitted: [Double] { [Double](repeating: average, count: y.count) }
   var residuals: [Double] { y.map { $0 - average } }

@@ -36,6 +36,7 @@ struct ThetaFit: FittedModel {
   let drift: Double
   let alpha: Double
   var name: String { "Theta" }
+  var specification: (any ForecastingMethod)? { ThetaMethod() }
   var fitted: [Double] { adjustment.reseasonalizeInSample(ses.fitted) }
   var residuals: [Double] { zip(y, fitted).map { $0 - $1 } }
 

@@ -73,6 +73,7 @@ struct RegressionFit: FittedModel {
   let degreesOfFreedom: Int
   let fitted: [Double]
   var name: String { "TrendSeasonalRegression" }
+  var specification: (any ForecastingMethod)? { TrendSeasonalRegressionMethod() }
   var residuals: [Double] { zip(y, fitted).map { $0 - $1 } }
 
   func forecast(horizon h: Int, levels: [Double]) -> Forecast {

@@ -40,7 +40,7 @@ public enum Backtest {
       let train = Array(y[0..<origin])
       let test = Array(y[origin..<(origin + plan.horizon)])
       do throws(ForecastError) {
-        let fit = try method.fit(train, seasonLength: seasonLength)
+        let fit = try method.fitCensored(train, seasonLength: seasonLength)
         let forecast = fit.forecast(horizon: plan.horizon, levels: levels)
         let metrics = AccuracyMetrics(actual: test, forecast: forecast.mean, training: train, seasonLength: seasonLength)
         return .success(BacktestWindow(origin: origin, model: fit.name, metrics: metrics, forecast: forecast))
@@ -76,11 +76,15 @@ public struct AutoSelectMethod: ForecastingMethod {
   /// Index of the candidate kept unless clearly beaten (`nil`: plain selection).
   public let incumbent: Int?
   public let margin: Double
+  /// Whether intermittent and lumpy series go to `intermittentCandidates`.
+  public let routesIntermittent: Bool
 
   public init(
     candidates: [any ForecastingMethod] = [SeasonalNaiveMethod(), ThetaMethod(), AutoThetaMethod(), ETSMethod(), ModelCatalog.combination],
-    windows: Int = 2, metric: String = "rmsse", horizon: Int? = nil, incumbent: Int? = 4, margin: Double = 0.25
+    windows: Int = 2, metric: String = "rmsse", horizon: Int? = nil, incumbent: Int? = 4, margin: Double = 0.25,
+    routesIntermittent: Bool = true
   ) {
+    self.routesIntermittent = routesIntermittent
     precondition(incumbent.map { candidates.indices.contains($0) } ?? true, "incumbent must index a candidate")
     self.candidates = candidates
     self.windows = windows
@@ -90,10 +94,28 @@ public struct AutoSelectMethod: ForecastingMethod {
     self.margin = margin
   }
 
+  /// Candidates for intermittent and lumpy series (Syntetos–Boylan classes), SBA kept unless beaten.
+  public static let intermittentCandidates: [any ForecastingMethod] = [
+    CrostonMethod(variant: .sba), TSBMethod(), ADIDAMethod(), ADIDAMethod(multipleAggregation: true), CountModelMethod(),
+  ]
+
   /// Fits every candidate on the whole history once, then backtests each fitted model's specification
   /// (its structure fixed, parameters re-estimated per window). A combination whose members are other
   /// candidates is scored from their window forecasts, without fitting them again.
+  public var handlesMissingValues: Bool { true }
+
   public func fit(_ y: [Double], seasonLength: Int) throws(ForecastError) -> any FittedModel {
+    let classification = DemandClassification(y)
+    if routesIntermittent && classification.isIntermittent {
+      let intermittent = AutoSelectMethod(
+        candidates: Self.intermittentCandidates, windows: windows, metric: metric, horizon: horizon, incumbent: 0,
+        margin: margin, routesIntermittent: false)
+      return try intermittent.select(y, seasonLength: seasonLength)
+    }
+    return try select(y, seasonLength: seasonLength)
+  }
+
+  func select(_ y: [Double], seasonLength: Int) throws(ForecastError) -> any FittedModel {
     let h = horizon ?? max(1, min(max(1, seasonLength), y.count / 4))
     let plan = BacktestPlan(horizon: h, windows: windows)
     var fits: [(any FittedModel)?] = []
@@ -110,7 +132,7 @@ public struct AutoSelectMethod: ForecastingMethod {
         }
       }
       do throws(ForecastError) {
-        fits.append(try candidate.fit(y, seasonLength: seasonLength))
+        fits.append(try candidate.fitCensored(y, seasonLength: seasonLength))
       } catch {
         fits.append(nil)
         errors.append("\(candidate.alias): \(error)")
@@ -134,7 +156,7 @@ public struct AutoSelectMethod: ForecastingMethod {
           if let first, let extended = first.extended(to: train) {
             windowFit = extended
           } else {
-            windowFit = try? method.fit(train, seasonLength: seasonLength)
+            windowFit = try? method.fitCensored(train, seasonLength: seasonLength)
             if first == nil { first = windowFit }
           }
           guard let windowFit else { break }
@@ -196,5 +218,7 @@ public struct SelectedFit: FittedModel {
   public let metric: String
   public var name: String { chosen.name }
   public var fitted: [Double] { chosen.fitted }
+  public var specification: (any ForecastingMethod)? { chosen.specification }
+  public func extended(to y: [Double]) -> (any FittedModel)? { chosen.extended(to: y) }
   public func forecast(horizon: Int, levels: [Double]) -> Forecast { chosen.forecast(horizon: horizon, levels: levels) }
 }

@@ -13,7 +13,16 @@ public enum ModelCatalog {
     ("autotheta", "optimised Theta family (STM/OTM/DSTM/DOTM), best in-sample MSE"),
     ("lm", "linear trend + seasonal regression (LAPACK)"),
     ("combo", "average of ets, theta and autotheta"),
-    ("auto", "per-series choice among snaive, theta, autotheta, ets and combo by rolling-origin backtest (RMSSE); keeps combo unless beaten by 25 %"),
+    ("croston", "Croston's method, α = 0.1 (R croston())"),
+    ("sba", "Syntetos–Boylan approximation: Croston × (1 − α/2)"),
+    ("crostonopt", "Croston with α for sizes and intervals optimised in [0.1, 0.3]"),
+    ("tsb", "Teunter–Syntetos–Babai: demand probability updated every period"),
+    ("adida", "aggregate–disaggregate intermittent demand approach"),
+    ("imapa", "multiple aggregation levels, averaged"),
+    ("poisson", "Poisson demand (mean of the last 56 periods), exact quantiles"),
+    ("negbin", "negative-binomial demand (moments of the last 56 periods), exact quantiles"),
+    ("count", "Poisson or negative binomial, whichever the dispersion calls for"),
+    ("auto", "per series: smooth/erratic demand → best of snaive, theta, autotheta, ets, combo (keeps combo unless beaten by 25 %); intermittent/lumpy → best of sba, tsb, adida, imapa, count (keeps sba unless beaten by 25 %); by rolling-origin RMSSE"),
   ]
 
   /// Resolves one alias. `horizon` (the forecast horizon) sets `auto`'s backtest horizon.
@@ -30,6 +39,15 @@ public enum ModelCatalog {
     case "lm": return TrendSeasonalRegressionMethod()
     case "combo": return combination
     case "auto": return AutoSelectMethod(metric: metric ?? "rmsse", horizon: horizon)
+    case "croston": return CrostonMethod(variant: .classic)
+    case "sba": return CrostonMethod(variant: .sba)
+    case "crostonopt": return CrostonMethod(variant: .optimised)
+    case "tsb": return TSBMethod()
+    case "adida": return ADIDAMethod()
+    case "imapa": return ADIDAMethod(multipleAggregation: true)
+    case "poisson": return CountModelMethod(family: .poisson)
+    case "negbin": return CountModelMethod(family: .negativeBinomial)
+    case "count": return CountModelMethod()
     default:
       if lower.hasPrefix("window"), let k = Int(lower.dropFirst(6)), k > 0 { return AverageMethod(window: k) }
       if lower.hasPrefix("ets:"), let spec = ETSSpec(String(alias.dropFirst(4))) {

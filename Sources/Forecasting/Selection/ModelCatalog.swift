@@ -22,7 +22,7 @@ public enum ModelCatalog {
     ("poisson", "Poisson demand (mean of the last 56 periods), exact quantiles"),
     ("negbin", "negative-binomial demand (moments of the last 56 periods), exact quantiles"),
     ("count", "Poisson or negative binomial, whichever the dispersion calls for"),
-    ("auto", "per series: smooth/erratic demand → best of snaive, theta, autotheta, ets, combo (keeps combo unless beaten by 25 %); intermittent/lumpy → best of sba, tsb, adida, imapa, count (keeps sba unless beaten by 25 %); by rolling-origin RMSSE"),
+    ("auto", "per series, the best of snaive, theta, autotheta, ets and combo by rolling-origin RMSSE (combo kept unless beaten by 25 %); intermittent and lumpy series also try sba, tsb, adida, imapa and count"),
   ]
 
   /// Resolves one alias. `horizon` (the forecast horizon) sets `auto`'s backtest horizon.

@@ -23,12 +23,28 @@ public struct CombinationMethod: ForecastingMethod {
       }
     }
     guard !fits.isEmpty else { throw .noModel("combination: every member failed (\(failures.joined(separator: "; ")))") }
-    return CombinationFit(members: fits)
+    return CombinationFit(members: fits, seasonLength: seasonLength)
   }
 }
 
 struct CombinationFit: FittedModel {
   let members: [any FittedModel]
+  let seasonLength: Int
+
+  /// Members carried forward where they can be (state-space models), re-estimated otherwise.
+  func extended(to y: [Double]) -> (any FittedModel)? {
+    var extended: [any FittedModel] = []
+    for member in members {
+      if let carried = member.extended(to: y) {
+        extended.append(carried)
+      } else if let refit = try? member.specification?.fitCensored(y, seasonLength: seasonLength) {
+        extended.append(refit)
+      } else {
+        return nil
+      }
+    }
+    return CombinationFit(members: extended, seasonLength: seasonLength)
+  }
   var specification: (any ForecastingMethod)? {
     CombinationMethod(alias: "combo", members: members.map { $0.specification ?? FixedMemberMethod(name: $0.name) })
   }

@@ -132,7 +132,7 @@ public struct AutoSelectMethod: ForecastingMethod {
           candidates.firstIndex { $0.alias == member.alias }.flatMap { $0 < fits.count ? fits[$0] : nil }
         }
         if memberFits.allSatisfy({ $0 != nil }) {
-          fits.append(CombinationFit(members: memberFits.map { $0! }))
+          fits.append(CombinationFit(members: memberFits.map { $0! }, seasonLength: seasonLength))
           continue
         }
       }

@@ -33,9 +33,10 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-## The demo: validate every sales history in notebooks-data/ and write the summaries to reports/.
+## The demo: validate every sales history in notebooks-data/, forecast Online Retail weekly demand with
+## quantiles and lead-time demand, backtest the models, and write it all to reports/.
 demo: build
-	@mkdir -p reports/history
+	@mkdir -p reports/history reports/forecasts
 	@start=$$(date +%s%N); \
 	set -e; \
 	run() { name=$$1; shift; \
@@ -49,8 +50,17 @@ demo: build
 	  --columns sku=StockCode,date=InvoiceDate,qty=Quantity,price=UnitPrice; \
 	run carparts notebooks-data/carparts.csv --freq month; \
 	run m5-foods3-ca1 notebooks-data/m5_foods3_ca1_10items.csv --freq day; \
+	echo; echo "== replenish forecast: Online Retail weekly, 8 weeks, auto, quantiles and 4-week lead-time demand"; \
+	$(RELEASE_BIN) forecast --history notebooks-data/online_retail_weekly_sku.csv --freq week --horizon 8 \
+	  --models auto --quantiles 0.5,0.9,0.95 --round-quantiles --lead-time 4 \
+	  --ltd-out reports/forecasts/online-retail-lead-time-demand.csv \
+	  --fallbacks reports/forecasts/online-retail-fallbacks.csv --out reports/forecasts/online-retail-forecasts.csv; \
+	echo; echo "== replenish backtest: Online Retail weekly, 2 windows of 8 weeks"; \
+	$(RELEASE_BIN) backtest --history notebooks-data/online_retail_weekly_sku.csv --freq week --horizon 8 --windows 2 \
+	  --models snaive,ets,theta,sba,auto --out reports/forecasts/online-retail-backtest.csv \
+	  --summary reports/forecasts/online-retail-backtest-summary.csv; \
 	end=$$(date +%s%N); \
-	echo; echo "Wrote reports/history/ ($$(ls reports/history | wc -l) files) in $$(( (end - start) / 1000000 )) ms"
+	echo; echo "Wrote reports/history/ and reports/forecasts/ ($$(ls reports/history reports/forecasts | grep -c csv) CSV files) in $$(( (end - start) / 1000000 )) ms"
 
 ## Benchmarks print figures (never asserted). The generated M5-shaped file is cached in Benchmarks/.data/.
 bench: bench-reader bench-gemm bench-accuracy

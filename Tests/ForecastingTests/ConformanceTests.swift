@@ -79,6 +79,9 @@ struct MetricTests {
     #expect(abs(metrics.smape - (200.0 / 5 + 400.0 / 6) / 2) < 1e-12)
     #expect(abs(metrics.wape - 0.5) < 1e-15)
     #expect(metrics.bias == -0.5)
+    // A history shorter than a season + 1 scales MASE by the one-step naive error.
+    let short = AccuracyMetrics(actual: [2, 4], forecast: [3, 2], training: training, seasonLength: 52)
+    #expect(abs(short.mase - metrics.mase) < 1e-15)
     // Missing actuals are skipped.
     let censored = AccuracyMetrics(actual: [2, .nan], forecast: [3, 100], training: training, seasonLength: 1)
     #expect(censored.count == 1 && censored.mae == 1)

@@ -4,7 +4,8 @@ import Foundation
 ///
 /// ```
 /// MAE   = mean |y − ŷ|                    RMSE  = √mean (y − ŷ)²
-/// MASE  = MAE / mean_{t>m} |y_t − y_{t−m}|      (training; Hyndman & Koehler 2006, m = season length)
+/// MASE  = MAE / mean_{t>m} |y_t − y_{t−m}|      (training; Hyndman & Koehler 2006, m = season length;
+///         m = 1 when the history is shorter than m + 1)
 /// RMSSE = √( mean (y − ŷ)² / mean_{t>1} (y_t − y_{t−1})² )   (training; M5, Makridakis et al. 2022)
 /// sMAPE = mean 200·|y − ŷ| / (|y| + |ŷ|)   (M3, Makridakis & Hibon 2000; a 0/0 term counts as 0)
 /// WAPE  = Σ|y − ŷ| / Σ|y|                  bias = mean (ŷ − y)  (positive: over-forecast)
@@ -58,7 +59,9 @@ public struct AccuracyMetrics: Sendable, Codable, Equatable {
     wape = actualSum > 0 ? absSum / actualSum : .nan
     bias = errorSum / count
     self.count = n
-    mase = mae / AccuracyMetrics.naiveScale(training, lag: max(1, seasonLength), squared: false)
+    // Seasonal-naive scale; the one-step naive scale when the history is shorter than a season + 1.
+    let seasonalScale = AccuracyMetrics.naiveScale(training, lag: max(1, seasonLength), squared: false)
+    mase = mae / (seasonalScale.isNaN ? AccuracyMetrics.naiveScale(training, lag: 1, squared: false) : seasonalScale)
     rmsse = (squareSum / count / AccuracyMetrics.naiveScale(training, lag: 1, squared: true)).squareRoot()
   }
 

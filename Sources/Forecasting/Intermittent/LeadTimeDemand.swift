@@ -50,17 +50,9 @@ public struct LeadTimeDemand: Sendable {
     let latest = y.count - leadTime
     let earliest = max(max(4, 2 * seasonLength), latest - Self.maximumOrigins + 1)
     if latest >= earliest {
-      let refit = fit.specification ?? method
-      var base: (any FittedModel)?
-      for origin in earliest...latest {
-        let train = Array(y[0..<origin])
-        let model: (any FittedModel)?
-        if let base, let extended = base.extended(to: train) {
-          model = extended
-        } else {
-          model = try? refit.fitCensored(train, seasonLength: seasonLength)
-          if base == nil { base = model }
-        }
+      let origins = Array(earliest...latest)
+      let models = Backtest.modelsAtOrigins(y, origins: origins, method: fit.specification ?? method, seasonLength: seasonLength)
+      for (origin, model) in zip(origins, models) {
         guard let model else { continue }
         let actual = y[origin..<(origin + leadTime)]
         if actual.contains(where: \.isNaN) { continue }  // censored periods: the true sum is unknown

@@ -32,6 +32,22 @@ public struct BacktestWindow: Sendable {
 }
 
 public enum Backtest {
+  /// One model per origin, trained on `y[0 ..< origin]`: estimated at the earliest origin that fits, then
+  /// carried forward with fixed parameters where the model supports it (statsforecast's `refit=False`),
+  /// re-estimated otherwise. `nil` where no model could be fitted.
+  public static func modelsAtOrigins(
+    _ y: [Double], origins: [Int], method: any ForecastingMethod, seasonLength: Int
+  ) -> [(any FittedModel)?] {
+    var base: (any FittedModel)?
+    return origins.map { origin in
+      let train = Array(y[0..<origin])
+      if let base, let carried = base.extended(to: train) { return carried }
+      let model = try? method.fitCensored(train, seasonLength: seasonLength)
+      if base == nil { base = model }
+      return model
+    }
+  }
+
   /// Runs `method` over the plan's windows. Windows whose fit fails are returned as errors.
   public static func run(
     _ y: [Double], seasonLength: Int, method: any ForecastingMethod, plan: BacktestPlan, levels: [Double] = []
@@ -150,23 +166,8 @@ public struct AutoSelectMethod: ForecastingMethod {
     if !origins.isEmpty {
       for (index, candidate) in candidates.enumerated() where !(candidate is CombinationMethod) {
         guard let fit = fits[index] else { continue }
-        let method = fit.specification ?? candidate
-        var forecasts: [[Double]] = []
-        // Estimate at the earliest origin; carry the parameters forward when the model supports it
-        // (statsforecast's `refit=False`), else re-estimate at each origin.
-        var first: (any FittedModel)?
-        for origin in origins {
-          let train = Array(y[0..<origin])
-          let windowFit: (any FittedModel)?
-          if let first, let extended = first.extended(to: train) {
-            windowFit = extended
-          } else {
-            windowFit = try? method.fitCensored(train, seasonLength: seasonLength)
-            if first == nil { first = windowFit }
-          }
-          guard let windowFit else { break }
-          forecasts.append(windowFit.forecast(horizon: h, levels: []).mean)
-        }
+        let models = Backtest.modelsAtOrigins(y, origins: origins, method: fit.specification ?? candidate, seasonLength: seasonLength)
+        let forecasts = models.compactMap { $0?.forecast(horizon: h, levels: []).mean }
         if forecasts.count == origins.count { windowForecasts[index] = forecasts }
       }
       for (index, candidate) in candidates.enumerated() {

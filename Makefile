@@ -8,7 +8,7 @@ RELEASE_BIN := .build/release/replenish
 BENCH_BIN := .build/release/replenish-bench
 BENCH_DATA := Benchmarks/.data
 
-.PHONY: all deps build demo test bench bench-reader bench-gemm bench-accuracy clean
+.PHONY: all deps build demo test bench bench-reader bench-gemm bench-accuracy bench-calibration clean
 
 all: build
 
@@ -63,7 +63,7 @@ demo: build
 	echo; echo "Wrote reports/history/ and reports/forecasts/ ($$(ls reports/history reports/forecasts | grep -c csv) CSV files) in $$(( (end - start) / 1000000 )) ms"
 
 ## Benchmarks print figures (never asserted). The generated M5-shaped file is cached in Benchmarks/.data/.
-bench: bench-reader bench-gemm bench-accuracy
+bench: bench-reader bench-gemm bench-accuracy bench-calibration
 
 $(BENCH_DATA)/m5-shaped.csv:
 	@mkdir -p $(BENCH_DATA)
@@ -82,6 +82,12 @@ bench-gemm: deps
 bench-accuracy: deps
 	$(SWIFT) build -c release --product replenish-bench
 	$(BENCH_BIN) m3 notebooks-data/m3_monthly.csv --models snaive,theta,autotheta,ets,combo,auto
+
+## Coverage and pinball loss of lead-time demand quantiles on held-out data (carparts, Online Retail).
+bench-calibration: deps
+	$(SWIFT) build -c release --product replenish-bench
+	$(BENCH_BIN) calibration notebooks-data/carparts.csv --freq month --season 12 --lead-time 3 --models sba,count,auto
+	$(BENCH_BIN) calibration notebooks-data/online_retail_weekly_sku.csv --freq week --season 52 --lead-time 4 --models sba,count,auto
 
 clean:
 	rm -rf .build reports/history $(BENCH_DATA)

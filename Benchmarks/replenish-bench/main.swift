@@ -183,6 +183,46 @@ case "speed":
       alias, panel.seriesCount, seconds, readSeconds, peakRSSMiB(), valid.reduce(0, +) / Double(valid.count), valid.count))
   }
 
+case "calibration":
+  // Lead-time demand quantiles on held-out data: for every series, the last L periods are the future;
+  // quantiles come from the history before them. Prints empirical coverage (share of series whose actual
+  // lead-time demand is ≤ the τ-quantile) and mean pinball loss, per model and τ.
+  guard args.count >= 2 else { fail("usage: replenish-bench calibration FILE [--freq month] [--season 12] [--lead-time 3] [--models sba,auto]") }
+  let frequency = Frequency(rawValue: option("--freq", in: args) ?? "month") ?? .month
+  let season = Int(option("--season", in: args) ?? "\(frequency.defaultSeasonLength)") ?? frequency.defaultSeasonLength
+  let leadTime = Int(option("--lead-time", in: args) ?? "3") ?? 3
+  let threads = Int(option("--threads", in: args) ?? "2") ?? 2
+  let taus = [0.5, 0.9, 0.95]
+  let panel = try SalesHistoryReader.read(file: args[1], options: SalesHistoryOptions(frequency: frequency)).panel
+  BLAS.setThreadCount(1)
+  print("\(args[1]): \(panel.seriesCount) series, lead time \(leadTime), quantiles \(taus)")
+  for alias in (option("--models", in: args) ?? "sba,count,auto").split(separator: ",").map(String.init) {
+    guard let method = ModelCatalog.method(alias, horizon: leadTime) else { fail("unknown model \(alias)") }
+    let t0 = now()
+    let results = parallelMap(count: panel.seriesCount, threads: threads) { s -> (hits: [Bool], loss: [Double], method: String)? in
+      // Series that stop early are padded with zeros to the panel end: keep only observed periods.
+      let full = panel.history(of: s, censorStockOuts: true)
+      let range = panel.range(of: s)
+      let last = range.last { panel.flags[$0].contains(.observed) }.map { $0 - range.lowerBound } ?? (full.count - 1)
+      let y = Array(full[...last])
+      guard y.count >= leadTime + 12 else { return nil }
+      let history = Array(y.dropLast(leadTime))
+      let future = y.suffix(leadTime).reduce(0, +)
+      guard let fit = try? method.fitCensored(history, seasonLength: season) else { return nil }
+      let ltd = LeadTimeDemand(history: history, fit: fit, method: method, seasonLength: season, leadTime: leadTime, levels: taus)
+      let q = ltd.quantiles.map(\.value)
+      return (zip(q, taus).map { future <= $0.0 }, zip(q, taus).map { pinballLoss(actual: [future], quantile: [$0.0], level: $0.1) }, ltd.method.rawValue)
+    }.compactMap { $0 }
+    let n = Double(results.count)
+    let coverage = taus.indices.map { k in Double(results.filter { $0.hits[k] }.count) / n }
+    let loss = taus.indices.map { k in results.reduce(0) { $0 + $1.loss[k] } / n }
+    var methods: [String: Int] = [:]
+    for r in results { methods[r.method, default: 0] += 1 }
+    print(String(format: "%-8@ series %d  coverage q0.5 %.3f  q0.9 %.3f  q0.95 %.3f   pinball %.3f %.3f %.3f  (%.1f s) %@",
+      alias, results.count, coverage[0], coverage[1], coverage[2], loss[0], loss[1], loss[2], now() - t0,
+      methods.map { "\($0.key) \($0.value)" }.sorted().joined(separator: ", ")))
+  }
+
 default:
   fail("unknown benchmark '\(command)'")
 }

@@ -48,7 +48,8 @@ public struct LeadTimeDemand: Sendable {
     // Conformal: errors of L-period sums at the last origins.
     var errors: [Double] = []
     let latest = y.count - leadTime
-    let earliest = max(max(4, 2 * seasonLength), latest - Self.maximumOrigins + 1)
+    // Origins need some training, not two full seasons (weekly histories are often ~1 year long).
+    let earliest = max(max(4, min(2 * seasonLength, y.count / 2)), latest - Self.maximumOrigins + 1)
     if latest >= earliest {
       let origins = Array(earliest...latest)
       let models = Backtest.modelsAtOrigins(y, origins: origins, method: fit.specification ?? method, seasonLength: seasonLength)

@@ -64,7 +64,7 @@ public enum ModelCatalog {
   /// Parses `ets,theta,snaive` into methods, or says which alias is unknown.
   public static func methods(_ list: String, horizon: Int? = nil, metric: String? = nil) -> Result<[any ForecastingMethod], ForecastError> {
     var methods: [any ForecastingMethod] = []
-    for alias in list.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !alias.isEmpty {
+    for alias in list.split(separator: ",").map(trimmedSpaces) where !alias.isEmpty {
       guard let method = method(alias, horizon: horizon, metric: metric) else {
         let known = descriptions.map(\.alias).joined(separator: ", ")
         return .failure(.invalidData("unknown model '\(alias)'; known: \(known)"))
@@ -76,14 +76,10 @@ public enum ModelCatalog {
   }
 }
 
-extension String {
-  func trimmingCharacters(in set: CharacterSetLite) -> String {
-    var s = Substring(self)
-    while let c = s.first, c == " " || c == "\t" { s = s.dropFirst() }
-    while let c = s.last, c == " " || c == "\t" { s = s.dropLast() }
-    return String(s)
-  }
+/// The text without leading and trailing spaces and tabs.
+private func trimmedSpaces(_ text: Substring) -> String {
+  var s = text
+  while let c = s.first, c == " " || c == "\t" { s = s.dropFirst() }
+  while let c = s.last, c == " " || c == "\t" { s = s.dropLast() }
+  return String(s)
 }
-
-/// Only whitespace trimming is needed here; avoids importing Foundation into the catalogue.
-enum CharacterSetLite { case whitespaces }

@@ -97,15 +97,7 @@ struct ForecastCommand: ParsableCommand {
   }
 
   func quantileLevels() throws -> [Double] {
-    if quantiles.isEmpty { return [] }
-    var values: [Double] = []
-    for part in quantiles.split(separator: ",") {
-      guard let v = Double(part.trimmingCharacters(in: .whitespaces)), v > 0, v < 1 else {
-        throw ValidationError("--quantiles takes levels between 0 and 1, e.g. 0.5,0.9,0.95; got '\(part)'")
-      }
-      values.append(v)
-    }
-    return Array(Set(values)).sorted()
+    try parseNumberList(quantiles, flag: "--quantiles", openRange: 0...1, example: "0.5,0.9,0.95")
   }
 
   func levels() throws -> [Double] {
@@ -185,11 +177,17 @@ struct ForecastCommand: ParsableCommand {
 }
 
 func parseLevels(_ text: String) throws -> [Double] {
+  try parseNumberList(text, flag: "--level", openRange: 0...100, example: "80,95")
+}
+
+/// Parses a comma-separated list of numbers strictly inside `openRange`, sorted and without repeats.
+func parseNumberList(_ text: String, flag: String, openRange: ClosedRange<Double>, example: String) throws -> [Double] {
   if text.isEmpty { return [] }
   var values: [Double] = []
   for part in text.split(separator: ",") {
-    guard let v = Double(part.trimmingCharacters(in: .whitespaces)), v > 0, v < 100 else {
-      throw ValidationError("--level takes percentages between 0 and 100, e.g. 80,95; got '\(part)'")
+    guard let v = Double(part.trimmingCharacters(in: .whitespaces)), v > openRange.lowerBound, v < openRange.upperBound else {
+      let bounds = "between \(levelLabel(openRange.lowerBound)) and \(levelLabel(openRange.upperBound))"
+      throw ValidationError("\(flag) takes numbers \(bounds), e.g. \(example); got '\(part)'")
     }
     values.append(v)
   }

@@ -85,9 +85,6 @@ final class CSVScanner {
     fields.initialize(repeating: FieldSpan(start: 0, end: 0, quoted: false, escapedQuotes: false))
   }
 
-  /// True when nothing but an optional BOM was in the file.
-  var isEmpty: Bool { atEOF && filled == position && nextLine == 1 }
-
   /// Start of the buffer the current record's fields point into (valid until the next call to `next()`).
   var base: UnsafeRawPointer { UnsafeRawPointer(storage.baseAddress!) }
 

@@ -68,7 +68,6 @@ public struct ReadReport: Sendable {
   public var byteOrderMark = false
   public var crlfLines = 0
   public var channels: [String] = []
-  public var lastLineTerminated = true
 }
 
 /// Reads a long sales-history CSV (one row per SKU, [location,] date and quantity) into a `Panel`.
@@ -172,7 +171,6 @@ private struct RowReader {
         continue
       }
       report.rows += 1
-      report.lastLineTerminated = record.terminated
       if let error = readRow(record) {
         if options.badRows == .fail { throw error }
         report.rowsSkipped += 1

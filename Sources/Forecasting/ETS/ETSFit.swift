@@ -139,7 +139,7 @@ public enum ETSEstimator {
     let seasonalCount = spec.season == .none ? 0 : m - 1
     let estimated = parameterSlots + 1 + (spec.trend != .none ? 1 : 0) + seasonalCount
     let n = y.filter { !$0.isNaN }.count
-    if estimated + (fixedAlpha == nil ? 0 : 0) >= n - 1 { return nil }
+    if estimated >= n - 1 { return nil }
 
     let fixedSeasonal = optimiseSeasonal ? [] : initial.seasonal
     func decode(_ x: [Double]) -> (ETSParameters, ETSState) {

@@ -66,11 +66,14 @@ let package = Package(
 
     // MARK: - Tests
 
+    /// Helpers shared by the test targets: repository paths, temporary files, CSV lines.
+    .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
     .testTarget(name: "TimeSeriesTests", dependencies: ["TimeSeries", "SyntheticData"]),
-    .testTarget(name: "SalesHistoryTests", dependencies: ["SalesHistory", "TimeSeries", "SyntheticData", "Sampling"]),
-    .testTarget(name: "ForecastingTests", dependencies: ["Forecasting", "TimeSeries"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "ReplenishCLITests", dependencies: ["ReplenishCLI", "SalesHistory"]),
+    .testTarget(name: "SalesHistoryTests", dependencies: ["SalesHistory", "TimeSeries", "SyntheticData", "Sampling", "TestSupport"]),
+    .testTarget(
+      name: "ForecastingTests", dependencies: ["Forecasting", "TimeSeries", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "ReplenishCLITests", dependencies: ["ReplenishCLI", "SalesHistory", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -89,8 +89,7 @@ struct MetricTests {
 
   @Test("sMAPE reproduces the recomputed M3 monthly table: THETA 13.892, ForecastPro 13.898, NAIVE2 16.891 (h = 1–18)")
   func m3Published() throws {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let text = try String(contentsOf: root.appendingPathComponent("notebooks-data/m3_monthly_forecasts.csv"), encoding: .utf8)
+    let text = try String(contentsOfFile: notebooksData("m3_monthly_forecasts.csv"), encoding: .utf8)
     var lines = text.split(separator: "\n").map(String.init)
     let header = lines.removeFirst().split(separator: ",").map(String.init)
     var perSeries: [String: [String: (actual: [Double], forecast: [Double])]] = [:]

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Forecasting
+@_exported import TestSupport
 
 /// Reads a fixture CSV written by R's `write.csv` (quoted strings, no embedded quotes or commas other
 /// than in quoted fields).
@@ -14,24 +15,6 @@ func fixtureRows(_ name: String) throws -> [[String: String]] {
     let fields = splitCSV(line)
     return Dictionary(uniqueKeysWithValues: zip(header, fields))
   }
-}
-
-func splitCSV(_ line: String) -> [String] {
-  var fields: [String] = []
-  var current = ""
-  var quoted = false
-  for c in line {
-    if c == "\"" {
-      quoted.toggle()
-    } else if c == "," && !quoted {
-      fields.append(current)
-      current = ""
-    } else {
-      current.append(c)
-    }
-  }
-  fields.append(current)
-  return fields
 }
 
 /// `a;b;c` → [a, b, c]; "NA" → nan.

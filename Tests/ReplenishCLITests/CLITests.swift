@@ -2,9 +2,8 @@ import Foundation
 import Testing
 
 @testable import ReplenishCLI
+@_exported import TestSupport
 
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-  .deletingLastPathComponent()
 
 /// The `replenish` binary built next to this test bundle (`swift build` puts both in the same folder).
 func replenishBinary() -> URL? {
@@ -48,11 +47,6 @@ struct CLITestError: Error, CustomStringConvertible {
   init(_ d: String) { description = d }
 }
 
-func writeTemporary(_ text: String) -> String {
-  let path = FileManager.default.temporaryDirectory.appendingPathComponent("replenish-cli-\(UUID().uuidString).csv").path
-  FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
-  return path
-}
 
 @Suite("replenish CLI: parsing")
 struct ParseTests {
@@ -117,7 +111,7 @@ struct EndToEndTests {
 
   @Test("Structural errors exit 65 with the located message on stderr")
   func structuralError() throws {
-    let path = writeTemporary("sku;date;qty\nA;2024-01-01;1\n")
+    let path = temporaryFile("sku;date;qty\nA;2024-01-01;1\n")
     let result = try run(["inspect", "--history", path])
     #expect(result.status == 65)
     #expect(result.stderr.contains("\(path):1: the header has one column; the file seems to be separated by ';'"))
@@ -126,7 +120,7 @@ struct EndToEndTests {
 
   @Test("Bad rows are all listed; exit 65 by default, 0 with --on-error skip")
   func badRows() throws {
-    let path = writeTemporary("sku,date,qty\nA,2024-01-01,1\nA,2024-01-02,NaN\nA,13/01/2024,2\nA,2024-01-04,3\n")
+    let path = temporaryFile("sku,date,qty\nA,2024-01-01,1\nA,2024-01-02,NaN\nA,13/01/2024,2\nA,2024-01-04,3\n")
     let failing = try run(["inspect", "--history", path])
     #expect(failing.status == 65)
     #expect(failing.stdout.contains("\(path):3:3: quantity: number is not finite"))
@@ -151,15 +145,14 @@ struct EndToEndTests {
     ("sku,date,qty\n\"A\nB\",2024-01-01,1\n", "line break"),
   ])
   func catalogue(input: String, fragment: String) throws {
-    let result = try run(["inspect", "--history", writeTemporary(input)])
+    let result = try run(["inspect", "--history", temporaryFile(input)])
     #expect(result.status == 65)
     #expect((result.stdout + result.stderr).contains(fragment), "\(result.stdout)\(result.stderr)")
   }
 
   @Test("Non-UTF-8 bytes through the CLI")
   func nonUTF8() throws {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("replenish-cli-\(UUID().uuidString).csv").path
-    FileManager.default.createFile(atPath: path, contents: Data(Array("sku,date,qty\n".utf8) + [0xC3, 0x28] + Array(",2024-01-01,1\n".utf8)))
+    let path = temporaryFile(Array("sku,date,qty\n".utf8) + [0xC3, 0x28] + Array(",2024-01-01,1\n".utf8))
     let result = try run(["inspect", "--history", path])
     #expect(result.status == 65)
     #expect(result.stdout.contains("not valid UTF-8"))

@@ -29,7 +29,7 @@ struct ForecastCLITests {
 
   @Test("Weekly and monthly dates advance by the frequency; locations appear as a column")
   func datesAndLocations() throws {
-    let history = writeTemporary("sku,location,date,qty\nA,DC1,2024-01-01,5\nA,DC1,2024-01-08,6\nA,DC1,2024-01-15,7\nA,DC1,2024-01-22,8\nA,DC2,2024-01-01,1\nA,DC2,2024-01-08,1\nA,DC2,2024-01-15,2\nA,DC2,2024-01-22,2\n")
+    let history = temporaryFile("sku,location,date,qty\nA,DC1,2024-01-01,5\nA,DC1,2024-01-08,6\nA,DC1,2024-01-15,7\nA,DC1,2024-01-22,8\nA,DC2,2024-01-01,1\nA,DC2,2024-01-08,1\nA,DC2,2024-01-15,2\nA,DC2,2024-01-22,2\n")
     let out = FileManager.default.temporaryDirectory.appendingPathComponent("fc-\(UUID().uuidString).csv").path
     let result = try run(["forecast", "--history", history, "--freq", "week", "--horizon", "2", "--models", "naive", "--out", out, "--level", ""])
     #expect(result.status == 0, "\(result.stderr)")
@@ -57,7 +57,7 @@ struct ForecastCLITests {
       }
       subset += line + "\n"
     }
-    let history = writeTemporary(subset)
+    let history = temporaryFile(subset)
     let result = try run([
       "forecast", "--history", history, "--freq", "month", "--horizon", "3", "--models", "auto",
       "--level", "", "--quantiles", "0.5,0.9,0.95", "--round-quantiles", "--lead-time", "3", "--ltd-out", ltd, "--out", out,
@@ -66,7 +66,7 @@ struct ForecastCLITests {
     let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").map(String.init)
     #expect(lines[0] == "sku,date,method,model,demand_pattern,mean,q-0.5,q-0.9,q-0.95")
     for line in lines.dropFirst() {
-      let f = csvFields(line)
+      let f = splitCSV(line)
       let q = f[6...8].compactMap { Double($0) }
       guard q.count == 3 else {
         Issue.record("quantile fields missing: \(line)")
@@ -83,7 +83,7 @@ struct ForecastCLITests {
 
   @Test("A series too short for the model falls back, and the fallback report says why")
   func fallbacks() throws {
-    let history = writeTemporary("sku,date,qty\nA,2024-01-01,5\nA,2024-01-02,6\nA,2024-01-03,4\nB,2024-01-01,3\nB,2024-01-03,3\n")
+    let history = temporaryFile("sku,date,qty\nA,2024-01-01,5\nA,2024-01-02,6\nA,2024-01-03,4\nB,2024-01-01,3\nB,2024-01-03,3\n")
     let out = FileManager.default.temporaryDirectory.appendingPathComponent("fc-\(UUID().uuidString).csv").path
     let report = out + ".fallbacks.csv"
     let result = try run(["forecast", "--history", history, "--horizon", "3", "--models", "snaive", "--out", out, "--fallbacks", report])
@@ -120,23 +120,4 @@ struct ForecastCLITests {
     #expect(result.status == 73)
     #expect(result.stderr.contains("/nonexistent/dir/f.csv: cannot write"))
   }
-}
-
-/// Splits one CSV line, honouring quoted fields (model names contain commas).
-func csvFields(_ line: String) -> [String] {
-  var fields: [String] = []
-  var current = ""
-  var quoted = false
-  for c in line {
-    if c == "\"" {
-      quoted.toggle()
-    } else if c == "," && !quoted {
-      fields.append(current)
-      current = ""
-    } else {
-      current.append(c)
-    }
-  }
-  fields.append(current)
-  return fields
 }

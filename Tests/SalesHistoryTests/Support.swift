@@ -3,19 +3,7 @@ import Testing
 
 @testable import SalesHistory
 @testable import TimeSeries
-
-/// Writes bytes to a fresh temporary file and returns its path.
-func temporaryFile(_ contents: [UInt8], name: String = "history.csv") -> String {
-  let directory = FileManager.default.temporaryDirectory.appendingPathComponent("replenish-tests-\(UUID().uuidString)")
-  try! FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-  let path = directory.appendingPathComponent(name).path
-  FileManager.default.createFile(atPath: path, contents: Data(contents))
-  return path
-}
-
-func temporaryFile(_ text: String, name: String = "history.csv") -> String {
-  temporaryFile(Array(text.utf8), name: name)
-}
+@_exported import TestSupport
 
 /// Reads text as a sales history.
 func read(_ text: String, _ options: SalesHistoryOptions = SalesHistoryOptions()) throws -> SalesHistory {
@@ -47,12 +35,6 @@ func expectError(
 ) {
   expectError(Array(text.utf8), kind, fragments, options: options, sourceLocation: sourceLocation)
 }
-
-/// The repository root, found from this file's path (tests read `notebooks-data/`, which is in the repo).
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-  .deletingLastPathComponent()
-
-func notebooksData(_ name: String) -> String { repositoryRoot.appendingPathComponent("notebooks-data/\(name)").path }
 
 func day(_ text: String) -> Int {
   let parts = text.split(separator: "-").map { Int($0)! }

@@ -127,9 +127,7 @@ case "m3":
     let t0 = now()
     let results = parallelMap(count: panel.seriesCount, threads: threads) { s -> (Double, Double, String) in
       // M3 series end on different dates: cut the zero padding after each series' last row.
-      let range = panel.range(of: s)
-      let lastObserved = range.last { panel.flags[$0].contains(.observed) } ?? range.lowerBound
-      let y = Array(panel.values[range.lowerBound...lastObserved])
+      let y = Array(panel.values(of: s).prefix(panel.observedLength(of: s)))
       let train = Array(y.dropLast(18)), test = Array(y.suffix(18))
       let forecast: [Double]
       var model = ""
@@ -201,10 +199,7 @@ case "calibration":
     let t0 = now()
     let results = parallelMap(count: panel.seriesCount, threads: threads) { s -> (hits: [Bool], loss: [Double], method: String)? in
       // Series that stop early are padded with zeros to the panel end: keep only observed periods.
-      let full = panel.history(of: s, censorStockOuts: true)
-      let range = panel.range(of: s)
-      let last = range.last { panel.flags[$0].contains(.observed) }.map { $0 - range.lowerBound } ?? (full.count - 1)
-      let y = Array(full[...last])
+      let y = Array(panel.history(of: s, censorStockOuts: true).prefix(panel.observedLength(of: s)))
       guard y.count >= leadTime + 12 else { return nil }
       let history = Array(y.dropLast(leadTime))
       let future = y.suffix(leadTime).reduce(0, +)

@@ -80,6 +80,14 @@ public struct Panel: Sendable {
   /// The first period of the panel (earliest series start), or `endPeriod` when empty.
   public var startPeriod: Int { startPeriods.min() ?? endPeriod }
 
+  /// Number of periods of series `s` up to its last row (excluding the zero padding to the panel end,
+  /// which matters when series are independent and end on different dates, as in M3).
+  public func observedLength(of s: Int) -> Int {
+    let range = range(of: s)
+    guard let last = range.last(where: { flags[$0].contains(.observed) }) else { return 0 }
+    return last - range.lowerBound + 1
+  }
+
   /// Index of the series with this key (linear search; build a dictionary for repeated look-ups).
   public func index(of key: SeriesKey) -> Int? { keys.firstIndex(of: key) }
 }

@@ -97,6 +97,9 @@ struct PanelBuilderTests {
     #expect(Array(panel.values(of: 2)) == [4, 0, 0, 0, 0, 0, 0, 1])
     #expect(panel.values.count == panel.offsets.last)
     #expect(panel.prices![panel.range(of: 1)].first == 14)
+    // Series 0 has rows up to period 13 and is padded to 17: 3 observed periods from its start at 11.
+    #expect(panel.observedLength(of: 0) == 3)
+    #expect(panel.observedLength(of: 2) == panel.length(of: 2))
   }
 
   @Test("Interleaved series take the slow path and give the same panel", arguments: SeriesStart.allCases)

@@ -6,6 +6,7 @@
 //   COpenBLAS → LinearAlgebra ─┐
 //   Sampling ──────────────────┼→ Forecasting ─┐
 //   TimeSeries → SalesHistory ─┴───────────────┴→ ReplenishCLI → replenish
+//                 SalesHistory → Ledger (GRDB/SQLite) ─────────┘
 // Only `LinearAlgebra` imports the C BLAS/LAPACK module; pure domains never import
 // ArgumentParser (only `ReplenishCLI` does).
 import PackageDescription
@@ -18,9 +19,11 @@ let package = Package(
     .library(name: "TimeSeries", targets: ["TimeSeries"]),
     .library(name: "SalesHistory", targets: ["SalesHistory"]),
     .library(name: "Forecasting", targets: ["Forecasting"]),
+    .library(name: "Ledger", targets: ["Ledger"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
   ],
   targets: [
     // MARK: - Public API
@@ -37,11 +40,16 @@ let package = Package(
     .target(name: "SyntheticData", dependencies: ["TimeSeries", "Sampling"]),
     /// Forecasting models (baselines, ETS, Theta, regression), accuracy metrics, backtests, selection.
     .target(name: "Forecasting", dependencies: ["LinearAlgebra", "TimeSeries", "Sampling"]),
+    /// The perpetual inventory ledger (ATP) on embedded SQLite: events, movements, balances, verification.
+    .target(
+      name: "Ledger",
+      dependencies: ["SalesHistory", .product(name: "GRDB", package: "GRDB.swift")]
+    ),
     /// The `replenish` commands (thin: parse flags, call the domain targets, print).
     .target(
       name: "ReplenishCLI",
       dependencies: [
-        "LinearAlgebra", "TimeSeries", "SalesHistory", "Forecasting",
+        "LinearAlgebra", "TimeSeries", "SalesHistory", "Forecasting", "Ledger", "Sampling",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -73,6 +81,7 @@ let package = Package(
     .testTarget(name: "SalesHistoryTests", dependencies: ["SalesHistory", "TimeSeries", "SyntheticData", "Sampling", "TestSupport"]),
     .testTarget(
       name: "ForecastingTests", dependencies: ["Forecasting", "TimeSeries", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "LedgerTests", dependencies: ["Ledger", "TestSupport"]),
     .testTarget(name: "ReplenishCLITests", dependencies: ["ReplenishCLI", "SalesHistory", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]

@@ -1,0 +1,116 @@
+import Foundation
+import SalesHistory
+
+/// Reads ledger events from CSV or JSON Lines. A malformed file (bad header, a quantity that is not a
+/// whole number, an unknown kind, a bad time …) is refused as a whole with its file:line:column, before
+/// anything is applied; events that are well-formed but refused by the ledger (not enough stock …) are
+/// the importer's business (per row or all-or-nothing).
+///
+/// Columns / fields: `key` and `kind` required; `source` (default: the importer's), `at` (ISO 8601),
+/// `sku`, `location`, `qty`, `order`, `line`, `po`, `transfer`, `to_location`, `reason`, `unit_cost`,
+/// `freight`, `duty`, `fees` (decimal amounts) and `tolerance_percent`.
+public enum EventFile {
+  public static let columns = [
+    "source", "key", "kind", "at", "sku", "location", "qty", "order", "line", "po", "transfer", "to_location",
+    "reason", "unit_cost", "freight", "duty", "fees", "tolerance_percent",
+  ]
+
+  /// An event with the line it came from.
+  public struct Entry: Sendable {
+    public let line: Int
+    public let event: LedgerEvent
+  }
+
+  public static func read(path: String, defaultSource: String) throws(SalesHistoryError) -> [Entry] {
+    if path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson") || path.hasSuffix(".json") {
+      return try readJSONLines(path: path, defaultSource: defaultSource)
+    }
+    let table = try CSVTable.read(path: path, required: ["key", "kind"], known: columns)
+    var entries: [Entry] = []
+    entries.reserveCapacity(table.rows.count)
+    for row in table.rows {
+      let fields = Dictionary(uniqueKeysWithValues: columns.compactMap { c in row.text(c).map { (c, $0) } })
+      entries.append(Entry(line: row.line, event: try event(fields, file: path, line: row.line, columnOf: { table.header.firstIndex(of: $0).map { $0 + 1 } }, defaultSource: defaultSource)))
+    }
+    return entries
+  }
+
+  static func readJSONLines(path: String, defaultSource: String) throws(SalesHistoryError) -> [Entry] {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw SalesHistoryError(.io, file: path, problem: "cannot read the file", expected: "a readable JSON Lines file")
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+      throw SalesHistoryError(.invalidText, file: path, problem: "not valid UTF-8", expected: "UTF-8 JSON Lines")
+    }
+    var entries: [Entry] = []
+    var lineNumber = 0
+    for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+      lineNumber += 1
+      var line = rawLine
+      if line.hasSuffix("\r") { line = line.dropLast() }
+      if lineNumber == 1 && line.hasPrefix("\u{FEFF}") { line = line.dropFirst() }
+      if line.allSatisfy({ $0 == " " }) { continue }
+      guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+        throw SalesHistoryError(.invalidText, file: path, line: lineNumber, value: String(line.prefix(60)), problem: "not a JSON object", expected: "one JSON object per line")
+      }
+      var fields: [String: String] = [:]
+      for (name, value) in object {
+        guard columns.contains(name) else {
+          throw SalesHistoryError(.missingColumn, file: path, line: lineNumber, columnName: name, problem: "unknown field", expected: "fields among: \(columns.joined(separator: ", "))")
+        }
+        switch value {
+        case let s as String: fields[name] = s
+        case let n as NSNumber where !(value is Bool):
+          let d = n.doubleValue
+          guard d.isFinite else { throw SalesHistoryError(.invalidNumber, file: path, line: lineNumber, columnName: name, value: "\(n)", problem: "not a finite number", expected: "a number") }
+          fields[name] = n.stringValue
+        case is NSNull: continue
+        default:
+          throw SalesHistoryError(.invalidText, file: path, line: lineNumber, columnName: name, value: "\(value)", problem: "wrong JSON type", expected: "a string or a number")
+        }
+      }
+      entries.append(Entry(line: lineNumber, event: try event(fields, file: path, line: lineNumber, columnOf: { _ in nil }, defaultSource: defaultSource)))
+    }
+    return entries
+  }
+
+  static func event(_ f: [String: String], file: String, line: Int, columnOf: (String) -> Int?, defaultSource: String) throws(SalesHistoryError) -> LedgerEvent {
+    func fail(_ column: String, _ problem: String, _ expected: String) -> SalesHistoryError {
+      SalesHistoryError(.invalidNumber, file: file, line: line, column: columnOf(column), columnName: column, value: f[column], problem: problem, expected: expected)
+    }
+    guard let key = f["key"] else { throw fail("key", "missing idempotency key", "a non-empty key per event") }
+    guard let kindText = f["kind"], let kind = EventKind(rawValue: kindText) else {
+      throw fail("kind", "unknown event kind", "one of \(EventKind.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    var e = LedgerEvent(source: f["source"] ?? defaultSource, key: key, kind: kind)
+    if let at = f["at"] {
+      guard let ms = LedgerText.time(at) else { throw fail("at", "not an ISO 8601 time", "2026-11-28 or 2026-11-28T10:15:00Z") }
+      e.at = ms
+    }
+    if let q = f["qty"] {
+      guard let value = CSVTable.parseInteger(q), value >= 0 else {
+        throw fail("qty", "not a whole number of units", "a whole number ≥ 0 in plain digits (the kind gives the direction)")
+      }
+      e.qty = value
+    }
+    if let t = f["tolerance_percent"] {
+      guard let value = CSVTable.parseInteger(t), (0...100).contains(value) else { throw fail("tolerance_percent", "not a percentage", "a whole number 0–100") }
+      e.tolerancePercent = value
+    }
+    for (column, path) in [("unit_cost", \LedgerEvent.unitCostMicros), ("freight", \.freightMicros), ("duty", \.dutyMicros), ("fees", \.feesMicros)] {
+      if let text = f[column] {
+        guard let micros = LedgerText.micros(text), micros >= 0 else { throw fail(column, "not a money amount", "a decimal ≥ 0 with at most 6 decimals, no separators (12.34)") }
+        e[keyPath: path] = micros
+      }
+    }
+    e.sku = f["sku"]
+    e.location = f["location"]
+    e.order = f["order"]
+    e.line = f["line"]
+    e.po = f["po"]
+    e.transfer = f["transfer"]
+    e.toLocation = f["to_location"]
+    e.reason = f["reason"]
+    return e
+  }
+}

@@ -1,0 +1,256 @@
+import Foundation
+
+/// What happened to stock. Each kind is applied as one all-or-nothing transaction.
+public enum EventKind: String, Codable, Sendable, CaseIterable {
+  /// A purchase-order line is placed: inbound +qty.
+  case poOpen = "po_open"
+  /// A purchase-order line's ordered quantity changes (not below what was received): inbound ±.
+  case poChange = "po_change"
+  /// The open remainder of a purchase-order line is cancelled: inbound −remainder.
+  case poCancel = "po_cancel"
+  /// Goods arrive (against a PO line or not): sellable +qty, inbound −min(qty, open), landed cost averaged in.
+  case receive
+  /// An order line reserves stock: committed +qty (ATP falls, on-hand stays); backordered beyond ATP if allowed.
+  case reserve
+  /// Part or all of an open order line is released (cancel, short pick): backordered first, then committed.
+  case release
+  /// Part or all of a committed order line ships: sellable −qty, committed −qty.
+  case ship
+  /// A drop-shipped order line: recorded for the audit trail, never touches stock or ATP.
+  case dropship
+  /// Stock leaves a location for another: sellable −qty at the origin, in transit +qty at the destination.
+  case transferOut = "transfer_out"
+  /// A transfer arrives: in transit −qty, sellable +qty at the destination.
+  case transferIn = "transfer_in"
+  /// A customer return of a shipped line: `restock` → quarantine (awaiting inspection), `scrap` → gone.
+  case `return`
+  /// Inspection of quarantined stock: `pass` → sellable, `fail` → damaged.
+  case inspect
+  /// A cycle count sets sellable on-hand to the counted quantity, posting the difference.
+  case count
+  /// An adjustment: `shrink` (sellable −), `damage` (sellable → damaged), `found` (sellable +), `dispose` (damaged −).
+  case adjust
+}
+
+/// One inventory event as submitted. Quantities are whole base units; money is in micro-units of the
+/// currency (1 = 0.000001) so that landed-cost allocation and moving averages stay exact integers.
+public struct LedgerEvent: Codable, Sendable, Equatable {
+  /// Who sent the event (`cli`, `shopify`, a file name …); with `key`, its idempotency identity.
+  public var source: String
+  public var key: String
+  public var kind: EventKind
+  /// When it happened, milliseconds since 1970 UTC; `nil` means "now" (the ledger records the time).
+  public var at: Int64?
+  public var sku: String?
+  public var location: String?
+  /// Positive for every kind except `count`, where it is the counted quantity (≥ 0).
+  public var qty: Int?
+  public var order: String?
+  public var line: String?
+  public var po: String?
+  public var transfer: String?
+  public var toLocation: String?
+  /// Return reason (`restock`, `scrap`), adjustment reason (`shrink`, `damage`, `found`, `dispose`) or
+  /// inspection result (`pass`, `fail`).
+  public var reason: String?
+  public var unitCostMicros: Int?
+  public var freightMicros: Int?
+  public var dutyMicros: Int?
+  public var feesMicros: Int?
+  /// Over-receipt tolerance in percent of the ordered quantity (PO open/change; default 0).
+  public var tolerancePercent: Int?
+
+  public init(source: String, key: String, kind: EventKind, at: Int64? = nil, sku: String? = nil, location: String? = nil,
+              qty: Int? = nil, order: String? = nil, line: String? = nil, po: String? = nil, transfer: String? = nil,
+              toLocation: String? = nil, reason: String? = nil, unitCostMicros: Int? = nil, freightMicros: Int? = nil,
+              dutyMicros: Int? = nil, feesMicros: Int? = nil, tolerancePercent: Int? = nil) {
+    self.source = source
+    self.key = key
+    self.kind = kind
+    self.at = at
+    self.sku = sku
+    self.location = location
+    self.qty = qty
+    self.order = order
+    self.line = line
+    self.po = po
+    self.transfer = transfer
+    self.toLocation = toLocation
+    self.reason = reason
+    self.unitCostMicros = unitCostMicros
+    self.freightMicros = freightMicros
+    self.dutyMicros = dutyMicros
+    self.feesMicros = feesMicros
+    self.tolerancePercent = tolerancePercent
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case source, key, kind, at, sku, location, qty, order, line, po, transfer
+    case toLocation = "to_location", reason
+    case unitCostMicros = "unit_cost_micros", freightMicros = "freight_micros", dutyMicros = "duty_micros", feesMicros = "fees_micros"
+    case tolerancePercent = "tolerance_percent"
+  }
+
+  /// The event without its identity, as canonical JSON (sorted keys): what a replay must match.
+  public var canonicalPayload: String {
+    struct Payload: Encodable {
+      let event: LedgerEvent
+      func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(event.kind, forKey: .kind)
+        try c.encodeIfPresent(event.at, forKey: .at)
+        try c.encodeIfPresent(event.sku, forKey: .sku)
+        try c.encodeIfPresent(event.location, forKey: .location)
+        try c.encodeIfPresent(event.qty, forKey: .qty)
+        try c.encodeIfPresent(event.order, forKey: .order)
+        try c.encodeIfPresent(event.line, forKey: .line)
+        try c.encodeIfPresent(event.po, forKey: .po)
+        try c.encodeIfPresent(event.transfer, forKey: .transfer)
+        try c.encodeIfPresent(event.toLocation, forKey: .toLocation)
+        try c.encodeIfPresent(event.reason, forKey: .reason)
+        try c.encodeIfPresent(event.unitCostMicros, forKey: .unitCostMicros)
+        try c.encodeIfPresent(event.freightMicros, forKey: .freightMicros)
+        try c.encodeIfPresent(event.dutyMicros, forKey: .dutyMicros)
+        try c.encodeIfPresent(event.feesMicros, forKey: .feesMicros)
+        try c.encodeIfPresent(event.tolerancePercent, forKey: .tolerancePercent)
+      }
+    }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    let data = (try? encoder.encode(Payload(event: self))) ?? Data()
+    return String(decoding: data, as: UTF8.self)
+  }
+}
+
+/// Why the ledger refused an event (or a request). `code` is stable for scripts and connectors.
+public struct LedgerError: Error, Sendable, Equatable, Codable, CustomStringConvertible {
+  public enum Code: String, Sendable, Codable {
+    case invalidKey = "invalid_key", missingField = "missing_field", invalidQuantity = "invalid_quantity"
+    case invalidMoney = "invalid_money", invalidTime = "invalid_time", timeOutOfOrder = "time_out_of_order"
+    case timeInFuture = "time_in_future", unknownSKU = "unknown_sku", unknownLocation = "unknown_location"
+    case sameLocation = "same_location", insufficientStock = "insufficient_stock", lineExists = "line_exists"
+    case unknownLine = "unknown_line", exceedsOpen = "exceeds_open", backordered = "backordered"
+    case unknownPO = "unknown_po", poExists = "po_exists", poClosed = "po_closed", overReceipt = "over_receipt"
+    case returnWithoutShipment = "return_without_shipment", unknownReason = "unknown_reason"
+    case unknownTransfer = "unknown_transfer", transferExists = "transfer_exists", kitNotAllowed = "kit_not_allowed"
+    case invalidKit = "invalid_kit", keyReused = "key_reused_with_different_payload", overflow
+    case busy, invalidMasterData = "invalid_master_data", notALedger = "not_a_ledger"
+  }
+
+  public let code: Code
+  public let message: String
+
+  public init(_ code: Code, _ message: String) {
+    self.code = code
+    self.message = message
+  }
+
+  public var description: String { "\(code.rawValue): \(message)" }
+}
+
+/// What happened to an event: applied (with the balances it touched) or rejected (with why), and whether
+/// this answer is a replay of an earlier submission with the same source and key.
+public struct EventOutcome: Sendable, Codable, Equatable {
+  public enum Status: String, Sendable, Codable { case applied, rejected }
+  public let eventID: Int64
+  public let status: Status
+  public let error: LedgerError?
+  public let replayed: Bool
+
+  public var succeeded: Bool { status == .applied }
+}
+
+/// Parsing of the text forms of quantities, money and times, shared by the CLI and the importers.
+public enum LedgerText {
+  /// A decimal amount such as `12.34` or `0.000001` → micro-units. At most 6 decimals, no signs other
+  /// than a leading '-', no separators, no exponent.
+  public static func micros(_ text: String) -> Int? {
+    var bytes = Array(text.utf8)
+    var negative = false
+    if bytes.first == UInt8(ascii: "-") {
+      negative = true
+      bytes.removeFirst()
+    }
+    guard !bytes.isEmpty else { return nil }
+    var whole = 0
+    var fraction = 0
+    var fractionDigits = 0
+    var seenPoint = false
+    var digits = 0
+    for b in bytes {
+      if b == UInt8(ascii: ".") {
+        if seenPoint { return nil }
+        seenPoint = true
+        continue
+      }
+      guard b >= 0x30 && b <= 0x39 else { return nil }
+      digits += 1
+      if seenPoint {
+        fractionDigits += 1
+        if fractionDigits > 6 { return nil }
+        fraction = fraction * 10 + Int(b - 0x30)
+      } else {
+        let (m, o1) = whole.multipliedReportingOverflow(by: 10)
+        let (a, o2) = m.addingReportingOverflow(Int(b - 0x30))
+        if o1 || o2 { return nil }
+        whole = a
+      }
+    }
+    guard digits > 0 else { return nil }
+    while fractionDigits < 6 {
+      fraction *= 10
+      fractionDigits += 1
+    }
+    let (m, o1) = whole.multipliedReportingOverflow(by: 1_000_000)
+    let (value, o2) = m.addingReportingOverflow(fraction)
+    if o1 || o2 { return nil }
+    return negative ? -value : value
+  }
+
+  /// Micro-units as a decimal with 2–6 decimals (`12.34`, `3.333333`).
+  public static func money(_ micros: Int) -> String {
+    let sign = micros < 0 ? "-" : ""
+    let m = micros.magnitude
+    var fraction = String(m % 1_000_000)
+    fraction = String(repeating: "0", count: 6 - fraction.count) + fraction
+    while fraction.count > 2 && fraction.hasSuffix("0") { fraction.removeLast() }
+    return "\(sign)\(m / 1_000_000).\(fraction)"
+  }
+
+  /// ISO 8601: `2026-11-28`, `2026-11-28T10:15:00Z`, `2026-11-28T10:15:00.250+01:00` → ms since 1970 UTC.
+  public static func time(_ text: String) -> Int64? {
+    if text.utf8.count == 10, let day = dayNumber(text) { return Int64(day) * 86_400_000 }
+    let plain = ISO8601DateFormatter()
+    if let date = plain.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    let fractional = ISO8601DateFormatter()
+    fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    if let date = fractional.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    return nil
+  }
+
+  /// `yyyy-mm-dd` → days since 1970-01-01, validating the calendar date.
+  static func dayNumber(_ text: String) -> Int? {
+    let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+    guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+      let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), (1...12).contains(m), d >= 1
+    else { return nil }
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+    let lengths = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    guard d <= lengths[m - 1] else { return nil }
+    // Days from civil (H. Hinnant's algorithm).
+    let yy = m <= 2 ? y - 1 : y
+    let era = (yy >= 0 ? yy : yy - 399) / 400
+    let yoe = yy - era * 400
+    let mp = (m + 9) % 12
+    let doy = (153 * mp + 2) / 5 + d - 1
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+    return era * 146_097 + doe - 719_468
+  }
+
+  /// Milliseconds since 1970 as `2026-11-28T10:15:00.000Z`.
+  public static func iso(_ ms: Int64) -> String {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    return formatter.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
+  }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import GRDB
+
+/// The buckets of one (SKU, location) and what can be promised from them.
+public struct Position: Sendable, Codable, Equatable {
+  public var sku: String
+  public var location: String
+  public var region: String
+  public var sellable = 0
+  public var committed = 0
+  public var backordered = 0
+  public var inbound = 0
+  public var inTransit = 0
+  public var quarantine = 0
+  public var damaged = 0
+  public var averageUnitCostMicros = 0
+  /// Whether the SKU is a kit (its buckets other than committed/backordered are derived from components).
+  public var isKit = false
+
+  /// Available to promise: sellable − committed (never negative by construction).
+  public var availableToPromise: Int { sellable - committed }
+  /// On hand at the location: sellable + quarantine + damaged.
+  public var onHand: Int { sellable + quarantine + damaged }
+
+  public init(sku: String, location: String, region: String) {
+    self.sku = sku
+    self.location = location
+    self.region = region
+  }
+
+  public subscript(bucket: Bucket) -> Int {
+    get {
+      switch bucket {
+      case .sellable: sellable
+      case .committed: committed
+      case .backordered: backordered
+      case .inbound: inbound
+      case .inTransit: inTransit
+      case .quarantine: quarantine
+      case .damaged: damaged
+      }
+    }
+    set {
+      switch bucket {
+      case .sellable: sellable = newValue
+      case .committed: committed = newValue
+      case .backordered: backordered = newValue
+      case .inbound: inbound = newValue
+      case .inTransit: inTransit = newValue
+      case .quarantine: quarantine = newValue
+      case .damaged: damaged = newValue
+      }
+    }
+  }
+}
+
+/// One movement in a SKU's history, with the event that caused it.
+public struct MovementRecord: Sendable, Codable {
+  public let at: Int64
+  public let eventID: Int64
+  public let source: String
+  public let key: String
+  public let kind: String
+  public let location: String
+  public let bucket: String
+  public let qty: Int
+}
+
+extension LedgerStore {
+  /// Positions now (from the cached balances) or as of a past time (summing movements up to it), with
+  /// kit positions derived from their components: kit ATP = min over components ⌊component ATP ÷ qty⌋.
+  public func positions(sku: String? = nil, location: String? = nil, asOf: Int64? = nil) throws -> [Position] {
+    try read { db in
+      var result: [String: Position] = [:]
+      let regions = Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT location, region FROM locations").map { ($0["location"] as String, $0["region"] as String) })
+      if let sku { guard try Self.skuExists(db, sku) else { throw LedgerError(.unknownSKU, "SKU \(sku.debugDescription) is not in the ledger") } }
+      if let location, regions[location] == nil { throw LedgerError(.unknownLocation, "location \(location.debugDescription) is not in the ledger") }
+      func key(_ s: String, _ l: String) -> String { s + "\u{1F}" + l }
+      if let asOf {
+        let rows = try Row.fetchAll(db, sql: "SELECT sku, location, bucket, SUM(qty) AS qty FROM movements WHERE at <= ? GROUP BY sku, location, bucket", arguments: [asOf])
+        for r in rows {
+          let s: String = r["sku"], l: String = r["location"]
+          var p = result[key(s, l)] ?? Position(sku: s, location: l, region: regions[l] ?? "")
+          if let b = Bucket(rawValue: r["bucket"]) { p[b] = r["qty"] }
+          result[key(s, l)] = p
+        }
+      } else {
+        for r in try Row.fetchAll(db, sql: "SELECT * FROM positions") {
+          let s: String = r["sku"], l: String = r["location"]
+          var p = Position(sku: s, location: l, region: regions[l] ?? "")
+          for b in Bucket.allCases { p[b] = r[b.column] }
+          p.averageUnitCostMicros = r["avg_cost_micros"]
+          result[key(s, l)] = p
+        }
+      }
+      // Kits: derived availability per location where any component has a position.
+      let kits = try Row.fetchAll(db, sql: "SELECT kit, component, qty FROM kit_components ORDER BY kit")
+      var byKit: [String: [(String, Int)]] = [:]
+      for r in kits { byKit[r["kit"], default: []].append((r["component"], r["qty"])) }
+      let locations = Set(result.values.map(\.location))
+      for (kit, parts) in byKit {
+        for l in locations {
+          var kitPosition = Position(sku: kit, location: l, region: regions[l] ?? "")
+          kitPosition.isKit = true
+          var possible = Int.max
+          var anyComponent = false
+          for (c, k) in parts {
+            let p = result[key(c, l)]
+            if p != nil { anyComponent = true }
+            possible = min(possible, (p?.availableToPromise ?? 0) / k)
+          }
+          guard anyComponent else { continue }
+          // Expressed as sellable = possible kits (committed kits are already inside component committed).
+          kitPosition.sellable = possible
+          let lines = try Row.fetchOne(db, sql: """
+            SELECT COALESCE(SUM(reserved - shipped - released - backordered), 0) AS open, COALESCE(SUM(backordered), 0) AS back
+            FROM order_lines WHERE sku = ? AND location = ? AND component = (SELECT MIN(component) FROM kit_components WHERE kit = ?)
+            """, arguments: [kit, l, kit])!
+          kitPosition.backordered = lines["back"]
+          result[key(kit, l)] = kitPosition
+        }
+      }
+      return result.values
+        .filter { (sku == nil || $0.sku == sku) && (location == nil || $0.location == location) }
+        .sorted { ($0.sku, $0.location) < ($1.sku, $1.location) }
+    }
+  }
+
+  /// The movements of one SKU in time order (optionally at one location).
+  public func history(sku: String, location: String? = nil, limit: Int = 10_000) throws -> [MovementRecord] {
+    try read { db in
+      guard try Self.skuExists(db, sku) else { throw LedgerError(.unknownSKU, "SKU \(sku.debugDescription) is not in the ledger") }
+      let rows = try Row.fetchAll(db, sql: """
+        SELECT m.at, m.event_id, e.source, e.key, e.kind, m.location, m.bucket, m.qty FROM movements m JOIN events e ON e.id = m.event_id
+        WHERE m.sku = ? AND (? IS NULL OR m.location = ?) ORDER BY m.at, m.id LIMIT ?
+        """, arguments: [sku, location, location, limit])
+      return rows.map {
+        MovementRecord(at: $0["at"], eventID: $0["event_id"], source: $0["source"], key: $0["key"], kind: $0["kind"],
+                       location: $0["location"], bucket: $0["bucket"], qty: $0["qty"])
+      }
+    }
+  }
+
+  /// Counts of events by status, for summaries.
+  public func eventCounts() throws -> (applied: Int, rejected: Int, movements: Int) {
+    try read { db in
+      let applied = try Int.fetchOne(db, sql: "SELECT count(*) FROM events WHERE status = 'applied'")!
+      let rejected = try Int.fetchOne(db, sql: "SELECT count(*) FROM events WHERE status = 'rejected'")!
+      let movements = try Int.fetchOne(db, sql: "SELECT count(*) FROM movements")!
+      return (applied, rejected, movements)
+    }
+  }
+
+  /// Known SKUs and locations (with regions).
+  public func masterData() throws -> (skus: [String], locations: [(String, String)]) {
+    try read { db in
+      (try String.fetchAll(db, sql: "SELECT sku FROM skus ORDER BY sku"),
+       try Row.fetchAll(db, sql: "SELECT location, region FROM locations ORDER BY location").map { ($0["location"], $0["region"]) })
+    }
+  }
+
+  /// Past PO receipts per SKU: (lead time in days from PO open to the receipt that closed it), for
+  /// learning lead-time statistics.
+  public func receivedPurchaseOrders() throws -> [(sku: String, location: String, leadTimeDays: Double)] {
+    try read { db in
+      try Row.fetchAll(db, sql: "SELECT sku, location, opened_at, closed_at FROM po_lines WHERE status = 'received' AND closed_at IS NOT NULL").map {
+        ($0["sku"], $0["location"], Double(($0["closed_at"] as Int64) - ($0["opened_at"] as Int64)) / 86_400_000)
+      }
+    }
+  }
+}
+
+/// A channel's share of ATP: `max(0, min(cap, ATP − buffer − ⌈ATP·bufferPercent/100⌉))`.
+public struct ChannelAllocation: Sendable {
+  public var name: String
+  public var buffer: Int
+  public var bufferPercent: Int
+  public var cap: Int?
+
+  public init(name: String, buffer: Int = 0, bufferPercent: Int = 0, cap: Int? = nil) {
+    self.name = name
+    self.buffer = buffer
+    self.bufferPercent = bufferPercent
+    self.cap = cap
+  }
+
+  public func publishable(_ atp: Int) -> Int {
+    let percent = (atp * bufferPercent + 99) / 100
+    var q = atp - buffer - max(0, percent)
+    if let cap { q = min(q, cap) }
+    return max(0, q)
+  }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import GRDB
+
+/// The perpetual inventory ledger on one SQLite file.
+///
+/// Design (see RELIABILITY.md in the project brief): append-only `movements` plus cached `positions`
+/// per (SKU, location) with one column per bucket; every event is one `BEGIN IMMEDIATE` transaction
+/// holding its idempotency row, its movements and its balance updates. No-oversell is enforced twice:
+/// a guarded `UPDATE … WHERE sellable - committed >= ?` and a table `CHECK (committed <= sellable)`.
+/// WAL journal, `synchronous=NORMAL` (an acknowledged event survives a process kill; an OS crash may lose
+/// the last transactions but never half-applies one).
+public final class LedgerStore: @unchecked Sendable {
+  public let path: String
+  let pool: DatabasePool
+  /// The deliberately broken read-then-update reservation, only for tests that prove the checker can fail.
+  public var naiveReservations = false
+
+  public static let schemaVersion = 1
+
+  /// Opens (creating when asked) the ledger at `path`.
+  public init(path: String, create: Bool = false) throws {
+    self.path = path
+    if !create && !FileManager.default.fileExists(atPath: path) {
+      throw LedgerError(.notALedger, "\(path): no ledger here; create one with `replenish ledger init --db \(path)`")
+    }
+    var configuration = Configuration()
+    configuration.busyMode = .timeout(10)
+    configuration.prepareDatabase { db in
+      try db.execute(sql: "PRAGMA synchronous = NORMAL")
+    }
+    do {
+      pool = try DatabasePool(path: path, configuration: configuration)
+    } catch {
+      throw LedgerError(.notALedger, "\(path): cannot open as SQLite (\(error))")
+    }
+    do {
+      try pool.write { db in
+        if create { try Self.createSchema(db) }
+        guard try db.tableExists("positions"), try db.tableExists("events") else {
+          throw LedgerError(.notALedger, "\(path): not a Replenish ledger (tables missing); run `replenish ledger init`")
+        }
+      }
+    } catch let error as LedgerError {
+      throw error
+    } catch {
+      throw LedgerError(.notALedger, "\(path): not a Replenish ledger (\(error))")
+    }
+  }
+
+  static func createSchema(_ db: Database) throws {
+    try db.execute(sql: """
+      CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+      INSERT OR IGNORE INTO meta VALUES ('schema_version', '\(schemaVersion)');
+      CREATE TABLE IF NOT EXISTS locations (
+        location TEXT PRIMARY KEY, region TEXT NOT NULL DEFAULT '');
+      CREATE TABLE IF NOT EXISTS skus (
+        sku TEXT PRIMARY KEY,
+        allow_backorder INTEGER NOT NULL DEFAULT 0 CHECK (allow_backorder IN (0, 1)),
+        is_kit INTEGER NOT NULL DEFAULT 0 CHECK (is_kit IN (0, 1)),
+        last_at INTEGER NOT NULL DEFAULT 0);
+      CREATE TABLE IF NOT EXISTS kit_components (
+        kit TEXT NOT NULL REFERENCES skus(sku), component TEXT NOT NULL REFERENCES skus(sku),
+        qty INTEGER NOT NULL CHECK (qty > 0), PRIMARY KEY (kit, component));
+      CREATE TABLE IF NOT EXISTS positions (
+        sku TEXT NOT NULL, location TEXT NOT NULL,
+        sellable INTEGER NOT NULL DEFAULT 0 CHECK (sellable >= 0),
+        committed INTEGER NOT NULL DEFAULT 0 CHECK (committed >= 0),
+        backordered INTEGER NOT NULL DEFAULT 0 CHECK (backordered >= 0),
+        inbound INTEGER NOT NULL DEFAULT 0 CHECK (inbound >= 0),
+        in_transit INTEGER NOT NULL DEFAULT 0 CHECK (in_transit >= 0),
+        quarantine INTEGER NOT NULL DEFAULT 0 CHECK (quarantine >= 0),
+        damaged INTEGER NOT NULL DEFAULT 0 CHECK (damaged >= 0),
+        avg_cost_micros INTEGER NOT NULL DEFAULT 0,
+        CHECK (committed <= sellable),
+        PRIMARY KEY (sku, location)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS events (
+        id INTEGER PRIMARY KEY, source TEXT NOT NULL, key TEXT NOT NULL, kind TEXT NOT NULL,
+        payload TEXT NOT NULL, at INTEGER NOT NULL, recorded_at INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('applied', 'rejected')),
+        error_code TEXT, error_message TEXT, UNIQUE (source, key));
+      CREATE TABLE IF NOT EXISTS movements (
+        id INTEGER PRIMARY KEY, event_id INTEGER NOT NULL REFERENCES events(id),
+        sku TEXT NOT NULL, location TEXT NOT NULL, bucket TEXT NOT NULL, qty INTEGER NOT NULL,
+        flow TEXT NOT NULL, at INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS movements_by_sku ON movements (sku, location, at);
+      CREATE INDEX IF NOT EXISTS movements_by_event ON movements (event_id);
+      CREATE TABLE IF NOT EXISTS order_lines (
+        order_id TEXT NOT NULL, line TEXT NOT NULL, component TEXT NOT NULL, sku TEXT NOT NULL,
+        location TEXT NOT NULL, qty_per INTEGER NOT NULL,
+        reserved INTEGER NOT NULL, backordered INTEGER NOT NULL DEFAULT 0, shipped INTEGER NOT NULL DEFAULT 0,
+        released INTEGER NOT NULL DEFAULT 0, returned INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL,
+        CHECK (shipped + released + backordered <= reserved), CHECK (returned <= shipped),
+        PRIMARY KEY (order_id, line, component));
+      CREATE INDEX IF NOT EXISTS order_lines_backordered ON order_lines (component, location, seq) WHERE backordered > 0;
+      CREATE TABLE IF NOT EXISTS po_lines (
+        po TEXT NOT NULL, sku TEXT NOT NULL, location TEXT NOT NULL, ordered INTEGER NOT NULL CHECK (ordered >= 0),
+        received INTEGER NOT NULL DEFAULT 0, unit_cost_micros INTEGER NOT NULL DEFAULT 0,
+        tolerance_percent INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL CHECK (status IN ('open', 'received', 'cancelled')), opened_at INTEGER NOT NULL,
+        closed_at INTEGER, PRIMARY KEY (po, sku));
+      CREATE TABLE IF NOT EXISTS transfers (
+        transfer TEXT NOT NULL, sku TEXT NOT NULL, from_location TEXT NOT NULL, to_location TEXT NOT NULL,
+        qty INTEGER NOT NULL, received INTEGER NOT NULL DEFAULT 0, cost_micros INTEGER NOT NULL DEFAULT 0,
+        CHECK (received <= qty), PRIMARY KEY (transfer, sku));
+      """)
+  }
+
+  // MARK: - Master data
+
+  /// Adds or updates locations (with an optional region / location group).
+  public func defineLocations(_ locations: [(location: String, region: String)]) throws {
+    try write { db in
+      for (location, region) in locations {
+        try Self.validateName(location, what: "location")
+        try db.execute(sql: "INSERT INTO locations VALUES (?, ?) ON CONFLICT(location) DO UPDATE SET region = excluded.region",
+                       arguments: [location, region])
+      }
+    }
+  }
+
+  /// Adds or updates SKUs.
+  public func defineSKUs(_ skus: [(sku: String, allowBackorder: Bool)]) throws {
+    try write { db in
+      for (sku, backorder) in skus {
+        try Self.validateName(sku, what: "SKU")
+        try db.execute(sql: "INSERT INTO skus (sku, allow_backorder) VALUES (?, ?) ON CONFLICT(sku) DO UPDATE SET allow_backorder = excluded.allow_backorder",
+                       arguments: [sku, backorder ? 1 : 0])
+      }
+    }
+  }
+
+  /// Defines kits (bundles) from (kit, component, quantity per kit). Components must be known SKUs and
+  /// not kits themselves (nesting is refused, which also rules out cycles); a kit cannot hold stock of
+  /// its own, so it must have no positions yet. All definitions are applied together or not at all.
+  public func defineKits(_ rows: [(kit: String, component: String, qty: Int)]) throws {
+    try write { db in
+      var components: [String: [String]] = [:]
+      for row in rows {
+        guard row.qty > 0 else { throw LedgerError(.invalidKit, "kit \(row.kit): component \(row.component) quantity \(row.qty); expected ≥ 1") }
+        guard row.kit != row.component else { throw LedgerError(.invalidKit, "kit \(row.kit) lists itself as a component (a cycle)") }
+        components[row.kit, default: []].append(row.component)
+      }
+      for (kit, parts) in components {
+        for part in parts {
+          let partIsKit = try Bool.fetchOne(db, sql: "SELECT is_kit FROM skus WHERE sku = ?", arguments: [part]) ?? false
+          if components[part] != nil || partIsKit {
+            let cycle = components[part]?.contains(kit) ?? false
+            throw LedgerError(.invalidKit, cycle ? "kits \(kit) and \(part) contain each other (a cycle)"
+                              : "kit \(kit): component \(part) is itself a kit; nested kits are not supported, list its components")
+          }
+          guard try Self.skuExists(db, part) else { throw LedgerError(.invalidKit, "kit \(kit): component \(part) is not a known SKU; define it first") }
+        }
+        try Self.validateName(kit, what: "SKU")
+        if try Int.fetchOne(db, sql: "SELECT count(*) FROM positions WHERE sku = ? AND (sellable + inbound + in_transit + quarantine + damaged) > 0", arguments: [kit])! > 0 {
+          throw LedgerError(.invalidKit, "kit \(kit) already holds stock of its own; a kit's availability comes from its components")
+        }
+        try db.execute(sql: "INSERT INTO skus (sku, is_kit) VALUES (?, 1) ON CONFLICT(sku) DO UPDATE SET is_kit = 1", arguments: [kit])
+        try db.execute(sql: "DELETE FROM kit_components WHERE kit = ?", arguments: [kit])
+      }
+      for row in rows {
+        try db.execute(sql: "INSERT INTO kit_components VALUES (?, ?, ?)", arguments: [row.kit, row.component, row.qty])
+      }
+    }
+  }
+
+  static func validateName(_ name: String, what: String) throws {
+    guard !name.isEmpty, name.utf8.count <= 255,
+      !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+    else {
+      throw LedgerError(.invalidMasterData, "\(what) \"\(name.debugDescription)\": expected 1–255 bytes of text without control characters")
+    }
+  }
+
+  static func skuExists(_ db: Database, _ sku: String) throws -> Bool {
+    try Bool.fetchOne(db, sql: "SELECT 1 FROM skus WHERE sku = ?", arguments: [sku]) ?? false
+  }
+
+  // MARK: - Transactions
+
+  /// Runs `body` in one `BEGIN IMMEDIATE` transaction, retrying SQLITE_BUSY a bounded number of times
+  /// with jitter (the busy timeout already waits 10 s per attempt), then failing with a clear error.
+  func write<T>(_ body: (Database) throws -> T) throws -> T {
+    var attempt = 0
+    while true {
+      do {
+        var result: T?
+        try pool.writeWithoutTransaction { db in
+          try db.inTransaction(.immediate) {
+            result = try body(db)
+            return .commit
+          }
+        }
+        return result!
+      } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+        attempt += 1
+        if attempt >= 5 { throw LedgerError(.busy, "the ledger stayed locked by other writers after \(attempt) attempts; try again") }
+        usleep(UInt32.random(in: 1_000...20_000) * UInt32(attempt))
+      }
+    }
+  }
+
+  func read<T>(_ body: (Database) throws -> T) throws -> T {
+    try pool.read { db in try body(db) }
+  }
+}

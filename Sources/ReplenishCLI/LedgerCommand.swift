@@ -1,0 +1,602 @@
+import ArgumentParser
+import Foundation
+import Ledger
+import SalesHistory
+import Sampling
+
+/// `replenish ledger …`: the perpetual inventory ledger and available-to-promise.
+struct LedgerCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "ledger",
+    abstract: "Perpetual inventory ledger on embedded SQLite: stock events, ATP, history, verification.",
+    discussion: """
+      Every stock event is one transaction, identified by --source and --key: submitting the same key again
+      changes nothing and prints the original outcome with its original exit status; the same key with a
+      different event is refused. Quantities are positive whole units (the event says the direction).
+      Exit status: 0 applied, 65 refused (reason printed), 75 the database stayed locked, 64 wrong flags.
+      """,
+    subcommands: [
+      LedgerInit.self, LedgerReceive.self, LedgerReserve.self, LedgerRelease.self, LedgerShip.self, LedgerTransfer.self,
+      LedgerReturn.self, LedgerInspect.self, LedgerCount.self, LedgerAdjust.self, LedgerPO.self, LedgerImport.self,
+      LedgerATP.self, LedgerHistory.self, LedgerVerify.self, LedgerStress.self,
+    ]
+  )
+}
+
+struct LedgerDatabaseOptions: ParsableArguments {
+  @Option(name: .long, help: "Ledger database file.")
+  var db = "replenish.sqlite"
+
+  @Option(name: .long, help: "Output format: table, csv or json.")
+  var format: OutputFormat = .table
+
+  func open(create: Bool = false) throws -> LedgerStore {
+    do { return try LedgerStore(path: db, create: create) } catch let error as LedgerError {
+      printError(error.message)
+      throw dataErrorExitCode
+    }
+  }
+}
+
+/// Flags every stock event shares.
+struct EventOptions: ParsableArguments {
+  @Option(name: .long, help: "Idempotency key of this event (required; unique per source).")
+  var key: String?
+
+  @Option(name: .long, help: "Who sends the event (with --key, its identity).")
+  var source = "cli"
+
+  @Option(name: .long, help: "When it happened (ISO 8601; default now).")
+  var at: String?
+
+  func event(_ kind: EventKind) throws -> LedgerEvent {
+    guard let key else { throw ValidationError("--key is required: every stock event needs an idempotency key (for example the order or receipt id)") }
+    var e = LedgerEvent(source: source, key: key, kind: kind)
+    if let at {
+      guard let ms = LedgerText.time(at) else { throw ValidationError("--at \"\(at)\": expected an ISO 8601 time such as 2026-11-28T10:15:00Z") }
+      e.at = ms
+    }
+    return e
+  }
+}
+
+/// Parses `--qty`-style text: plain digits only, so "1,000", "10 ", "1e3", "NaN" and non-ASCII digits are refused here.
+func wholeUnits(_ text: String, flag: String, allowZero: Bool = false) throws -> Int {
+  guard let value = CSVTable.parseInteger(text), value >= (allowZero ? 0 : 1) else {
+    throw ValidationError("\(flag) \"\(text)\": expected a whole number \(allowZero ? "≥ 0" : "≥ 1") in plain digits (the command gives the direction)")
+  }
+  return value
+}
+
+func moneyMicros(_ text: String?, flag: String) throws -> Int? {
+  guard let text else { return nil }
+  guard let micros = LedgerText.micros(text), micros >= 0 else {
+    throw ValidationError("\(flag) \"\(text)\": expected an amount ≥ 0 with at most 6 decimals and no separators, e.g. 12.34")
+  }
+  return micros
+}
+
+/// Applies one event and reports it; refusals exit 65 (also on replay of a refused event).
+func submit(_ event: LedgerEvent, _ options: LedgerDatabaseOptions) throws {
+  let store = try options.open()
+  let outcome: EventOutcome
+  do { outcome = try store.apply(event) } catch let error as LedgerError {
+    printError(error.description)
+    throw error.code == .busy ? ExitCode(75) : dataErrorExitCode
+  }
+  let replay = outcome.replayed ? " (replay of event \(outcome.eventID); nothing changed)" : ""
+  switch options.format {
+  case .json:
+    print(try jsonString(outcome))
+  case .table, .csv:
+    if outcome.succeeded {
+      print("applied: \(event.kind.rawValue) event \(outcome.eventID)\(replay)")
+    }
+  }
+  if let error = outcome.error {
+    printError("refused\(replay): \(error.description)")
+    throw dataErrorExitCode
+  }
+  if outcome.succeeded, options.format == .table, let sku = event.sku, let positions = try? store.positions(sku: sku) {
+    print(positionsTable(positions.filter { event.location == nil || $0.location == event.location || $0.location == event.toLocation }))
+  }
+}
+
+func positionsTable(_ positions: [Position]) -> String {
+  var rows = [["sku", "location", "region", "sellable", "committed", "ATP", "backordered", "inbound", "in_transit", "quarantine", "damaged", "avg_cost"]]
+  for p in positions {
+    rows.append([p.sku + (p.isKit ? " (kit)" : ""), p.location, p.region, "\(p.sellable)", "\(p.committed)", "\(p.availableToPromise)", "\(p.backordered)",
+                 "\(p.inbound)", "\(p.inTransit)", "\(p.quarantine)", "\(p.damaged)", p.isKit ? "" : LedgerText.money(p.averageUnitCostMicros)])
+  }
+  return alignedTable(rows)
+}
+
+func alignedTable(_ rows: [[String]]) -> String {
+  guard let first = rows.first else { return "" }
+  var widths = Array(repeating: 0, count: first.count)
+  for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
+  return rows.map { r in
+    r.enumerated().map { i, c in i == 0 || Int(c) == nil ? c.padding(toLength: widths[i], withPad: " ", startingAt: 0) : String(repeating: " ", count: widths[i] - c.count) + c }
+      .joined(separator: "  ")
+  }.joined(separator: "\n")
+}
+
+struct LedgerInit: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "init", abstract: "Create the ledger (or add master data to it): locations, SKUs, kits.",
+    discussion: """
+      --locations takes 'WH1,WH2' or 'WH1:EU,WH2:US' (location:region). --locations-file is a CSV with
+      location[,region]. --items is the item master CSV (sku required; allow_backorder 0/1 optional; other
+      item-master columns are accepted and ignored here). --kits is a CSV kit,component,qty.
+      """)
+  @OptionGroup var database: LedgerDatabaseOptions
+  @Option(name: .long, help: "Locations: 'WH1,WH2' or 'WH1:EU,WH2:US'.") var locations: String?
+  @Option(name: .customLong("locations-file"), help: "CSV with location[,region].") var locationsFile: String?
+  @Option(name: .long, help: "Item master CSV (sku[, allow_backorder, …]).") var items: String?
+  @Option(name: .long, help: "Kit definitions CSV (kit, component, qty).") var kits: String?
+
+  func run() throws {
+    let store = try database.open(create: true)
+    do {
+      var locs: [(String, String)] = []
+      if let locations {
+        for part in locations.split(separator: ",") {
+          let pieces = part.split(separator: ":", maxSplits: 1).map(String.init)
+          locs.append((pieces[0], pieces.count > 1 ? pieces[1] : ""))
+        }
+      }
+      if let locationsFile {
+        let table = try CSVTable.read(path: locationsFile, required: ["location"], known: ["location", "region"])
+        for row in table.rows { locs.append((row.text("location") ?? "", row.text("region") ?? "")) }
+      }
+      try store.defineLocations(locs)
+      if let items {
+        let table = try CSVTable.read(path: items, required: ["sku"], known: ItemMasterColumns.all + ["allow_backorder"])
+        var skus: [(String, Bool)] = []
+        for row in table.rows {
+          guard let sku = row.text("sku") else { throw row.error("sku", value: "", problem: "empty SKU", expected: "a SKU code") }
+          let backorder = try row.integer("allow_backorder", minimum: 0) ?? 0
+          guard backorder <= 1 else { throw row.error("allow_backorder", value: "\(backorder)", problem: "not a flag", expected: "0 or 1") }
+          skus.append((sku, backorder == 1))
+        }
+        try store.defineSKUs(skus)
+      }
+      if let kits {
+        let table = try CSVTable.read(path: kits, required: ["kit", "component", "qty"], known: ["kit", "component", "qty"])
+        var rows: [(String, String, Int)] = []
+        for row in table.rows {
+          rows.append((row.text("kit") ?? "", row.text("component") ?? "", try row.integer("qty", minimum: 1) ?? 0))
+        }
+        try store.defineKits(rows)
+      }
+    } catch let error as SalesHistoryError {
+      printError(error.description)
+      throw dataErrorExitCode
+    } catch let error as LedgerError {
+      printError(error.description)
+      throw dataErrorExitCode
+    }
+    let master = try store.masterData()
+    print("ledger \(database.db): \(master.skus.count) SKUs, \(master.locations.count) locations")
+  }
+}
+
+/// Item-master columns (`items.csv`), shared by the ledger and the policy readers.
+enum ItemMasterColumns {
+  static let all = [
+    "sku", "description", "supplier", "unit_cost", "unit_price", "lead_time_days", "lead_time_sd_days", "moq", "case_pack",
+    "order_multiple", "service_level", "review_period_days", "holding_cost_rate", "order_cost", "location", "category",
+    "safety_stock_method", "min_units", "max_units", "min_days", "max_days", "policy",
+  ]
+}
+
+struct LedgerReceive: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "receive", abstract: "Receive goods (against a PO line or not), with landed cost.")
+  @OptionGroup var database: LedgerDatabaseOptions
+  @OptionGroup var common: EventOptions
+  @Option var sku: String
+  @Option var location: String?
+  @Option var qty: String
+  @Option(help: "Purchase order the goods arrive against.") var po: String?
+  @Option(name: .customLong("unit-cost"), help: "Unit cost (default: the PO line's).") var unitCost: String?
+  @Option(help: "Freight for this receipt (added to landed cost).") var freight: String?
+  @Option(help: "Duty for this receipt.") var duty: String?
+  @Option(help: "Other fees for this receipt.") var fees: String?
+  func run() throws {
+    var e = try common.event(.receive)
+    e.sku = sku; e.location = location; e.qty = try wholeUnits(qty, flag: "--qty"); e.po = po
+    e.unitCostMicros = try moneyMicros(unitCost, flag: "--unit-cost")
+    e.freightMicros = try moneyMicros(freight, flag: "--freight")
+    e.dutyMicros = try moneyMicros(duty, flag: "--duty")
+    e.feesMicros = try moneyMicros(fees, flag: "--fees")
+    try submit(e, database)
+  }
+}
+
+struct LedgerReserve: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "reserve", abstract: "Reserve an order line (refused when ATP is short unless the SKU allows backorders).")
+  @OptionGroup var database: LedgerDatabaseOptions
+  @OptionGroup var common: EventOptions
+  @Option var order: String
+  @Option var line: String
+  @Option var sku: String
+  @Option var location: String
+  @Option var qty: String
+  func run() throws {
+    var e = try common.event(.reserve)
+    e.order = order; e.line = line; e.sku = sku; e.location = location; e.qty = try wholeUnits(qty, flag: "--qty")
+    try submit(e, database)
+  }
+}
+
+struct LedgerRelease: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "release", abstract: "Release part or all of an open order line (cancellation, short pick).")
+  @OptionGroup var database: LedgerDatabaseOptions
+  @OptionGroup var common: EventOptions
+  @Option var order: String
+  @Option var line: String
+  @Option var qty: String
+  func run() throws {
+    var e = try common.event(.release)
+    e.order = order; e.line = line; e.qty = try wholeUnits(qty, flag: "--qty")
+    try submit(e, database)
+  }
+}
+
+struct LedgerShip: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "ship", abstract: "Ship part or all of a reserved order line (split shipments: ship again).")
+  @OptionGroup var database: LedgerDatabaseOptions
+  @OptionGroup var common: EventOptions
+  @Option var order: String
+  @Option var line: String
+  @Option var qty: String
+  @Option(help: "With --dropship: the SKU of the drop-shipped line.") var sku: String?
+  @Flag(help: "A drop-shipped line: recorded, never touches stock or ATP.") var dropship = false
+  func run() throws {
+    var e = try common.event(dropship ? .dropship : .ship)
+    e.order = order; e.line = line; e.qty = try wholeUnits(qty, flag: "--qty"); e.sku = sku
+    try submit(e, database)
+  }
+}
+
+struct LedgerTransfer: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "transfer", abstract: "Send stock to another location (in transit), or --arrive to receive a transfer.")
+  @OptionGroup var database: LedgerDatabaseOptions
+  @OptionGroup var common: EventOptions
+  @Option var transfer: String
+  @Option var sku: String
+  @Option var from: String?
+  @Option var to: String?
+  @Option var qty: String
+  @Flag(help: "The transfer arrives at its destination.") var arrive = false
+  func run() throws {
+    var e = try common.event(arrive ? .transferIn : .transferOut)
+    e.transfer = transfer; e.sku = sku; e.qty = try wholeUnits(qty, flag: "--qty")
+    if arrive {
+      e.location = to
+    } else {
+      guard let from, let to else { throw ValidationError("--from and --to are required to send a transfer") }
+      e.location = from; e.toLocation = to
+    }
+    try submit(e, database)
+  }
+}
+
+struct LedgerReturn: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "return", abstract: "Customer return of a shipped line: --reason restock (quarantine until inspected) or scrap.")
+  @OptionGroup var database: LedgerDatabaseOptions
+  @OptionGroup var common: EventOptions
+  @Option var order: String
+  @Option var line: String
+  @Option var qty: String
+  @Option(help: "restock or scrap.") var reason: String
+  func run() throws {
+    var e = try common.event(.return)
+    e.order = order; e.line = line; e.qty = try wholeUnits(qty, flag: "--qty"); e.reason = reason
+    try submit(e, database)
+  }
+}
+
+struct LedgerInspect: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Inspect quarantined stock: --result pass (to sellable) or fail (to damaged).")
+  @OptionGroup var database: LedgerDatabaseOptions
+  @OptionGroup var common: EventOptions
+  @Option var sku: String
+  @Option var location: String
+  @Option var qty: String
+  @Option(help: "pass or fail.") var result: String
+  func run() throws {
+    var e = try common.event(.inspect)
+    e.sku = sku; e.location = location; e.qty = try wholeUnits(qty, flag: "--qty"); e.reason = result
+    try submit(e, database)
+  }
+}
+
+struct LedgerCount: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "count", abstract: "Cycle count: set sellable on-hand to the counted quantity.")
+  @OptionGroup var database: LedgerDatabaseOptions
+  @OptionGroup var common: EventOptions
+  @Option var sku: String
+  @Option var location: String
+  @Option(help: "The counted quantity (0 allowed).") var qty: String
+  func run() throws {
+    var e = try common.event(.count)
+    e.sku = sku; e.location = location; e.qty = try wholeUnits(qty, flag: "--qty", allowZero: true)
+    try submit(e, database)
+  }
+}
+
+struct LedgerAdjust: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "adjust", abstract: "Adjust stock: --reason shrink, damage, found or dispose.")
+  @OptionGroup var database: LedgerDatabaseOptions
+  @OptionGroup var common: EventOptions
+  @Option var sku: String
+  @Option var location: String
+  @Option var qty: String
+  @Option(help: "shrink (sellable −), damage (sellable → damaged), found (sellable +), dispose (damaged −).") var reason: String
+  func run() throws {
+    var e = try common.event(.adjust)
+    e.sku = sku; e.location = location; e.qty = try wholeUnits(qty, flag: "--qty"); e.reason = reason
+    try submit(e, database)
+  }
+}
+
+struct LedgerPO: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "po", abstract: "Purchase-order lines: open, change or cancel (inbound).")
+  enum Action: String, ExpressibleByArgument { case open, change, cancel }
+  @OptionGroup var database: LedgerDatabaseOptions
+  @OptionGroup var common: EventOptions
+  @Argument(help: "open, change or cancel.") var action: Action
+  @Option var po: String
+  @Option var sku: String
+  @Option var location: String?
+  @Option var qty: String?
+  @Option(name: .customLong("unit-cost")) var unitCost: String?
+  @Option(name: .customLong("tolerance-percent"), help: "Over-receipt tolerance, % of ordered.") var tolerance: String?
+  func run() throws {
+    var e = try common.event(action == .open ? .poOpen : action == .change ? .poChange : .poCancel)
+    e.po = po; e.sku = sku; e.location = location
+    if action != .cancel {
+      guard let qty else { throw ValidationError("--qty is required to \(action.rawValue) a PO line") }
+      e.qty = try wholeUnits(qty, flag: "--qty")
+    }
+    e.unitCostMicros = try moneyMicros(unitCost, flag: "--unit-cost")
+    if let tolerance { e.tolerancePercent = try wholeUnits(tolerance, flag: "--tolerance-percent", allowZero: true) }
+    try submit(e, database)
+  }
+}
+
+struct LedgerImport: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "import", abstract: "Apply events from a CSV or JSON Lines file.",
+    discussion: """
+      The file is parsed completely first: a malformed file (bad header, quantity, kind, time …) is refused
+      with its line and column and nothing is applied. Then, by default, events are applied per row in
+      group-committed batches: refused events are recorded (a replay returns the same refusal) and listed
+      in the rejection report; the exit status is 65 if any were refused. With --atomic the whole file is
+      one transaction: any refusal rolls everything back. Replaying a file is safe: applied keys are skipped
+      with their original outcome, so an interrupted import resumes by running it again.
+      """)
+  @OptionGroup var database: LedgerDatabaseOptions
+  @Argument(help: "Events file (.csv, .jsonl).") var file: String
+  @Option(help: "Source for rows without one (default: the file name).") var source: String?
+  @Flag(help: "All-or-nothing: one refusal rolls back the whole file.") var atomic = false
+  @Option(help: "Events per committed batch (group commit).") var batch = 500
+  @Option(name: .customLong("rejections"), help: "Write refused rows as CSV here.") var rejections: String?
+
+  func validate() throws {
+    if batch < 1 { throw ValidationError("--batch must be at least 1, got \(batch)") }
+  }
+
+  func run() throws {
+    let entries: [EventFile.Entry]
+    do { entries = try EventFile.read(path: file, defaultSource: source ?? URL(fileURLWithPath: file).lastPathComponent) } catch {
+      printError(error.description)
+      throw dataErrorExitCode
+    }
+    let store = try database.open()
+    var applied = 0, replayed = 0
+    var refused: [(line: Int, event: LedgerEvent, error: LedgerError)] = []
+    let progress = ProgressBar(total: entries.count, label: "import")
+    do {
+      let size = atomic ? max(1, entries.count) : batch
+      var start = 0
+      while start < entries.count {
+        let chunk = Array(entries[start..<min(entries.count, start + size)])
+        let (outcomes, committed) = try store.apply(batch: chunk.map(\.event), atomic: atomic)
+        for (entry, outcome) in zip(chunk, outcomes) {
+          if outcome.replayed { replayed += 1 }
+          if let error = outcome.error { refused.append((entry.line, entry.event, error)) } else if !outcome.replayed { applied += 1 }
+        }
+        if !committed { applied = 0; break }
+        start += chunk.count
+        // Acknowledgement: these events are committed and survive a kill from here on.
+        print("acknowledged \(start)")
+        fflush(nil)
+        progress.update(start)
+      }
+    } catch let error as LedgerError {
+      progress.finish()
+      printError("\(file): \(error.description)")
+      throw error.code == .busy ? ExitCode(75) : dataErrorExitCode
+    }
+    progress.finish()
+    if let rejections {
+      var csv = "line,source,key,kind,code,message\n"
+      for r in refused { csv += [String(r.line), r.event.source, r.event.key, r.event.kind.rawValue, r.error.code.rawValue, r.error.message].map(csvField).joined(separator: ",") + "\n" }
+      try writeAtomically(csv, to: rejections)
+    }
+    let rolledBack = atomic && !refused.isEmpty
+    print("\(file): \(entries.count) events, \(applied) applied, \(replayed) replayed, \(refused.count) refused\(rolledBack ? " — rolled back, nothing applied (--atomic)" : "")")
+    for r in refused.prefix(20) { printError("\(file):\(r.line): \(r.event.kind.rawValue) key \(r.event.key): \(r.error.description)") }
+    if refused.count > 20 { printError("… \(refused.count - 20) more refused rows\(rejections == nil ? " (--rejections FILE lists them all)" : "")") }
+    if !refused.isEmpty { throw dataErrorExitCode }
+  }
+}
+
+
+struct LedgerATP: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "atp", abstract: "Balances and available-to-promise by location or region, now or as of a time; channel feeds.",
+    discussion: """
+      --by region sums locations of one region (location group). --channel NAME with --buffer / --buffer-percent
+      / --cap writes what a connector should publish: max(0, min(cap, ATP − buffer − ⌈ATP·percent/100⌉)),
+      per SKU over the selected locations.
+      """)
+  enum Grouping: String, ExpressibleByArgument { case location, region }
+  @OptionGroup var database: LedgerDatabaseOptions
+  @Option var sku: String?
+  @Option var location: String?
+  @Option(name: .customLong("as-of"), help: "Balances as of this time (ISO 8601).") var asOf: String?
+  @Option var by: Grouping = .location
+  @Option var channel: String?
+  @Option var buffer = 0
+  @Option(name: .customLong("buffer-percent")) var bufferPercent = 0
+  @Option var cap: Int?
+  @Option(help: "Write to this file instead of standard output.") var out: String?
+
+  func run() throws {
+    let store = try database.open()
+    var time: Int64?
+    if let asOf {
+      guard let t = LedgerText.time(asOf) else { throw ValidationError("--as-of \"\(asOf)\": expected ISO 8601") }
+      time = t
+    }
+    var positions: [Position]
+    do { positions = try store.positions(sku: sku, location: location, asOf: time) } catch let error as LedgerError {
+      printError(error.description)
+      throw dataErrorExitCode
+    }
+    if by == .region {
+      var grouped: [String: Position] = [:]
+      for p in positions {
+        let k = p.sku + "\u{1F}" + p.region
+        var g = grouped[k] ?? { var x = Position(sku: p.sku, location: p.region, region: p.region); x.isKit = p.isKit; return x }()
+        for b in Bucket.allCases { g[b] += p[b] }
+        grouped[k] = g
+      }
+      positions = grouped.values.sorted { ($0.sku, $0.location) < ($1.sku, $1.location) }
+    }
+    var text: String
+    if let channel {
+      let allocation = ChannelAllocation(name: channel, buffer: buffer, bufferPercent: bufferPercent, cap: cap)
+      var bySKU: [String: Int] = [:]
+      for p in positions { bySKU[p.sku, default: 0] += p.availableToPromise }
+      let rows = bySKU.keys.sorted().map { (sku: $0, atp: bySKU[$0]!, publish: allocation.publishable(bySKU[$0]!)) }
+      switch database.format {
+      case .json:
+        struct Feed: Encodable { let channel: String; let sku: String; let atp: Int; let available: Int }
+        text = try jsonString(rows.map { Feed(channel: channel, sku: $0.sku, atp: $0.atp, available: $0.publish) })
+      default:
+        text = "channel,sku,atp,available\n" + rows.map { "\(csvField(channel)),\(csvField($0.sku)),\($0.atp),\($0.publish)" }.joined(separator: "\n")
+      }
+    } else {
+      switch database.format {
+      case .table: text = positionsTable(positions)
+      case .json:
+        struct Out: Encodable { let position: Position; let atp: Int }
+        text = try jsonString(positions.map { Out(position: $0, atp: $0.availableToPromise) })
+      case .csv:
+        text = "sku,location,region,sellable,committed,atp,backordered,inbound,in_transit,quarantine,damaged,avg_unit_cost\n"
+          + positions.map { p in
+            [csvField(p.sku), csvField(p.location), csvField(p.region), "\(p.sellable)", "\(p.committed)", "\(p.availableToPromise)", "\(p.backordered)",
+             "\(p.inbound)", "\(p.inTransit)", "\(p.quarantine)", "\(p.damaged)", p.isKit ? "" : LedgerText.money(p.averageUnitCostMicros)].joined(separator: ",")
+          }.joined(separator: "\n")
+      }
+    }
+    if let out { try writeAtomically(text + "\n", to: out) } else { print(text) }
+  }
+}
+
+struct LedgerHistory: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "history", abstract: "Movement history of a SKU.")
+  @OptionGroup var database: LedgerDatabaseOptions
+  @Option var sku: String
+  @Option var location: String?
+  @Option var limit = 10_000
+  func run() throws {
+    let store = try database.open()
+    let records: [MovementRecord]
+    do { records = try store.history(sku: sku, location: location, limit: limit) } catch let error as LedgerError {
+      printError(error.description)
+      throw dataErrorExitCode
+    }
+    switch database.format {
+    case .json: print(try jsonString(records))
+    case .csv:
+      print("at,event,source,key,kind,location,bucket,qty")
+      for r in records { print([LedgerText.iso(r.at), "\(r.eventID)", csvField(r.source), csvField(r.key), r.kind, csvField(r.location), r.bucket, "\(r.qty)"].joined(separator: ",")) }
+    case .table:
+      print(alignedTable([["at", "event", "source", "key", "kind", "location", "bucket", "qty"]]
+        + records.map { [LedgerText.iso($0.at), "\($0.eventID)", $0.source, $0.key, $0.kind, $0.location, $0.bucket, ($0.qty > 0 ? "+" : "") + "\($0.qty)"] }))
+    }
+  }
+}
+
+struct LedgerVerify: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "verify", abstract: "Rebuild balances from movements and check every invariant (exit 65 on any violation).")
+  @OptionGroup var database: LedgerDatabaseOptions
+  func run() throws {
+    let store = try database.open()
+    let report = try store.verify()
+    if database.format == .json {
+      print(try jsonString(report))
+    } else {
+      for c in report.checks {
+        print("\(c.violations == 0 ? "ok  " : "FAIL") \(c.name): \(c.description)\(c.violations == 0 ? "" : " — \(c.violations) violations")")
+        for e in c.examples { print("       \(e)") }
+      }
+      print(String(format: "%d movements, %d positions rebuilt and checked in %.2f s", report.movements, report.positions, report.seconds))
+    }
+    if !report.passed { throw dataErrorExitCode }
+  }
+}
+
+/// Hidden: one worker of the hot-SKU concurrency test (run as several OS processes at once).
+struct LedgerStress: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "stress", abstract: "Concurrency test worker: reserve, release, ship and receive one SKU for a while.", shouldDisplay: false)
+  @OptionGroup var database: LedgerDatabaseOptions
+  @Option var sku: String
+  @Option var location: String
+  @Option var seconds = 3.0
+  @Option var worker = 0
+  @Option var seed: UInt64 = 1
+  @Flag(help: "Use the deliberately broken read-then-update reservation.") var naive = false
+
+  func run() throws {
+    let store = try database.open()
+    var rng = SeededGenerator(seed: seed &+ UInt64(worker) &* 0x9E37_79B9)
+    let deadline = Date().addingTimeInterval(seconds)
+    var reserved = 0, refused = 0, n = 0
+    var open: [(String, Int)] = []
+    while Date() < deadline {
+      n += 1
+      let order = "w\(worker)-\(n)"
+      let q = Int(rng.next() % 3) + 1
+      if naive {
+        if try store.reserveNaively(order: order, line: "1", sku: sku, location: location, qty: q) { reserved += 1 } else { refused += 1 }
+      } else {
+        let outcome = try store.apply(LedgerEvent(source: "stress", key: "\(order)/reserve", kind: .reserve, sku: sku, location: location, qty: q, order: order, line: "1"))
+        if outcome.succeeded { reserved += 1; open.append((order, q)) } else { refused += 1 }
+        // Churn: ship, partially ship, release, receive.
+        if !open.isEmpty && rng.next() % 2 == 0 {
+          let (o, oq) = open.removeFirst()
+          switch rng.next() % 3 {
+          case 0: _ = try store.apply(LedgerEvent(source: "stress", key: "\(o)/ship", kind: .ship, qty: oq, order: o, line: "1"))
+          case 1:
+            _ = try store.apply(LedgerEvent(source: "stress", key: "\(o)/ship1", kind: .ship, qty: 1, order: o, line: "1"))
+            if oq > 1 { _ = try store.apply(LedgerEvent(source: "stress", key: "\(o)/release", kind: .release, qty: oq - 1, order: o, line: "1")) }
+          default: _ = try store.apply(LedgerEvent(source: "stress", key: "\(o)/release", kind: .release, qty: oq, order: o, line: "1"))
+          }
+        }
+        if rng.next() % 8 == 0 {
+          _ = try store.apply(LedgerEvent(source: "stress", key: "\(order)/receive", kind: .receive, sku: sku, location: location, qty: 2))
+        }
+      }
+    }
+    print("worker \(worker): \(reserved) reserved, \(refused) refused")
+  }
+}

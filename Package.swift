@@ -81,7 +81,7 @@ let package = Package(
     .testTarget(name: "SalesHistoryTests", dependencies: ["SalesHistory", "TimeSeries", "SyntheticData", "Sampling", "TestSupport"]),
     .testTarget(
       name: "ForecastingTests", dependencies: ["Forecasting", "TimeSeries", "TestSupport"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "LedgerTests", dependencies: ["Ledger", "TestSupport"]),
+    .testTarget(name: "LedgerTests", dependencies: ["Ledger", "SalesHistory", "Sampling", "TestSupport"]),
     .testTarget(name: "ReplenishCLITests", dependencies: ["ReplenishCLI", "SalesHistory", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]

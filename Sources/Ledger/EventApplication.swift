@@ -58,7 +58,7 @@ extension LedgerStore {
 
   func apply(_ e: LedgerEvent, db: Database) throws -> EventOutcome {
     let payload = e.canonicalPayload
-    if let row = try Row.fetchOne(db, sql: "SELECT id, payload, status, error_code, error_message FROM events WHERE source = ? AND key = ?", arguments: [e.source, e.key]) {
+    if let row = try db.cachedRow("SELECT id, payload, status, error_code, error_message FROM events WHERE source = ? AND key = ?", arguments: [e.source, e.key]) {
       guard (row["payload"] as String) == payload else {
         throw LedgerError(.keyReused, "source \(e.source) key \(e.key) was used for a different event (\(row["payload"] as String)); nothing changed")
       }
@@ -68,7 +68,7 @@ extension LedgerStore {
     }
     let now = currentMillis()
     let at = e.at ?? now
-    try db.execute(sql: "INSERT INTO events (source, key, kind, payload, at, recorded_at, status) VALUES (?, ?, ?, ?, ?, ?, 'applied')",
+    try db.cached("INSERT INTO events (source, key, kind, payload, at, recorded_at, status) VALUES (?, ?, ?, ?, ?, ?, 'applied')",
                    arguments: [e.source, e.key, e.kind.rawValue, payload, at, now])
     let id = db.lastInsertedRowID
     do {
@@ -79,7 +79,7 @@ extension LedgerStore {
       }
       return EventOutcome(eventID: id, status: .applied, error: nil, replayed: false)
     } catch let error as LedgerError {
-      try db.execute(sql: "UPDATE events SET status = 'rejected', error_code = ?, error_message = ? WHERE id = ?",
+      try db.cached("UPDATE events SET status = 'rejected', error_code = ?, error_message = ? WHERE id = ?",
                      arguments: [error.code.rawValue, error.message, id])
       return EventOutcome(eventID: id, status: .rejected, error: error, replayed: false)
     }
@@ -90,20 +90,20 @@ extension LedgerStore {
   /// catches lost updates and oversell. Never used by the CLI outside that test.
   public func reserveNaively(order: String, line: String, sku: String, location: String, qty: Int) throws -> Bool {
     let (sellable, committed) = try read { db -> (Int, Int) in
-      let row = try Row.fetchOne(db, sql: "SELECT sellable, committed FROM positions WHERE sku = ? AND location = ?", arguments: [sku, location])
+      let row = try db.cachedRow("SELECT sellable, committed FROM positions WHERE sku = ? AND location = ?", arguments: [sku, location])
       return (row?["sellable"] ?? 0, row?["committed"] ?? 0)
     }
     guard sellable - committed >= qty else { return false }
     usleep(200)
     return try write { db in
       let now = currentMillis()
-      try db.execute(sql: "INSERT INTO events (source, key, kind, payload, at, recorded_at, status) VALUES ('naive', ?, 'reserve', '{}', ?, ?, 'applied')",
+      try db.cached("INSERT INTO events (source, key, kind, payload, at, recorded_at, status) VALUES ('naive', ?, 'reserve', '{}', ?, ?, 'applied')",
                      arguments: ["\(order)/\(line)", now, now])
       let id = db.lastInsertedRowID
-      try db.execute(sql: "UPDATE positions SET committed = ? WHERE sku = ? AND location = ?", arguments: [committed + qty, sku, location])
-      try db.execute(sql: "INSERT INTO movements (event_id, sku, location, bucket, qty, flow, at) VALUES (?, ?, ?, 'committed', ?, 'internal', ?)",
+      try db.cached("UPDATE positions SET committed = ? WHERE sku = ? AND location = ?", arguments: [committed + qty, sku, location])
+      try db.cached("INSERT INTO movements (event_id, sku, location, bucket, qty, flow, at) VALUES (?, ?, ?, 'committed', ?, 'internal', ?)",
                      arguments: [id, sku, location, qty, now])
-      try db.execute(sql: "INSERT INTO order_lines (order_id, line, component, sku, location, qty_per, reserved, seq) VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
+      try db.cached("INSERT INTO order_lines (order_id, line, component, sku, location, qty_per, reserved, seq) VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
                      arguments: [order, line, sku, sku, location, qty, id])
       return true
     }
@@ -180,20 +180,20 @@ private struct Operation {
   /// A known SKU, stamped with this event's time (refusing events older than the SKU's last one).
   func sku(_ name: String? = nil) throws -> SKU {
     let name = try field(name ?? event.sku, "sku")
-    guard let row = try Row.fetchOne(db, sql: "SELECT allow_backorder, is_kit, last_at FROM skus WHERE sku = ?", arguments: [name]) else {
+    guard let row = try db.cachedRow("SELECT allow_backorder, is_kit, last_at FROM skus WHERE sku = ?", arguments: [name]) else {
       throw LedgerError(.unknownSKU, "SKU \(name.debugDescription) is not in the ledger; define it with `replenish ledger init --items`")
     }
     let last: Int64 = row["last_at"]
     if at < last {
       throw LedgerError(.timeOutOfOrder, "event time \(LedgerText.iso(at)) is before the last event for \(name) at \(LedgerText.iso(last)); backdated events are refused so that no past balance changes")
     }
-    try db.execute(sql: "UPDATE skus SET last_at = ? WHERE sku = ?", arguments: [at, name])
+    try db.cached("UPDATE skus SET last_at = ? WHERE sku = ?", arguments: [at, name])
     return SKU(name: name, allowBackorder: row["allow_backorder"], isKit: row["is_kit"])
   }
 
   func location(_ name: String? = nil, _ label: String = "location") throws -> String {
     let name = try field(name ?? event.location, label)
-    guard try Bool.fetchOne(db, sql: "SELECT 1 FROM locations WHERE location = ?", arguments: [name]) ?? false else {
+    guard try db.cachedBool("SELECT 1 FROM locations WHERE location = ?", arguments: [name]) ?? false else {
       throw LedgerError(.unknownLocation, "location \(name.debugDescription) is not in the ledger; define it with `replenish ledger init --locations`")
     }
     return name
@@ -201,45 +201,45 @@ private struct Operation {
 
   func components(of kit: SKU) throws -> [(sku: String, qty: Int)] {
     guard kit.isKit else { return [(kit.name, 1)] }
-    return try Row.fetchAll(db, sql: "SELECT component, qty FROM kit_components WHERE kit = ? ORDER BY component", arguments: [kit.name])
+    return try db.cachedRows("SELECT component, qty FROM kit_components WHERE kit = ? ORDER BY component", arguments: [kit.name])
       .map { ($0["component"], $0["qty"]) }
   }
 
   // MARK: Positions and movements
 
   func ensurePosition(_ sku: String, _ location: String) throws {
-    try db.execute(sql: "INSERT OR IGNORE INTO positions (sku, location) VALUES (?, ?)", arguments: [sku, location])
+    try db.cached("INSERT OR IGNORE INTO positions (sku, location) VALUES (?, ?)", arguments: [sku, location])
   }
 
   func position(_ sku: String, _ location: String) throws -> Row {
     try ensurePosition(sku, location)
-    return try Row.fetchOne(db, sql: "SELECT * FROM positions WHERE sku = ? AND location = ?", arguments: [sku, location])!
+    return try db.cachedRow("SELECT * FROM positions WHERE sku = ? AND location = ?", arguments: [sku, location])!
   }
 
   func move(_ sku: String, _ location: String, _ bucket: Bucket, _ qty: Int, _ flow: Flow) throws {
     guard qty != 0 else { return }
     try ensurePosition(sku, location)
-    try db.execute(sql: "UPDATE positions SET \(bucket.column) = \(bucket.column) + ? WHERE sku = ? AND location = ?", arguments: [qty, sku, location])
-    try db.execute(sql: "INSERT INTO movements (event_id, sku, location, bucket, qty, flow, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    try db.cached("UPDATE positions SET \(bucket.column) = \(bucket.column) + ? WHERE sku = ? AND location = ?", arguments: [qty, sku, location])
+    try db.cached("INSERT INTO movements (event_id, sku, location, bucket, qty, flow, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                    arguments: [eventID, sku, location, bucket.rawValue, qty, flow.rawValue, at])
   }
 
   /// Takes `qty` from `bucket` only if the guard holds in the same statement (no read-then-write window).
   func guardedTake(_ sku: String, _ location: String, _ qty: Int, available: String, into bucket: Bucket, sign: Int, what: String, flow: Flow = .internal) throws {
     try ensurePosition(sku, location)
-    try db.execute(sql: "UPDATE positions SET \(bucket.column) = \(bucket.column) + ? WHERE sku = ? AND location = ? AND \(available) >= ?",
+    try db.cached("UPDATE positions SET \(bucket.column) = \(bucket.column) + ? WHERE sku = ? AND location = ? AND \(available) >= ?",
                    arguments: [sign * qty, sku, location, qty])
     guard db.changesCount == 1 else {
-      let have = try Int.fetchOne(db, sql: "SELECT \(available) FROM positions WHERE sku = ? AND location = ?", arguments: [sku, location]) ?? 0
+      let have = try db.cachedInt("SELECT \(available) FROM positions WHERE sku = ? AND location = ?", arguments: [sku, location]) ?? 0
       throw LedgerError(.insufficientStock, "\(sku) at \(location): \(what) is \(have), \(qty) needed")
     }
-    try db.execute(sql: "INSERT INTO movements (event_id, sku, location, bucket, qty, flow, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    try db.cached("INSERT INTO movements (event_id, sku, location, bucket, qty, flow, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                    arguments: [eventID, sku, location, bucket.rawValue, sign * qty, flow.rawValue, at])
   }
 
   /// Moves waiting backorders of `sku` at `location` into committed, oldest first, as ATP allows.
   func allocateBackorders(_ sku: String, _ location: String) throws {
-    let lines = try Row.fetchAll(db, sql: """
+    let lines = try db.cachedRows("""
       SELECT order_id, line, qty_per, backordered FROM order_lines
       WHERE component = ? AND location = ? AND backordered > 0 AND sku = component ORDER BY seq
       """, arguments: [sku, location])
@@ -248,7 +248,7 @@ private struct Operation {
       let atp = (p["sellable"] as Int) - (p["committed"] as Int)
       let take = min(atp, l["backordered"] as Int)
       guard take > 0 else { return }
-      try db.execute(sql: "UPDATE order_lines SET backordered = backordered - ? WHERE order_id = ? AND line = ? AND component = ?",
+      try db.cached("UPDATE order_lines SET backordered = backordered - ? WHERE order_id = ? AND line = ? AND component = ?",
                      arguments: [take, l["order_id"], l["line"], sku])
       try move(sku, location, .backordered, -take, .internal)
       try move(sku, location, .committed, take, .internal)
@@ -258,7 +258,7 @@ private struct Operation {
   // MARK: Purchase orders and receipts
 
   func poLine(_ po: String, _ sku: String) throws -> Row {
-    guard let row = try Row.fetchOne(db, sql: "SELECT * FROM po_lines WHERE po = ? AND sku = ?", arguments: [po, sku]) else {
+    guard let row = try db.cachedRow("SELECT * FROM po_lines WHERE po = ? AND sku = ?", arguments: [po, sku]) else {
       throw LedgerError(.unknownPO, "PO \(po) has no line for \(sku)")
     }
     guard (row["status"] as String) == "open" else {
@@ -276,10 +276,10 @@ private struct Operation {
     let tolerance = event.tolerancePercent ?? 0
     guard (0...100).contains(tolerance) else { throw LedgerError(.invalidQuantity, "tolerance_percent \(tolerance): expected 0–100") }
     guard (event.unitCostMicros ?? 0) >= 0 else { throw LedgerError(.invalidMoney, "unit cost must not be negative") }
-    if try Bool.fetchOne(db, sql: "SELECT 1 FROM po_lines WHERE po = ? AND sku = ?", arguments: [po, item.name]) ?? false {
+    if try db.cachedBool("SELECT 1 FROM po_lines WHERE po = ? AND sku = ?", arguments: [po, item.name]) ?? false {
       throw LedgerError(.poExists, "PO \(po) already has a line for \(item.name); use po_change")
     }
-    try db.execute(sql: "INSERT INTO po_lines (po, sku, location, ordered, unit_cost_micros, tolerance_percent, status, opened_at) VALUES (?, ?, ?, ?, ?, ?, 'open', ?)",
+    try db.cached("INSERT INTO po_lines (po, sku, location, ordered, unit_cost_micros, tolerance_percent, status, opened_at) VALUES (?, ?, ?, ?, ?, ?, 'open', ?)",
                    arguments: [po, item.name, loc, q, event.unitCostMicros ?? 0, tolerance, at])
     try move(item.name, loc, .inbound, q, .internal)
   }
@@ -291,7 +291,7 @@ private struct Operation {
     let q = try quantity()
     let ordered: Int = line["ordered"], received: Int = line["received"]
     guard q >= received else { throw LedgerError(.invalidQuantity, "PO \(po) \(item.name): new quantity \(q) is below the \(received) already received") }
-    try db.execute(sql: "UPDATE po_lines SET ordered = ?, unit_cost_micros = COALESCE(?, unit_cost_micros), tolerance_percent = COALESCE(?, tolerance_percent), status = ? WHERE po = ? AND sku = ?",
+    try db.cached("UPDATE po_lines SET ordered = ?, unit_cost_micros = COALESCE(?, unit_cost_micros), tolerance_percent = COALESCE(?, tolerance_percent), status = ? WHERE po = ? AND sku = ?",
                    arguments: [q, event.unitCostMicros, event.tolerancePercent, q == received ? "received" : "open", po, item.name])
     try move(item.name, line["location"], .inbound, max(0, q - received) - max(0, ordered - received), .internal)
   }
@@ -301,7 +301,7 @@ private struct Operation {
     let item = try sku()
     let line = try poLine(po, item.name)
     let open = max(0, (line["ordered"] as Int) - (line["received"] as Int))
-    try db.execute(sql: "UPDATE po_lines SET status = 'cancelled', closed_at = ? WHERE po = ? AND sku = ?", arguments: [at, po, item.name])
+    try db.cached("UPDATE po_lines SET status = 'cancelled', closed_at = ? WHERE po = ? AND sku = ?", arguments: [at, po, item.name])
     try move(item.name, line["location"], .inbound, -open, .internal)
   }
 
@@ -325,7 +325,7 @@ private struct Operation {
       guard q <= allowed else {
         throw LedgerError(.overReceipt, "PO \(po) \(item.name): receiving \(q) but \(remaining) remain open (tolerance \(tolerance)% allows \(allowed))")
       }
-      try db.execute(sql: "UPDATE po_lines SET received = received + ?, status = CASE WHEN received + ? >= ordered THEN 'received' ELSE 'open' END, closed_at = CASE WHEN received + ? >= ordered THEN ? END WHERE po = ? AND sku = ?",
+      try db.cached("UPDATE po_lines SET received = received + ?, status = CASE WHEN received + ? >= ordered THEN 'received' ELSE 'open' END, closed_at = CASE WHEN received + ? >= ordered THEN ? END WHERE po = ? AND sku = ?",
                      arguments: [q, q, q, at, po, item.name])
       try move(item.name, loc, .inbound, -min(q, remaining), .internal)
       if unitCost == nil { unitCost = line["unit_cost_micros"] }
@@ -341,7 +341,7 @@ private struct Operation {
     let onHand: Int = p["sellable"], average: Int = p["avg_cost_micros"]
     let total = Double(onHand) * Double(average) + Double(q) * Double(landed)
     let newAverage = Int((total / Double(onHand + q)).rounded())
-    try db.execute(sql: "UPDATE positions SET avg_cost_micros = ? WHERE sku = ? AND location = ?", arguments: [newAverage, item.name, loc])
+    try db.cached("UPDATE positions SET avg_cost_micros = ? WHERE sku = ? AND location = ?", arguments: [newAverage, item.name, loc])
     try move(item.name, loc, .sellable, q, .receipt)
     try allocateBackorders(item.name, loc)
   }
@@ -350,7 +350,7 @@ private struct Operation {
 
   func orderLine() throws -> (order: String, line: String, rows: [Row]) {
     let order = try field(event.order, "order"), line = try field(event.line, "line")
-    let rows = try Row.fetchAll(db, sql: "SELECT * FROM order_lines WHERE order_id = ? AND line = ? ORDER BY component", arguments: [order, line])
+    let rows = try db.cachedRows("SELECT * FROM order_lines WHERE order_id = ? AND line = ? ORDER BY component", arguments: [order, line])
     guard let first = rows.first else { throw LedgerError(.unknownLine, "order \(order) line \(line) was never reserved") }
     if let s = event.sku, s != (first["sku"] as String) {
       throw LedgerError(.unknownLine, "order \(order) line \(line) is for \(first["sku"] as String), not \(s)")
@@ -364,7 +364,7 @@ private struct Operation {
     let item = try sku()
     let loc = try location()
     let q = try quantity()
-    if try Bool.fetchOne(db, sql: "SELECT 1 FROM order_lines WHERE order_id = ? AND line = ?", arguments: [order, line]) ?? false {
+    if try db.cachedBool("SELECT 1 FROM order_lines WHERE order_id = ? AND line = ?", arguments: [order, line]) ?? false {
       throw LedgerError(.lineExists, "order \(order) line \(line) is already reserved; change it with release or a new line")
     }
     let parts = try components(of: item)
@@ -392,7 +392,7 @@ private struct Operation {
       }
     }
     for part in parts {
-      try db.execute(sql: "INSERT INTO order_lines (order_id, line, component, sku, location, qty_per, reserved, backordered, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      try db.cached("INSERT INTO order_lines (order_id, line, component, sku, location, qty_per, reserved, backordered, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                      arguments: [order, line, part.sku, item.name, loc, part.qty, q, backordered, eventID])
     }
   }
@@ -406,7 +406,7 @@ private struct Operation {
     for r in rows {
       let k: Int = r["qty_per"], component: String = r["component"], loc: String = r["location"]
       let fromBackorder = min(q, r["backordered"] as Int)
-      try db.execute(sql: "UPDATE order_lines SET released = released + ?, backordered = backordered - ? WHERE order_id = ? AND line = ? AND component = ?",
+      try db.cached("UPDATE order_lines SET released = released + ?, backordered = backordered - ? WHERE order_id = ? AND line = ? AND component = ?",
                      arguments: [q, fromBackorder, order, line, component])
       try move(component, loc, .backordered, -fromBackorder * k, .internal)
       try move(component, loc, .committed, -(q - fromBackorder) * k, .internal)
@@ -429,7 +429,7 @@ private struct Operation {
     }
     for r in rows {
       let k: Int = r["qty_per"], component: String = r["component"], loc: String = r["location"]
-      try db.execute(sql: "UPDATE order_lines SET shipped = shipped + ? WHERE order_id = ? AND line = ? AND component = ?", arguments: [q, order, line, component])
+      try db.cached("UPDATE order_lines SET shipped = shipped + ? WHERE order_id = ? AND line = ? AND component = ?", arguments: [q, order, line, component])
       try move(component, loc, .committed, -q * k, .internal)
       try move(component, loc, .sellable, -q * k, .shipment)
     }
@@ -453,7 +453,7 @@ private struct Operation {
     }
     for r in rows {
       let k: Int = r["qty_per"], component: String = r["component"]
-      try db.execute(sql: "UPDATE order_lines SET returned = returned + ? WHERE order_id = ? AND line = ? AND component = ?", arguments: [q, order, line, component])
+      try db.cached("UPDATE order_lines SET returned = returned + ? WHERE order_id = ? AND line = ? AND component = ?", arguments: [q, order, line, component])
       if why == "restock" { try move(component, r["location"], .quarantine, q * k, .return) }
     }
   }
@@ -480,7 +480,7 @@ private struct Operation {
     let p = try position(item.name, loc)
     var excess = (p["committed"] as Int) - counted
     if excess > 0 {
-      let lines = try Row.fetchAll(db, sql: """
+      let lines = try db.cachedRows("""
         SELECT order_id, line, sku, qty_per, reserved - shipped - released - backordered AS open FROM order_lines
         WHERE component = ? AND location = ? AND reserved - shipped - released - backordered > 0 ORDER BY seq DESC
         """, arguments: [item.name, loc])
@@ -488,11 +488,11 @@ private struct Operation {
         let k: Int = l["qty_per"], open: Int = l["open"]
         let units = min(open, (excess + k - 1) / k)
         // A kit line is demoted for every component together.
-        let parts = try Row.fetchAll(db, sql: "SELECT component FROM order_lines WHERE order_id = ? AND line = ?", arguments: [l["order_id"], l["line"]])
-        try db.execute(sql: "UPDATE order_lines SET backordered = backordered + ? WHERE order_id = ? AND line = ?", arguments: [units, l["order_id"], l["line"]])
+        let parts = try db.cachedRows("SELECT component FROM order_lines WHERE order_id = ? AND line = ?", arguments: [l["order_id"], l["line"]])
+        try db.cached("UPDATE order_lines SET backordered = backordered + ? WHERE order_id = ? AND line = ?", arguments: [units, l["order_id"], l["line"]])
         for part in parts {
           let component: String = part["component"]
-          let kk = try Int.fetchOne(db, sql: "SELECT qty_per FROM order_lines WHERE order_id = ? AND line = ? AND component = ?", arguments: [l["order_id"], l["line"], component])!
+          let kk = try db.cachedInt("SELECT qty_per FROM order_lines WHERE order_id = ? AND line = ? AND component = ?", arguments: [l["order_id"], l["line"], component])!
           try move(component, loc, .committed, -units * kk, .internal)
           try move(component, loc, .backordered, units * kk, .internal)
         }
@@ -532,13 +532,13 @@ private struct Operation {
     let to = try location(event.toLocation, "to_location")
     guard from != to else { throw LedgerError(.sameLocation, "transfer \(transfer): origin and destination are both \(from)") }
     let q = try quantity()
-    if try Bool.fetchOne(db, sql: "SELECT 1 FROM transfers WHERE transfer = ? AND sku = ?", arguments: [transfer, item.name]) ?? false {
+    if try db.cachedBool("SELECT 1 FROM transfers WHERE transfer = ? AND sku = ?", arguments: [transfer, item.name]) ?? false {
       throw LedgerError(.transferExists, "transfer \(transfer) already moves \(item.name)")
     }
     try guardedTake(item.name, from, q, available: "sellable - committed", into: .sellable, sign: -1, what: "ATP")
     try move(item.name, to, .inTransit, q, .internal)
-    let cost = try Int.fetchOne(db, sql: "SELECT avg_cost_micros FROM positions WHERE sku = ? AND location = ?", arguments: [item.name, from]) ?? 0
-    try db.execute(sql: "INSERT INTO transfers (transfer, sku, from_location, to_location, qty, cost_micros) VALUES (?, ?, ?, ?, ?, ?)",
+    let cost = try db.cachedInt("SELECT avg_cost_micros FROM positions WHERE sku = ? AND location = ?", arguments: [item.name, from]) ?? 0
+    try db.cached("INSERT INTO transfers (transfer, sku, from_location, to_location, qty, cost_micros) VALUES (?, ?, ?, ?, ?, ?)",
                    arguments: [transfer, item.name, from, to, q, cost])
   }
 
@@ -546,7 +546,7 @@ private struct Operation {
     let transfer = try field(event.transfer, "transfer")
     let item = try sku()
     let q = try quantity()
-    guard let t = try Row.fetchOne(db, sql: "SELECT * FROM transfers WHERE transfer = ? AND sku = ?", arguments: [transfer, item.name]) else {
+    guard let t = try db.cachedRow("SELECT * FROM transfers WHERE transfer = ? AND sku = ?", arguments: [transfer, item.name]) else {
       throw LedgerError(.unknownTransfer, "transfer \(transfer) does not move \(item.name)")
     }
     let open = (t["qty"] as Int) - (t["received"] as Int)
@@ -556,10 +556,30 @@ private struct Operation {
     let p = try position(item.name, to)
     let onHand: Int = p["sellable"], average: Int = p["avg_cost_micros"], cost: Int = t["cost_micros"]
     let blended = Int(((Double(onHand) * Double(average) + Double(q) * Double(cost)) / Double(onHand + q)).rounded())
-    try db.execute(sql: "UPDATE positions SET avg_cost_micros = ? WHERE sku = ? AND location = ?", arguments: [blended, item.name, to])
-    try db.execute(sql: "UPDATE transfers SET received = received + ? WHERE transfer = ? AND sku = ?", arguments: [q, transfer, item.name])
+    try db.cached("UPDATE positions SET avg_cost_micros = ? WHERE sku = ? AND location = ?", arguments: [blended, item.name, to])
+    try db.cached("UPDATE transfers SET received = received + ? WHERE transfer = ? AND sku = ?", arguments: [q, transfer, item.name])
     try move(item.name, to, .inTransit, -q, .internal)
     try move(item.name, to, .sellable, q, .internal)
     try allocateBackorders(item.name, to)
+  }
+}
+
+extension Database {
+  /// Statement helpers that reuse prepared statements: an event runs a dozen small statements, and
+  /// compiling each one every time cost more than executing it.
+  func cached(_ sql: String, arguments: StatementArguments = []) throws {
+    try cachedStatement(sql: sql).execute(arguments: arguments)
+  }
+  func cachedRow(_ sql: String, arguments: StatementArguments = []) throws -> Row? {
+    try Row.fetchOne(cachedStatement(sql: sql), arguments: arguments)
+  }
+  func cachedRows(_ sql: String, arguments: StatementArguments = []) throws -> [Row] {
+    try Row.fetchAll(cachedStatement(sql: sql), arguments: arguments)
+  }
+  func cachedInt(_ sql: String, arguments: StatementArguments = []) throws -> Int? {
+    try Int.fetchOne(cachedStatement(sql: sql), arguments: arguments)
+  }
+  func cachedBool(_ sql: String, arguments: StatementArguments = []) throws -> Bool? {
+    try Bool.fetchOne(cachedStatement(sql: sql), arguments: arguments)
   }
 }

@@ -91,34 +91,46 @@ public struct LedgerEvent: Codable, Sendable, Equatable {
     case tolerancePercent = "tolerance_percent"
   }
 
-  /// The event without its identity, as canonical JSON (sorted keys): what a replay must match.
-  public var canonicalPayload: String {
-    struct Payload: Encodable {
-      let event: LedgerEvent
-      func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(event.kind, forKey: .kind)
-        try c.encodeIfPresent(event.at, forKey: .at)
-        try c.encodeIfPresent(event.sku, forKey: .sku)
-        try c.encodeIfPresent(event.location, forKey: .location)
-        try c.encodeIfPresent(event.qty, forKey: .qty)
-        try c.encodeIfPresent(event.order, forKey: .order)
-        try c.encodeIfPresent(event.line, forKey: .line)
-        try c.encodeIfPresent(event.po, forKey: .po)
-        try c.encodeIfPresent(event.transfer, forKey: .transfer)
-        try c.encodeIfPresent(event.toLocation, forKey: .toLocation)
-        try c.encodeIfPresent(event.reason, forKey: .reason)
-        try c.encodeIfPresent(event.unitCostMicros, forKey: .unitCostMicros)
-        try c.encodeIfPresent(event.freightMicros, forKey: .freightMicros)
-        try c.encodeIfPresent(event.dutyMicros, forKey: .dutyMicros)
-        try c.encodeIfPresent(event.feesMicros, forKey: .feesMicros)
-        try c.encodeIfPresent(event.tolerancePercent, forKey: .tolerancePercent)
+  static func jsonString(_ s: String) -> String {
+    var out = "\""
+    for scalar in s.unicodeScalars {
+      switch scalar {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+      default: out.unicodeScalars.append(scalar)
       }
     }
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    let data = (try? encoder.encode(Payload(event: self))) ?? Data()
-    return String(decoding: data, as: UTF8.self)
+    return out + "\""
+  }
+
+  /// The event without its identity, as canonical JSON (sorted keys): what a replay must match.
+  public var canonicalPayload: String {
+    // Keys in sorted order, as JSON; written by hand because JSONEncoder dominated import time.
+    var fields: [(String, String)] = []
+    func text(_ name: String, _ value: String?) {
+      if let value { fields.append((name, LedgerEvent.jsonString(value))) }
+    }
+    func number(_ name: String, _ value: (any BinaryInteger)?) {
+      if let value { fields.append((name, "\(value)")) }
+    }
+    number("at", at)
+    number("duty_micros", dutyMicros)
+    number("fees_micros", feesMicros)
+    number("freight_micros", freightMicros)
+    text("kind", kind.rawValue)
+    text("line", line)
+    text("location", location)
+    text("order", order)
+    text("po", po)
+    number("qty", qty)
+    text("reason", reason)
+    text("sku", sku)
+    text("to_location", toLocation)
+    number("tolerance_percent", tolerancePercent)
+    text("transfer", transfer)
+    number("unit_cost_micros", unitCostMicros)
+    return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
   }
 }
 

@@ -12,6 +12,8 @@ public struct VerificationReport: Sendable, Codable {
   public let checks: [Check]
   public let movements: Int
   public let positions: Int
+  public let appliedEvents: Int
+  public let rejectedEvents: Int
   public let seconds: Double
   public var passed: Bool { checks.allSatisfy { $0.violations == 0 } }
 }
@@ -118,7 +120,10 @@ extension LedgerStore {
 
       let movements = try Int.fetchOne(db, sql: "SELECT count(*) FROM movements")!
       let positions = try Int.fetchOne(db, sql: "SELECT count(*) FROM positions")!
-      return VerificationReport(checks: checks, movements: movements, positions: positions, seconds: Date().timeIntervalSince(start))
+      let applied = try Int.fetchOne(db, sql: "SELECT count(*) FROM events WHERE status = 'applied'")!
+      let rejected = try Int.fetchOne(db, sql: "SELECT count(*) FROM events WHERE status = 'rejected'")!
+      return VerificationReport(checks: checks, movements: movements, positions: positions, appliedEvents: applied, rejectedEvents: rejected,
+                                seconds: Date().timeIntervalSince(start))
     }
   }
 }

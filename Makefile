@@ -63,7 +63,7 @@ demo: build
 	echo; echo "Wrote reports/history/ and reports/forecasts/ ($$(ls reports/history reports/forecasts | grep -c csv) CSV files) in $$(( (end - start) / 1000000 )) ms"
 
 ## Benchmarks print figures (never asserted). The generated M5-shaped file is cached in Benchmarks/.data/.
-bench: bench-reader bench-gemm bench-accuracy bench-calibration
+bench: bench-reader bench-gemm bench-accuracy bench-calibration bench-ledger
 
 $(BENCH_DATA)/m5-shaped.csv:
 	@mkdir -p $(BENCH_DATA)
@@ -91,3 +91,10 @@ bench-calibration: deps
 
 clean:
 	rm -rf .build reports/history $(BENCH_DATA)
+
+# Ledger: mixed stream over 10,000 SKUs × 5 locations with a concurrent ATP reader, one event per
+# transaction and group commit; then 1,000,000 events group-committed and rebuilt by `verify`.
+bench-ledger: deps
+	$(SWIFT) build -c release --product replenish-bench
+	$(BENCH_BIN) ledger --skus 10000 --events 200000 --readers 1
+	$(BENCH_BIN) ledger --skus 10000 --events 1000000 --readers 0 --modes group --batch 500

@@ -68,7 +68,7 @@ let package = Package(
 
     .executableTarget(
       name: "replenish-bench",
-      dependencies: ["LinearAlgebra", "TimeSeries", "SalesHistory", "SyntheticData", "Sampling", "Forecasting"],
+      dependencies: ["LinearAlgebra", "TimeSeries", "SalesHistory", "SyntheticData", "Sampling", "Forecasting", "Ledger"],
       path: "Benchmarks/replenish-bench"
     ),
 

@@ -3,6 +3,7 @@
 //   replenish-bench generate FILE [--series N] [--days D] [--in-stock]
 //   replenish-bench reader FILE [--repeat K] [--freq day|week|month]
 //   replenish-bench gemm [--n N] [--repeat K]
+//   replenish-bench ledger [--skus 10000] [--events 200000] [--readers 1] [--batch 100] [--modes single,group]
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -181,6 +182,17 @@ case "speed":
       alias, panel.seriesCount, seconds, readSeconds, peakRSSMiB(), valid.reduce(0, +) / Double(valid.count), valid.count))
   }
 
+case "ledger":
+  let folder = option("--folder", in: args) ?? "Benchmarks/.data"
+  try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+  do {
+    try ledgerBenchmark(
+      skus: Int(option("--skus", in: args) ?? "10000")!, events: Int(option("--events", in: args) ?? "200000")!,
+      readers: Int(option("--readers", in: args) ?? "1")!, batch: Int(option("--batch", in: args) ?? "100")!,
+      modes: (option("--modes", in: args) ?? "single,group").split(separator: ",").map(String.init), folder: folder)
+  } catch {
+    fail("ledger benchmark failed: \(error)")
+  }
 case "calibration":
   // Lead-time demand quantiles on held-out data: for every series, the last L periods are the future;
   // quantiles come from the history before them. Prints empirical coverage (share of series whose actual

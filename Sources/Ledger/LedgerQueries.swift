@@ -76,8 +76,16 @@ extension LedgerStore {
       if let sku { guard try Self.skuExists(db, sku) else { throw LedgerError(.unknownSKU, "SKU \(sku.debugDescription) is not in the ledger") } }
       if let location, regions[location] == nil { throw LedgerError(.unknownLocation, "location \(location.debugDescription) is not in the ledger") }
       func key(_ s: String, _ l: String) -> String { s + "\u{1F}" + l }
+      // The SKUs to read: the one asked for plus, for a kit, its components; or all.
+      var wanted: [String]? = nil
+      if let sku {
+        wanted = [sku] + (try String.fetchAll(db, sql: "SELECT component FROM kit_components WHERE kit = ?", arguments: [sku]))
+      }
+      let skuFilter = wanted.map { "sku IN (\($0.map { _ in "?" }.joined(separator: ",")))" } ?? "1"
+      let arguments = StatementArguments(wanted ?? [])
       if let asOf {
-        let rows = try Row.fetchAll(db, sql: "SELECT sku, location, bucket, SUM(qty) AS qty FROM movements WHERE at <= ? GROUP BY sku, location, bucket", arguments: [asOf])
+        let rows = try Row.fetchAll(db, sql: "SELECT sku, location, bucket, SUM(qty) AS qty FROM movements WHERE at <= ? AND \(skuFilter) GROUP BY sku, location, bucket",
+                                    arguments: [asOf] + arguments)
         for r in rows {
           let s: String = r["sku"], l: String = r["location"]
           var p = result[key(s, l)] ?? Position(sku: s, location: l, region: regions[l] ?? "")
@@ -85,7 +93,7 @@ extension LedgerStore {
           result[key(s, l)] = p
         }
       } else {
-        for r in try Row.fetchAll(db, sql: "SELECT * FROM positions") {
+        for r in try Row.fetchAll(db, sql: "SELECT * FROM positions WHERE \(skuFilter)", arguments: arguments) {
           let s: String = r["sku"], l: String = r["location"]
           var p = Position(sku: s, location: l, region: regions[l] ?? "")
           for b in Bucket.allCases { p[b] = r[b.column] }
@@ -94,7 +102,7 @@ extension LedgerStore {
         }
       }
       // Kits: derived availability per location where any component has a position.
-      let kits = try Row.fetchAll(db, sql: "SELECT kit, component, qty FROM kit_components ORDER BY kit")
+      let kits = try Row.fetchAll(db, sql: "SELECT kit, component, qty FROM kit_components WHERE ? IS NULL OR kit = ? ORDER BY kit", arguments: [sku, sku])
       var byKit: [String: [(String, Int)]] = [:]
       for r in kits { byKit[r["kit"], default: []].append((r["component"], r["qty"])) }
       let locations = Set(result.values.map(\.location))

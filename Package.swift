@@ -5,7 +5,7 @@
 // Dependencies point one way:
 //   COpenBLAS → LinearAlgebra ─┐
 //   Sampling ──────────────────┼→ Forecasting ─┐
-//   TimeSeries → SalesHistory ─┴───────────────┴→ ReplenishCLI → replenish
+//   TimeSeries → SalesHistory ─┴───────────────┴→ Policy ─→ ReplenishCLI → replenish
 //                 SalesHistory → Ledger (GRDB/SQLite) ─────────┘
 // Only `LinearAlgebra` imports the C BLAS/LAPACK module; pure domains never import
 // ArgumentParser (only `ReplenishCLI` does).
@@ -20,6 +20,7 @@ let package = Package(
     .library(name: "SalesHistory", targets: ["SalesHistory"]),
     .library(name: "Forecasting", targets: ["Forecasting"]),
     .library(name: "Ledger", targets: ["Ledger"]),
+    .library(name: "Policy", targets: ["Policy"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -45,11 +46,13 @@ let package = Package(
       name: "Ledger",
       dependencies: ["SalesHistory", .product(name: "GRDB", package: "GRDB.swift")]
     ),
+    /// Safety stock, reorder policies (s,Q), (s,S), (R,S), min/max, EOQ, ABC/XYZ, policy simulation.
+    .target(name: "Policy", dependencies: ["Forecasting", "SalesHistory", "Sampling"]),
     /// The `replenish` commands (thin: parse flags, call the domain targets, print).
     .target(
       name: "ReplenishCLI",
       dependencies: [
-        "LinearAlgebra", "TimeSeries", "SalesHistory", "Forecasting", "Ledger", "Sampling",
+        "LinearAlgebra", "TimeSeries", "SalesHistory", "Forecasting", "Ledger", "Policy", "Sampling",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -81,6 +84,7 @@ let package = Package(
     .testTarget(name: "SalesHistoryTests", dependencies: ["SalesHistory", "TimeSeries", "SyntheticData", "Sampling", "TestSupport"]),
     .testTarget(
       name: "ForecastingTests", dependencies: ["Forecasting", "TimeSeries", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "PolicyTests", dependencies: ["Policy", "Forecasting", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "LedgerTests", dependencies: ["Ledger", "SalesHistory", "Sampling", "TestSupport"]),
     .testTarget(name: "ReplenishCLITests", dependencies: ["ReplenishCLI", "SalesHistory", "TestSupport"]),
   ],

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Ledger
+import Policy
 import SalesHistory
 import Sampling
 
@@ -151,7 +152,7 @@ struct LedgerInit: ParsableCommand {
       }
       try store.defineLocations(locs)
       if let items {
-        let table = try CSVTable.read(path: items, required: ["sku"], known: ItemMasterColumns.all + ["allow_backorder"])
+        let table = try CSVTable.read(path: items, required: ["sku"], known: ItemMaster.itemColumns)
         var skus: [(String, Bool)] = []
         for row in table.rows {
           guard let sku = row.text("sku") else { throw row.error("sku", value: "", problem: "empty SKU", expected: "a SKU code") }
@@ -179,15 +180,6 @@ struct LedgerInit: ParsableCommand {
     let master = try store.masterData()
     print("ledger \(database.db): \(master.skus.count) SKUs, \(master.locations.count) locations")
   }
-}
-
-/// Item-master columns (`items.csv`), shared by the ledger and the policy readers.
-enum ItemMasterColumns {
-  static let all = [
-    "sku", "description", "supplier", "unit_cost", "unit_price", "lead_time_days", "lead_time_sd_days", "moq", "case_pack",
-    "order_multiple", "service_level", "review_period_days", "holding_cost_rate", "order_cost", "location", "category",
-    "safety_stock_method", "min_units", "max_units", "min_days", "max_days", "policy",
-  ]
 }
 
 struct LedgerReceive: ParsableCommand {

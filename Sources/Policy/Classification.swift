@@ -1,0 +1,159 @@
+import Foundation
+import SalesHistory
+
+/// What ABC ranks by.
+public enum ABCMeasure: String, Sendable, CaseIterable, Codable {
+  case revenue, margin, units
+}
+
+/// One SKU's figures over the classification window.
+public struct ClassificationInput: Sendable {
+  public var sku: String
+  /// Revenue, margin or units over the window (per `ABCMeasure`).
+  public var value: Double
+  public var units: Double
+  /// Demand per period over the window (for XYZ by coefficient of variation).
+  public var periodDemand: [Double]
+  /// Optional coefficient of variation of forecast errors (XYZ by forecast error instead of demand).
+  public var forecastErrorCV: Double?
+
+  public init(sku: String, value: Double, units: Double, periodDemand: [Double], forecastErrorCV: Double? = nil) {
+    self.sku = sku
+    self.value = value
+    self.units = units
+    self.periodDemand = periodDemand
+    self.forecastErrorCV = forecastErrorCV
+  }
+}
+
+public struct ClassifiedSKU: Sendable, Equatable {
+  public var sku: String
+  public var abc: Character
+  public var xyz: Character
+  public var value: Double
+  public var units: Double
+  /// value / Σ positive values; 0 for non-positive values.
+  public var share: Double
+  public var cumulativeShare: Double
+  public var rank: Int
+  public var meanDemand: Double
+  public var cv: Double?
+  public var serviceLevel: Double
+  public var cell: String { "\(abc)\(xyz)" }
+}
+
+/// ABC/XYZ classification.
+///
+/// ABC (Pareto): SKUs sorted by value, descending; cumulative share = running sum / Σ of positive values;
+/// A while the cumulative share ≤ `aCutoff` (default 0.80), B while ≤ `bCutoff` (0.95), C after; SKUs with
+/// value ≤ 0 (net returns) are C. XYZ: coefficient of variation CV = sd/mean of per-period demand (population
+/// sd) over the window, X when CV ≤ `xCutoff` (0.5), Y when ≤ `yCutoff` (1.0), Z above or when there was no
+/// demand. References: Silver, Pyke & Thomas (2017) §2.3 (ABC); Scholz-Reiter et al. (2012) for XYZ by CV.
+public struct Classifier: Sendable {
+  public var aCutoff = 0.80
+  public var bCutoff = 0.95
+  public var xCutoff = 0.5
+  public var yCutoff = 1.0
+  /// Default cycle service level per ABC×XYZ cell (the item master overrides it).
+  public var serviceLevels: [String: Double] = [
+    "AX": 0.99, "AY": 0.98, "AZ": 0.97, "BX": 0.97, "BY": 0.96, "BZ": 0.95, "CX": 0.95, "CY": 0.93, "CZ": 0.90,
+  ]
+
+  public init() {}
+
+  public func classify(_ inputs: [ClassificationInput]) -> [ClassifiedSKU] {
+    let order = inputs.indices.sorted { inputs[$0].value != inputs[$1].value ? inputs[$0].value > inputs[$1].value : inputs[$0].sku < inputs[$1].sku }
+    let total = inputs.reduce(0) { $0 + max(0, $1.value) }
+    var cumulative = 0.0
+    var result: [ClassifiedSKU] = []
+    result.reserveCapacity(inputs.count)
+    for (rank, i) in order.enumerated() {
+      let x = inputs[i]
+      let share = total > 0 && x.value > 0 ? x.value / total : 0
+      cumulative += share
+      let abc: Character = x.value <= 0 ? "C" : cumulative <= aCutoff + 1e-12 ? "A" : cumulative <= bCutoff + 1e-12 ? "B" : "C"
+      let demand = x.periodDemand.filter { !$0.isNaN }
+      let mean = demand.isEmpty ? 0 : demand.reduce(0, +) / Double(demand.count)
+      var cv: Double? = x.forecastErrorCV
+      if cv == nil && mean > 0 {
+        let variance = demand.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(demand.count)
+        cv = variance.squareRoot() / mean
+      }
+      let xyz: Character = cv.map { $0 <= xCutoff ? "X" : $0 <= yCutoff ? "Y" : "Z" } ?? "Z"
+      result.append(ClassifiedSKU(
+        sku: x.sku, abc: abc, xyz: xyz, value: x.value, units: x.units, share: share, cumulativeShare: cumulative, rank: rank + 1,
+        meanDemand: mean, cv: cv, serviceLevel: serviceLevels["\(abc)\(xyz)"] ?? ItemMaster.defaultServiceLevel))
+    }
+    return result
+  }
+}
+
+/// How classes moved between two runs.
+public struct ClassTransition: Sendable {
+  public struct Move: Sendable {
+    public var sku: String
+    public var from: String
+    public var to: String
+    public var shareThen: Double?
+    public var shareNow: Double?
+    public var rankThen: Int?
+    public var rankNow: Int?
+    public var valueNow: Double
+    public var reason: String
+  }
+  /// [from ABC][to ABC] → (SKUs, current value); "-" stands for "not classified" (new or gone).
+  public var counts: [String: [String: (skus: Int, value: Double)]] = [:]
+  public var moves: [Move] = []
+
+  public init(previous: [PreviousClass], current: [ClassifiedSKU]) {
+    let before = Dictionary(previous.map { ($0.sku, $0) }, uniquingKeysWith: { a, _ in a })
+    var seen = Set<String>()
+    for c in current {
+      seen.insert(c.sku)
+      let then = before[c.sku]
+      let from = then.map { String($0.abc) } ?? "-"
+      let to = String(c.abc)
+      counts[from, default: [:]][to, default: (0, 0)].skus += 1
+      counts[from, default: [:]][to, default: (0, 0)].value += c.value
+      if from != to {
+        let reason: String
+        if let then {
+          reason = String(format: "share %.3f%% → %.3f%% (rank %@ → %d)", 100 * (then.share ?? 0), 100 * c.share, then.rank.map(String.init) ?? "?", c.rank)
+        } else {
+          reason = String(format: "new: share %.3f%% (rank %d)", 100 * c.share, c.rank)
+        }
+        moves.append(Move(sku: c.sku, from: from, to: to, shareThen: then?.share, shareNow: c.share, rankThen: then?.rank, rankNow: c.rank,
+                          valueNow: c.value, reason: reason))
+      }
+    }
+    for p in previous where !seen.contains(p.sku) {
+      counts[String(p.abc), default: [:]]["-", default: (0, 0)].skus += 1
+      moves.append(Move(sku: p.sku, from: String(p.abc), to: "-", shareThen: p.share, shareNow: nil, rankThen: p.rank, rankNow: nil, valueNow: 0,
+                        reason: "no sales in the new window"))
+    }
+    moves.sort { ($0.from, $0.to, -$0.valueNow) < ($1.from, $1.to, -$1.valueNow) }
+  }
+}
+
+/// A class from a previous run's file (`replenish classify` output).
+public struct PreviousClass: Sendable {
+  public var sku: String
+  public var abc: Character
+  public var share: Double?
+  public var rank: Int?
+  public var asOf: String?
+
+  public static func read(path: String) throws(SalesHistoryError) -> [PreviousClass] {
+    let table = try CSVTable.read(path: path, required: ["sku", "abc"])
+    var out: [PreviousClass] = []
+    for row in table.rows {
+      guard let sku = row.text("sku") else { throw row.error("sku", value: "", problem: "empty SKU", expected: "a SKU code") }
+      guard let abc = row.text("abc"), abc.count == 1, "ABC".contains(abc) else {
+        throw row.error("abc", value: row.text("abc") ?? "", problem: "not an ABC class", expected: "A, B or C")
+      }
+      out.append(PreviousClass(sku: sku, abc: abc.first!, share: try row.number("share", range: 0...1, expected: "a share between 0 and 1"),
+                               rank: try row.integer("rank", minimum: 1), asOf: row.text("as_of")))
+    }
+    return out
+  }
+}

@@ -1,0 +1,212 @@
+import Foundation
+import Testing
+import TestSupport
+
+@testable import Policy
+
+/// Rows of `Fixtures/stockpyl_reference.csv` (stockpyl 1.0.2; see `stockpyl-fixtures.py`).
+struct StockpylCase {
+  let function: String
+  let inputs: [String: Double]
+  let outputs: [String: Double]
+
+  static let all: [StockpylCase] = {
+    let url = Bundle.module.url(forResource: "Fixtures/stockpyl_reference", withExtension: "csv")!
+    let text = try! String(contentsOf: url, encoding: .utf8)
+    func parse(_ s: String) -> [String: Double] {
+      Dictionary(uniqueKeysWithValues: s.split(separator: ";").map { pair in
+        let kv = pair.split(separator: "=")
+        return (String(kv[0]), Double(kv[1])!)
+      })
+    }
+    return text.split(separator: "\n").dropFirst().map { line in
+      let f = line.split(separator: ",", maxSplits: 2).map(String.init)
+      return StockpylCase(function: f[0], inputs: parse(f[1]), outputs: parse(f[2]))
+    }
+  }()
+
+  static func of(_ function: String) -> [StockpylCase] { all.filter { $0.function == function } }
+}
+
+func close(_ a: Double, _ b: Double, _ tolerance: Double = 1e-6) -> Bool { abs(a - b) <= tolerance * max(1, abs(b)) }
+
+@Suite("Inventory arithmetic against stockpyl 1.0.2 (tolerance 1e-6 relative)")
+struct InventoryMathTests {
+  @Test("EOQ quantity and cost")
+  func eoq() {
+    for c in StockpylCase.of("eoq") {
+      let (q, cost) = InventoryMath.economicOrderQuantity(orderCost: c.inputs["K"]!, holdingCost: c.inputs["h"]!, demandRate: c.inputs["demand_rate"]!)
+      #expect(close(q, c.outputs["Q"]!) && close(cost, c.outputs["cost"]!), "\(c.inputs)")
+    }
+    #expect(StockpylCase.of("eoq").count == 4)
+  }
+
+  @Test("Standard normal loss and its inverse (fill-rate safety factor)")
+  func normalLoss() {
+    for c in StockpylCase.of("standard_normal_loss") {
+      let (l, lBar) = InventoryMath.standardNormalLoss(c.inputs["z"]!)
+      #expect(close(l, c.outputs["loss"]!, 1e-7) && abs(lBar - c.outputs["complementary"]!) < 1e-7, "z = \(c.inputs["z"]!)")
+      #expect(abs(InventoryMath.inverseStandardNormalLoss(l) - c.inputs["z"]!) < 1e-6)
+    }
+    // Silver, Pyke & Thomas table: G(k) = 0.0833 at k = 1.00.
+    #expect(abs(InventoryMath.standardNormalLoss(1).loss - 0.0833) < 5e-5)
+  }
+
+  @Test("Poisson loss")
+  func poissonLoss() {
+    for c in StockpylCase.of("poisson_loss") {
+      let (n, nBar) = InventoryMath.poissonLoss(Int(c.inputs["x"]!), mean: c.inputs["mean"]!)
+      #expect(abs(n - c.outputs["loss"]!) < 1e-9 && abs(nBar - c.outputs["complementary"]!) < 1e-9, "\(c.inputs)")
+    }
+  }
+
+  @Test("Newsvendor base-stock levels, normal and Poisson")
+  func newsvendor() {
+    for c in StockpylCase.of("newsvendor_normal") {
+      let (s, cost) = InventoryMath.newsvendorNormal(holdingCost: c.inputs["h"]!, stockoutCost: c.inputs["p"]!, mean: c.inputs["mean"]!, sd: c.inputs["sd"]!)
+      #expect(close(s, c.outputs["S"]!) && close(cost, c.outputs["cost"]!), "\(c.inputs)")
+    }
+    for c in StockpylCase.of("newsvendor_poisson") {
+      let (s, cost) = InventoryMath.newsvendorPoisson(holdingCost: c.inputs["h"]!, stockoutCost: c.inputs["p"]!, mean: c.inputs["mean"]!)
+      #expect(Double(s) == c.outputs["S"]! && close(cost, c.outputs["cost"]!), "\(c.inputs)")
+    }
+  }
+
+  @Test("(r, Q): EOQ + safety stock approximation and the exact Poisson optimum (Federgruen–Zheng)")
+  func reorderPointQuantity() {
+    for c in StockpylCase.of("rq_eoqss") {
+      let (r, q) = InventoryMath.reorderPointEOQSS(holdingCost: c.inputs["h"]!, stockoutCost: c.inputs["p"]!, orderCost: c.inputs["K"]!,
+                                                   demandRate: c.inputs["mean"]!, demandSD: c.inputs["sd"]!, leadTime: c.inputs["L"]!)
+      #expect(close(r, c.outputs["r"]!) && close(q, c.outputs["Q"]!), "\(c.inputs)")
+    }
+    for c in StockpylCase.of("rq_poisson_exact") {
+      let (r, q, g) = InventoryMath.optimalReorderPointPoisson(holdingCost: c.inputs["h"]!, stockoutCost: c.inputs["p"]!, orderCost: c.inputs["K"]!,
+                                                              demandRate: c.inputs["mean"]!, leadTime: c.inputs["L"]!)
+      #expect(Double(r) == c.outputs["r"]! && Double(q) == c.outputs["Q"]! && close(g, c.outputs["cost"]!), "\(c.inputs): got \(r), \(q), \(g)")
+    }
+  }
+
+  @Test("(s, S) for Poisson demand: Zheng–Federgruen optimum and cost")
+  func sS() {
+    for c in StockpylCase.of("ss_poisson_exact") {
+      let (s, S, g) = InventoryMath.optimalSSPoisson(holdingCost: c.inputs["h"]!, stockoutCost: c.inputs["p"]!, orderCost: c.inputs["K"]!, mean: c.inputs["mean"]!)
+      #expect(Double(s) == c.outputs["s"]! && Double(S) == c.outputs["S"]! && close(g, c.outputs["cost"]!), "\(c.inputs): got \(s), \(S), \(g)")
+    }
+  }
+}
+
+@Suite("Safety stock and reorder policies")
+struct PolicyCalculatorTests {
+  func demand(_ d: Double, _ sigma: Double, pattern: String = "smooth") -> DemandEstimate {
+    DemandEstimate(sku: "X", periodDays: 7, meanPerPeriod: d, sigmaPerPeriod: sigma, sigmaSource: "test", pattern: pattern)
+  }
+
+  @Test("Cycle service: SS = z·√(E·σ² + d²·σ_L²); ROP = d·E + SS (hand-checked)")
+  func cycleService() {
+    var item = Item(sku: "X")
+    item.leadTimeDays = 14
+    item.reviewPeriodDays = 7
+    item.leadTimeSDDays = 7
+    item.safetyStockMethod = .cycleService
+    let r = PolicyCalculator.compute(item: item, demand: demand(100, 20), serviceLevel: 0.95, serviceLevelSource: "test")
+    // E = 3 weeks; σ_L = 1 week → σ_E = √(3·400 + 10000·1) = √11200 = 105.830…
+    #expect(abs(r.sigmaExposure - 11200.0.squareRoot()) < 1e-9)
+    #expect(abs(r.safetyStock - 1.6448536269514722 * 11200.0.squareRoot()) < 1e-6)
+    #expect(abs(r.reorderPoint - (300 + r.safetyStock)) < 1e-9)
+    #expect(r.orderQuantity == 100 && r.orderUpTo == r.reorderPoint + 100)
+  }
+
+  @Test("Fill rate: k solves G(k) = Q(1 − β)/σ (Q = 1000, σ = 100, β = 0.99 → G(k) = 0.1, k ≈ 0.902; table G(0.90) = 0.1004)")
+  func fillRate() {
+    var item = Item(sku: "X")
+    item.leadTimeDays = 7
+    item.reviewPeriodDays = 0
+    item.safetyStockMethod = .fillRate
+    item.moq = 1000
+    let r = PolicyCalculator.compute(item: item, demand: demand(10, 100), serviceLevel: 0.99, serviceLevelSource: "test")
+    // G(k) = 1000 · 0.01 / 100 = 0.1 → k = 0.9024 (Silver, Pyke & Thomas table B.1: G(0.90) = 0.1004).
+    #expect(r.orderQuantity == 1000)
+    #expect(abs(InventoryMath.standardNormalLoss(r.safetyFactor!).loss - 0.1) < 1e-9)
+    #expect(abs(r.safetyFactor! - 0.9024) < 5e-4)
+  }
+
+  @Test("EOQ with MOQ, case pack and order multiple rounding")
+  func rounding() {
+    var item = Item(sku: "X")
+    item.orderCost = 50
+    item.unitCost = 4
+    item.holdingCostRate = 0.25
+    item.casePack = 12
+    item.orderMultiple = 8
+    item.moq = 30
+    let r = PolicyCalculator.compute(item: item, demand: demand(20, 5), serviceLevel: 0.95, serviceLevelSource: "test")
+    let annual = 20 * 365.25 / 7
+    #expect(abs(r.economicOrderQuantity! - (2 * 50 * annual / 1).squareRoot()) < 1e-9)  // h = 0.25·4 = 1
+    // EOQ = √(2·50·1043.57) = 323.05 → ⌈323.05⌉ = 324 ≥ MOQ 30 → next multiple of lcm(12, 8) = 24: 336.
+    #expect(r.orderQuantity == 336)
+    #expect(PolicyCalculator.roundOrderQuantity(5, item: item) == 48)  // MOQ 30 → 48
+  }
+
+  @Test("Distribution method for intermittent demand uses the exposure-demand quantile")
+  func distribution() {
+    var item = Item(sku: "X")
+    item.leadTimeDays = 14
+    item.reviewPeriodDays = 7
+    var d = demand(0.5, 1, pattern: "intermittent")
+    d.exposureDemand = ExposureDemand(periods: 3, mean: 1.5, quantiles: [(0.9, 3), (0.95, 4), (0.99, 6)], method: "distribution")
+    let r = PolicyCalculator.compute(item: item, demand: d, serviceLevel: 0.95, serviceLevelSource: "test")
+    #expect(r.safetyStockMethod == .distribution && r.safetyStock == 2.5 && r.reorderPoint == 4)
+  }
+}
+
+@Suite("ABC/XYZ classification")
+struct ClassificationTests {
+  @Test("ABC by value at 80/95 %, XYZ by CV, service level by cell")
+  func small() {
+    let inputs = [
+      ClassificationInput(sku: "a", value: 500, units: 50, periodDemand: [10, 10, 10, 10, 10]),
+      ClassificationInput(sku: "b", value: 300, units: 30, periodDemand: [0, 0, 30, 0, 0]),
+      ClassificationInput(sku: "c", value: 150, units: 15, periodDemand: [2, 4, 3, 3, 3]),
+      ClassificationInput(sku: "d", value: 50, units: 5, periodDemand: [1, 0, 2, 1, 1]),
+      ClassificationInput(sku: "e", value: -20, units: -2, periodDemand: [0, 0, 0, 0, 0]),
+    ]
+    let classes = Dictionary(uniqueKeysWithValues: Classifier().classify(inputs).map { ($0.sku, $0) })
+    #expect(classes["a"]!.cell == "AX" && classes["b"]!.cell == "AZ")  // 50 %, 80 % cumulative
+    #expect(classes["c"]!.cell == "BX" && classes["d"]!.abc == "C" && classes["e"]!.cell == "CZ")
+    #expect(classes["a"]!.serviceLevel == 0.99 && classes["e"]!.serviceLevel == 0.90)
+    #expect(abs(classes["b"]!.cv! - 2) < 1e-12)  // sd 12 / mean 6
+  }
+
+  @Test("Online Retail net revenue at 80/95 %: A 840 / B 979 / C 2,088 as in the data set notes")
+  func onlineRetail() throws {
+    let text = try String(contentsOfFile: notebooksData("online_retail_sku_summary.csv"), encoding: .utf8)
+    var lines = text.split(separator: "\n").map(String.init)
+    let header = splitCSV(lines.removeFirst())
+    let skuColumn = header.firstIndex(of: "unique_id")!, valueColumn = header.firstIndex(of: "net_revenue")!
+    let inputs = lines.map { line -> ClassificationInput in
+      let f = splitCSV(line)
+      return ClassificationInput(sku: f[skuColumn], value: Double(f[valueColumn])!, units: 0, periodDemand: [])
+    }
+    let classes = Classifier().classify(inputs)
+    let counts = Dictionary(grouping: classes, by: \.abc).mapValues(\.count)
+    #expect(counts["A"] == 840 && counts["B"] == 979 && counts["C"] == 2088, "\(counts)")
+  }
+
+  @Test("Transitions: counts, value and the reason for each move")
+  func transitions() {
+    let previous = [
+      PreviousClass(sku: "a", abc: "B", share: 0.1, rank: 3), PreviousClass(sku: "b", abc: "B", share: 0.1, rank: 2),
+      PreviousClass(sku: "z", abc: "C", share: 0.01, rank: 9),
+    ]
+    let current = Classifier().classify([
+      ClassificationInput(sku: "a", value: 700, units: 1, periodDemand: [1]),
+      ClassificationInput(sku: "b", value: 200, units: 1, periodDemand: [1]),
+      ClassificationInput(sku: "n", value: 100, units: 1, periodDemand: [1]),
+    ])
+    let t = ClassTransition(previous: previous, current: current)
+    #expect(t.counts["B"]?["A"]?.skus == 1 && t.counts["B"]?["B"]?.skus == 1 && t.counts["-"]?["C"]?.skus == 1 && t.counts["C"]?["-"]?.skus == 1)
+    #expect(t.counts["B"]?["A"]?.value == 700)
+    #expect(t.moves.count == 3)
+    #expect(t.moves.first { $0.sku == "a" }!.reason.contains("rank 3 → 1"))
+  }
+}

@@ -21,6 +21,7 @@ let package = Package(
     .library(name: "Forecasting", targets: ["Forecasting"]),
     .library(name: "Ledger", targets: ["Ledger"]),
     .library(name: "Policy", targets: ["Policy"]),
+    .library(name: "Planning", targets: ["Planning"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -48,11 +49,13 @@ let package = Package(
     ),
     /// Safety stock, reorder policies (s,Q), (s,S), (R,S), min/max, EOQ, ABC/XYZ, policy simulation.
     .target(name: "Policy", dependencies: ["Forecasting", "SalesHistory", "Sampling"]),
+    /// The planning job: demand estimates from forecasts, policy backtests, PO suggestions, scenarios, reports.
+    .target(name: "Planning", dependencies: ["Forecasting", "Policy", "Ledger", "TimeSeries", "SalesHistory", "Sampling"]),
     /// The `replenish` commands (thin: parse flags, call the domain targets, print).
     .target(
       name: "ReplenishCLI",
       dependencies: [
-        "LinearAlgebra", "TimeSeries", "SalesHistory", "Forecasting", "Ledger", "Policy", "Sampling",
+        "LinearAlgebra", "TimeSeries", "SalesHistory", "Forecasting", "Ledger", "Policy", "Planning", "Sampling",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

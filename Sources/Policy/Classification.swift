@@ -40,6 +40,21 @@ public struct ClassifiedSKU: Sendable, Equatable {
   public var cv: Double?
   public var serviceLevel: Double
   public var cell: String { "\(abc)\(xyz)" }
+
+  public init(sku: String, abc: Character, xyz: Character, value: Double, units: Double, share: Double, cumulativeShare: Double, rank: Int,
+              meanDemand: Double, cv: Double?, serviceLevel: Double) {
+    self.sku = sku
+    self.abc = abc
+    self.xyz = xyz
+    self.value = value
+    self.units = units
+    self.share = share
+    self.cumulativeShare = cumulativeShare
+    self.rank = rank
+    self.meanDemand = meanDemand
+    self.cv = cv
+    self.serviceLevel = serviceLevel
+  }
 }
 
 /// ABC/XYZ classification.

@@ -9,9 +9,8 @@ func writeAtomically(_ contents: String, to path: String) throws {
   let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
   do {
     try Data(contents.utf8).write(to: temporary)
-    if FileManager.default.fileExists(atPath: url.path) { _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary) } else {
-      try FileManager.default.moveItem(at: temporary, to: url)
-    }
+    // rename(2) replaces the target atomically (Foundation's replaceItemAt fails on some Linux file systems).
+    guard rename(temporary.path, url.path) == 0 else { throw CLIError(String(cString: strerror(errno))) }
   } catch {
     try? FileManager.default.removeItem(at: temporary)
     throw CLIError("\(path): cannot write: \(error.localizedDescription)")

@@ -1,0 +1,77 @@
+import Foundation
+import Policy
+import TimeSeries
+
+/// Builds ABC/XYZ inputs from a panel: per SKU (summed over locations), the value and units over the
+/// window of periods that start in (asOf − windowDays, asOf], and the per-period demand for XYZ.
+///
+/// Revenue = Σ qty × price of the period (the history's price column); margin = Σ qty × (price − unit
+/// cost) with the item master's cost; units = Σ qty. Censored (stock-out) periods count their sales in the
+/// value but are left out of the XYZ variability.
+public enum ClassificationInputs {
+  public enum Problem: Error, CustomStringConvertible {
+    case noPrices(String)
+    case noCosts([String])
+    public var description: String {
+      switch self {
+      case .noPrices(let m): m
+      case .noCosts(let skus): "margin needs unit_cost in the item master; missing for \(skus.count) SKUs (first: \(skus.prefix(5).joined(separator: ", ")))"
+      }
+    }
+  }
+
+  public static func build(panel: Panel, asOfDay: Int, windowDays: Int, measure: ABCMeasure, items: ItemMaster?) throws(Problem) -> [ClassificationInput] {
+    if measure != .units && panel.prices == nil {
+      throw .noPrices("ABC by \(measure.rawValue) needs a price column in the history (or use --by units)")
+    }
+    let frequency = panel.frequency
+    let firstDay = asOfDay - windowDays + 1
+    var bySKU: [String: ClassificationInput] = [:]
+    var order: [String] = []
+    var missingCost: [String] = []
+    for s in 0..<panel.seriesCount {
+      let sku = panel.keys[s].sku
+      var input = bySKU[sku] ?? {
+        order.append(sku)
+        return ClassificationInput(sku: sku, value: 0, units: 0, periodDemand: [])
+      }()
+      let cost = items?.item(sku: sku, location: panel.keys[s].location).unitCost
+      if measure == .margin && cost == nil && !missingCost.contains(sku) { missingCost.append(sku) }
+      var demand: [Double] = []
+      for (k, i) in panel.range(of: s).enumerated() {
+        let day = frequency.firstDay(ofPeriod: panel.startPeriods[s] + k)
+        guard day >= firstDay, day <= asOfDay else { continue }
+        let q = panel.values[i]
+        guard !q.isNaN else { continue }
+        input.units += q
+        let price = panel.prices?[i] ?? .nan
+        switch measure {
+        case .units: input.value += q
+        case .revenue: if !price.isNaN { input.value += q * price }
+        case .margin: if !price.isNaN, let cost { input.value += q * (price - cost) }
+        }
+        demand.append(panel.flags[i].contains(.stockOut) ? .nan : q)
+      }
+      // Several locations: add period by period (aligned from the window's end).
+      if input.periodDemand.isEmpty {
+        input.periodDemand = demand
+      } else {
+        let n = max(input.periodDemand.count, demand.count)
+        let a = Array(repeating: 0.0, count: n - input.periodDemand.count) + input.periodDemand
+        let b = Array(repeating: 0.0, count: n - demand.count) + demand
+        input.periodDemand = zip(a, b).map { $0 + $1 }
+      }
+      bySKU[sku] = input
+    }
+    if measure == .margin && !missingCost.isEmpty { throw .noCosts(missingCost) }
+    // A SKU launched inside the window counts zeros before its launch? No: its periods start at launch.
+    return order.map { bySKU[$0]! }
+  }
+}
+
+/// Service level per SKU: the item master's, else the ABC/XYZ cell's, else the default.
+public func serviceLevel(for item: Item, classes: [String: ClassifiedSKU]) -> (level: Double, source: String) {
+  if let level = item.serviceLevel { return (level, "item master") }
+  if let c = classes[item.sku] { return (c.serviceLevel, "class \(c.cell)") }
+  return (ItemMaster.defaultServiceLevel, "default")
+}

@@ -1,0 +1,106 @@
+import ArgumentParser
+import Forecasting
+import Foundation
+import Planning
+import Policy
+import TimeSeries
+
+/// `replenish simulate`: the policy backtest — compute policies from history up to a date, then replay the
+/// real demand after it under those policies and measure service and inventory per class.
+struct SimulateCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "simulate",
+    abstract: "Policy backtest: replay real demand after --train-until under the policies computed before it.",
+    discussion: """
+      Forecasts, ABC/XYZ classes and policies are computed from the history up to --train-until only; the
+      demand after it is replayed period by period (backorders served first on arrival, lead times drawn from
+      N(L, σ_L) with --seed). Reported per class: target and achieved cycle service level (share of
+      replenishment cycles without a stock-out), fill rate (demand served from stock on arrival), average
+      inventory (units and value at unit cost) and stock-out days. Same inputs and seed → same figures.
+      """)
+
+  @OptionGroup var input: HistoryOptions
+  @OptionGroup var classes: ClassOptions
+  @OptionGroup var modelOptions: ModelOptions
+  @Option(help: "Item master CSV.") var items: String?
+  @Option(help: "Supplier master CSV.") var suppliers: String?
+  @Option(name: .customLong("train-until"), help: "Last day of the history the policies may see (yyyy-mm-dd).") var trainUntil: String
+  @Option(name: .customLong("service-level"), help: "Use this target for every SKU (default: item master, else class).") var serviceLevel: Double?
+  @Option(help: "Seed for lead-time draws.") var seed: UInt64 = 1
+  @Option(help: "Per-SKU results CSV.") var out: String?
+
+  func validate() throws {
+    if let serviceLevel, !(0.5...0.9999).contains(serviceLevel) { throw ValidationError("--service-level must be between 0.5 and 0.9999") }
+  }
+
+  func run() throws {
+    let history = try readHistory(input)
+    let panel = history.panel
+    let cutoffDay = try parseDay(trainUntil, flag: "--train-until")
+    let cutoffPeriod = panel.frequency.period(containing: cutoffDay + 1)
+    guard cutoffPeriod > panel.startPeriod, cutoffPeriod < panel.endPeriod else {
+      throw ValidationError("--train-until \(trainUntil) leaves no training or no test periods (history \(panel.frequency.label(ofPeriod: panel.startPeriod)) … \(CivilDate(dayNumber: lastDay(of: panel))))")
+    }
+    let master = try readItems(items, suppliers: suppliers)
+    let inputs = try? ClassificationInputs.build(panel: panel, asOfDay: cutoffDay, windowDays: classes.windowDays, measure: panel.prices == nil ? .units : classes.by, items: master)
+    let classified = classes.classifier.classify((inputs ?? []).filter { $0.units != 0 || $0.value != 0 })
+    let classMap = Dictionary(uniqueKeysWithValues: classified.map { ($0.sku, $0) })
+    let periodDays = panel.frequency.nominalDays
+    let fixedLevel = serviceLevel
+    let itemsBySeries = (0..<panel.seriesCount).map { master.item(sku: panel.keys[$0].sku, location: panel.keys[$0].location) }
+    let levels = itemsBySeries.map { item -> (Double, String) in
+      if let fixedLevel { return (fixedLevel, "--service-level") }
+      return Planning.serviceLevel(for: item, classes: classMap)
+    }
+    let methods = try modelOptions.methods()
+    guard methods.count == 1 else { throw ValidationError("--models: simulate uses one model (auto selects per SKU)") }
+    let estimator = DemandEstimator(method: methods[0], seasonLength: modelOptions.season(for: panel.frequency), threads: modelOptions.workerCount, horizon: 1)
+    let progress = ProgressBar(total: panel.seriesCount, label: "forecast")
+    let demands = estimator.estimate(panel: panel, endPeriod: cutoffPeriod, exposure: { s in
+      let item = itemsBySeries[s]
+      return ((item.leadTimeDays + (item.policy == .sQ ? 0 : item.reviewPeriodDays)) / periodDays, levels[s].0)
+    }, progress: { progress.update($0) })
+    progress.finish()
+
+    struct Totals { var target = 0.0; var skus = 0; var cycles = 0; var cyclesOut = 0; var demand = 0.0; var served = 0.0; var onHand = 0.0; var value = 0.0; var outPeriods = 0 }
+    var byClass: [String: Totals] = [:]
+    var csv = "sku,location,class,service_level,safety_stock_method,reorder_point,order_up_to,test_periods,demand,fill_rate,cycles,cycle_service_level,stockout_periods,avg_on_hand,orders\n"
+    for demand in demands {
+      let s = demand.series
+      let item = itemsBySeries[s]
+      let policy = PolicyCalculator.compute(item: item, demand: demand.estimate, serviceLevel: levels[s].0, serviceLevelSource: levels[s].1)
+      let start = panel.startPeriods[s]
+      let test = panel.history(of: s, censorStockOuts: true).suffix(from: max(0, cutoffPeriod - start))
+      guard !test.isEmpty, start < cutoffPeriod else { continue }
+      let r = PolicySimulation.run(policy: policy, item: item, demand: Array(test), seed: seed &+ UInt64(s))
+      let cell = classMap[demand.key.sku].map { String($0.abc) } ?? "new"
+      var t = byClass[cell, default: Totals()]
+      t.target += policy.serviceLevel
+      t.skus += 1
+      t.cycles += r.cycles
+      t.cyclesOut += r.cyclesWithStockOut
+      t.demand += r.demand
+      t.served += r.servedFromStock
+      t.onHand += r.averageOnHand
+      t.value += r.averageOnHand * (item.unitCost ?? 0)
+      t.outPeriods += r.stockOutPeriods
+      byClass[cell] = t
+      csv += [csvField(demand.key.sku), csvField(demand.key.location ?? ""), classMap[demand.key.sku]?.cell ?? "", csvNumber(policy.serviceLevel),
+              policy.safetyStockMethod.rawValue, String(format: "%.2f", policy.reorderPoint), String(format: "%.2f", policy.orderUpTo), "\(test.count)",
+              csvNumber(r.demand), String(format: "%.4f", r.fillRate), "\(r.cycles)", String(format: "%.4f", r.cycleServiceLevel), "\(r.stockOutPeriods)",
+              String(format: "%.2f", r.averageOnHand), "\(r.orders)"].joined(separator: ",") + "\n"
+    }
+    if let out { try writeAtomically(csv, to: out) }
+    let testPeriods = panel.endPeriod - cutoffPeriod
+    print("policy backtest: trained to \(trainUntil), replayed \(testPeriods) \(panel.frequency.rawValue)s, seed \(seed)")
+    var rows = [["class", "SKUs", "target CSL", "achieved CSL", "fill rate", "cycles", "avg on hand", "avg value", "stock-out days"]]
+    for cell in ["A", "B", "C", "new"] {
+      guard let t = byClass[cell] else { continue }
+      rows.append([cell, "\(t.skus)", String(format: "%.1f%%", 100 * t.target / Double(t.skus)),
+                   String(format: "%.1f%%", t.cycles > 0 ? 100 * (1 - Double(t.cyclesOut) / Double(t.cycles)) : 100),
+                   String(format: "%.1f%%", t.demand > 0 ? 100 * t.served / t.demand : 100), "\(t.cycles)", String(format: "%.0f", t.onHand),
+                   String(format: "%.0f", t.value), String(format: "%.0f", Double(t.outPeriods) * periodDays)])
+    }
+    print(alignedTable(rows))
+  }
+}

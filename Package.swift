@@ -26,6 +26,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
   ],
   targets: [
     // MARK: - Public API
@@ -57,6 +58,7 @@ let package = Package(
       dependencies: [
         "LinearAlgebra", "TimeSeries", "SalesHistory", "Forecasting", "Ledger", "Policy", "Planning", "Sampling",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "TOMLKit", package: "TOMLKit"),
       ]
     ),
     .executableTarget(name: "replenish", dependencies: ["ReplenishCLI", "LinearAlgebra"]),

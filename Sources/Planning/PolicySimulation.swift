@@ -32,13 +32,16 @@ public struct PolicySimulation: Sendable {
     public var cycleServiceLevel: Double { cycles > 0 ? 1 - Double(cyclesWithStockOut) / Double(cycles) : 1 }
   }
 
-  public static func run(policy: PolicyResult, item: Item, demand: [Double], seed: UInt64) -> Result {
+  /// `initialOnHand` (default: the order-up-to level), `initialBackorders` and `initialPipeline`
+  /// (quantity, arrival period) start the replay from a known state, e.g. the ledger's.
+  public static func run(policy: PolicyResult, item: Item, demand: [Double], seed: UInt64, initialOnHand: Double? = nil,
+                         initialBackorders: Double = 0, initialPipeline: [(due: Int, qty: Double)] = []) -> Result {
     var rng = SeededGenerator(seed: seed)
     let p = policy.periodDays
     let review = max(1, Int((policy.reviewPeriodDays / p).rounded()))
-    var onHand = policy.orderUpTo.rounded(.up)
-    var backorder = 0.0
-    var pipeline: [(due: Int, qty: Double)] = []
+    var onHand = initialOnHand ?? policy.orderUpTo.rounded(.up)
+    var backorder = initialBackorders
+    var pipeline: [(due: Int, qty: Double)] = initialPipeline
     var result = Result(periods: demand.count, demand: 0, servedFromStock: 0, cycles: 0, cyclesWithStockOut: 0, stockOutPeriods: 0,
                         averageOnHand: 0, orders: 0, unitsOrdered: 0)
     var cycleHadStockOut = false

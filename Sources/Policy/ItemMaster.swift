@@ -97,6 +97,8 @@ public struct ItemMaster: Sendable {
   public private(set) var items: [String: Item] = [:]
   public private(set) var suppliers: [String: Supplier] = [:]
   public private(set) var order: [String] = []
+  /// First row per SKU, for callers that do not know the location (a history without a location column).
+  private var firstBySKU: [String: String] = [:]
 
   public init(items: [Item] = [], suppliers: [Supplier] = []) {
     for s in suppliers { self.suppliers[s.name] = s }
@@ -104,6 +106,7 @@ public struct ItemMaster: Sendable {
       let key = Self.key(i.sku, i.location)
       if self.items[key] == nil { order.append(key) }
       self.items[key] = i
+      if firstBySKU[i.sku] == nil { firstBySKU[i.sku] = key }
     }
   }
 
@@ -116,6 +119,8 @@ public struct ItemMaster: Sendable {
       i.location = location
       return i
     }
+    // No location asked: the SKU's only (or first) row, with its location.
+    if location == nil, let key = firstBySKU[sku], let i = items[key] { return i }
     return Item(sku: sku, location: location)
   }
 

@@ -121,7 +121,7 @@ public enum PolicyCalculator {
       q = eoq!
     } else {
       q = d * max(reviewPeriods, 1)
-      notes.append("no order cost/unit cost: Q covers the review period")
+      notes.append(d == 0 ? "no expected demand: no economic order quantity" : "no order cost or unit cost: Q covers the review period")
     }
     q = roundOrderQuantity(q, item: item)
 
@@ -200,7 +200,7 @@ public enum PolicyCalculator {
     return units
   }
 
-  static func lcm(_ a: Int, _ b: Int) -> Int {
+  public static func lcm(_ a: Int, _ b: Int) -> Int {
     func gcd(_ x: Int, _ y: Int) -> Int { y == 0 ? x : gcd(y, x % y) }
     return a / gcd(a, b) * b
   }

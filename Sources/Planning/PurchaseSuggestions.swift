@@ -1,0 +1,273 @@
+import Foundation
+import Policy
+import TimeSeries
+
+/// Stock position of one SKU at one location, as the ledger reports it.
+public struct StockPosition: Sendable {
+  public var sellable = 0.0
+  public var committed = 0.0
+  public var backordered = 0.0
+  public var inbound = 0.0
+  public var inTransit = 0.0
+  /// Moving-average landed unit cost from the ledger (0 when unknown).
+  public var averageUnitCost = 0.0
+
+  public init(sellable: Double = 0, committed: Double = 0, backordered: Double = 0, inbound: Double = 0, inTransit: Double = 0, averageUnitCost: Double = 0) {
+    self.sellable = sellable
+    self.committed = committed
+    self.backordered = backordered
+    self.inbound = inbound
+    self.inTransit = inTransit
+    self.averageUnitCost = averageUnitCost
+  }
+
+  /// Inventory position = sellable + inbound + in transit − committed − backorders.
+  public var inventoryPosition: Double { sellable + inbound + inTransit - committed - backordered }
+  public var availableToPromise: Double { sellable - committed }
+}
+
+/// A suggested purchase-order line with its derivation.
+public struct SuggestedLine: Sendable, Codable {
+  public enum Status: String, Sendable, Codable { case suggested, deferredBudget = "deferred-budget", heldBelowMinimum = "held-below-minimum" }
+  public var sku: String
+  public var location: String
+  public var supplier: String
+  public var abc: String
+  public var quantity: Double
+  public var unitCost: Double?
+  public var unitCostSource: String
+  public var lineValue: Double
+  public var expectedArrivalDay: Int
+  public var position: Double
+  public var demandPerDay: Double
+  public var exposureDemand: Double
+  public var sigmaExposure: Double
+  public var safetyStock: Double
+  public var reorderPoint: Double
+  public var orderUpTo: Double
+  /// Units the policy asked for before transfers and rounding.
+  public var rawNeed: Double
+  public var coveredByTransfer: Double
+  public var rounding: String
+  /// Expected units short over the exposure if this line is not ordered: σ_E·L((position − μ_E)/σ_E).
+  public var expectedShortageUnits: Double
+  /// Expected stock-out cost per unit of spend (priority under a budget).
+  public var priority: Double
+  public var status: Status
+  public var notes: [String]
+}
+
+public struct SuggestedTransfer: Sendable, Codable {
+  public var sku: String
+  public var from: String
+  public var to: String
+  public var quantity: Double
+  public var reason: String
+}
+
+public struct SuggestedPurchaseOrder: Sendable, Codable {
+  public var id: String
+  public var supplier: String
+  public var location: String
+  public var total: Double
+  public var minimumOrderValue: Double?
+  public var lines: [SuggestedLine]
+  public var notes: [String]
+}
+
+public struct OverstockLine: Sendable, Codable {
+  public var sku: String
+  public var location: String
+  public var position: Double
+  public var orderUpTo: Double
+  public var excessUnits: Double
+  public var excessValue: Double
+  public var daysSinceLastSale: Int?
+  public var dead: Bool
+}
+
+public struct PurchasePlan: Sendable, Codable {
+  public var orders: [SuggestedPurchaseOrder]
+  public var deferred: [SuggestedLine]
+  public var transfers: [SuggestedTransfer]
+  public var overstock: [OverstockLine]
+  public var budget: Double?
+  public var spend: Double
+}
+
+/// Turns policies and ledger positions into purchase-order suggestions.
+///
+/// ```
+/// position = sellable + inbound + in transit − committed − backorders
+/// order when position ≤ s (R,S: position < S); need = S − position ((s,Q): n·Q with position + n·Q > s)
+/// transfer before buy: another location's surplus min(ATP, position − S) > 0 covers the need first
+/// rounding: up to MOQ, then to a multiple of lcm(case pack, order multiple)
+/// one PO per supplier × ship-to; a PO under the supplier's minimum order value is topped up (adding a
+///   rounding step to the line with the least cover) within the budget, else held
+/// budget: lines by priority = expected shortage units × unit price ÷ line value, A before B before C on
+///   ties (priority × class weight 3/2/1); what does not fit is deferred with its risk
+/// ```
+public struct PurchasePlanner: Sendable {
+  public var budget: Double?
+  public var today: Int
+  public var classWeights: [String: Double] = ["A": 3, "B": 2, "C": 1]
+
+  public init(budget: Double? = nil, today: Int) {
+    self.budget = budget
+    self.today = today
+  }
+
+  public func plan(policies: [PolicyResult], positions: [String: StockPosition], items: ItemMaster, classes: [String: ClassifiedSKU],
+                   daysSinceLastSale: [String: Int] = [:]) -> PurchasePlan {
+    func key(_ sku: String, _ location: String) -> String { sku + "\u{1F}" + location }
+    var surplus: [String: Double] = [:]
+    var needs: [(policy: PolicyResult, position: StockPosition, need: Double)] = []
+    var overstock: [OverstockLine] = []
+    for p in policies {
+      let location = p.location ?? ""
+      let pos = positions[key(p.sku, location)] ?? StockPosition()
+      let ip = pos.inventoryPosition
+      let item = items.item(sku: p.sku, location: p.location)
+      let cost = pos.averageUnitCost > 0 ? pos.averageUnitCost : item.unitCost ?? 0
+      if ip > p.orderUpTo {
+        surplus[key(p.sku, location)] = max(0, min(pos.availableToPromise, (ip - p.orderUpTo).rounded(.down)))
+        let days = daysSinceLastSale[p.sku]
+        let excess = ip - p.orderUpTo
+        overstock.append(OverstockLine(sku: p.sku, location: location, position: ip, orderUpTo: p.orderUpTo, excessUnits: excess,
+                                       excessValue: excess * cost, daysSinceLastSale: days, dead: (days ?? 0) >= 180 || p.demandPerDay == 0))
+      }
+      var need = 0.0
+      // A SKU with no expected demand is not bought unless customers are already waiting (backorders).
+      guard p.demandPerPeriod > 0 || ip < 0 else { continue }
+      switch p.policy {
+      case .RS: if ip < p.orderUpTo { need = p.orderUpTo - ip }
+      case .sQ:
+        if ip <= p.reorderPoint { need = (((p.reorderPoint - ip) / p.orderQuantity).rounded(.down) + 1) * p.orderQuantity }
+      case .sS, .minMax: if ip <= p.reorderPoint { need = p.orderUpTo - ip }
+      }
+      if need > 0 { needs.append((p, pos, need)) }
+    }
+    // Locations holding stock without a policy there (no demand: a returns centre, an overflow store)
+    // can give all their ATP.
+    let planned = Set(policies.map { key($0.sku, $0.location ?? "") })
+    for (k, pos) in positions where !planned.contains(k) && pos.availableToPromise > 0 {
+      surplus[k] = pos.availableToPromise.rounded(.down)
+      let parts = k.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
+      let cost = pos.averageUnitCost > 0 ? pos.averageUnitCost : items.item(sku: parts[0], location: parts[1]).unitCost ?? 0
+      overstock.append(OverstockLine(sku: parts[0], location: parts[1], position: pos.inventoryPosition, orderUpTo: 0,
+                                     excessUnits: pos.inventoryPosition, excessValue: pos.inventoryPosition * cost,
+                                     daysSinceLastSale: daysSinceLastSale[parts[0]], dead: false))
+    }
+    // Transfer before buy.
+    var transfers: [SuggestedTransfer] = []
+    var lines: [SuggestedLine] = []
+    var donors: [String: [String]] = [:]
+    for k in surplus.keys.sorted() {
+      let parts = k.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
+      donors[parts[0], default: []].append(parts[1])
+    }
+    for (p, pos, need) in needs {
+      let location = p.location ?? ""
+      var remaining = need.rounded(.up)
+      for donorLocation in (donors[p.sku] ?? []) where remaining > 0 {
+        let donor = key(p.sku, donorLocation)
+        let parts = [p.sku, donorLocation]
+        guard parts[1] != location, let available = surplus[donor], available > 0 else { continue }
+        let move = min(available, remaining)
+        surplus[donor] = available - move
+        remaining -= move
+        transfers.append(SuggestedTransfer(sku: p.sku, from: parts[1], to: location, quantity: move,
+                                           reason: String(format: "%@ is %.0f above its order-up-to level; %@ needs %.0f", parts[1], available, location, need)))
+      }
+      guard remaining > 0 else { continue }
+      let item = items.item(sku: p.sku, location: p.location)
+      let quantity = PolicyCalculator.roundOrderQuantity(remaining, item: item)
+      var rounding: [String] = []
+      if quantity != remaining.rounded(.up) {
+        rounding.append(String(format: "%.0f → %.0f (MOQ %d, case pack %d, multiple %d)", remaining.rounded(.up), quantity, item.moq, item.casePack, item.orderMultiple))
+      }
+      let (cost, costSource): (Double?, String) = pos.averageUnitCost > 0 ? (pos.averageUnitCost, "ledger landed average") : (item.unitCost, item.unitCost == nil ? "unknown" : "item master")
+      let value = quantity * (cost ?? 0)
+      let ip = pos.inventoryPosition
+      // E[(D − x)⁺] under N(μ_E, σ_E²), bounded by E[D] + backorders (the bound holds for any demand
+      // distribution, and matters for slow movers where the normal's left tail is fiction).
+      let normalShortage = p.sigmaExposure > 0
+        ? p.sigmaExposure * InventoryMath.standardNormalLoss((ip - p.exposureDemand) / p.sigmaExposure).loss
+        : max(0, p.exposureDemand - ip)
+      let shortage = min(normalShortage, p.exposureDemand + max(0, -ip))
+      let price = item.unitPrice ?? cost ?? 0
+      let abc = classes[p.sku].map { String($0.abc) } ?? "C"
+      let priority = value > 0 ? shortage * price / value * (classWeights[abc] ?? 1) : shortage * (classWeights[abc] ?? 1)
+      var notes: [String] = p.notes
+      if cost == nil { notes.append("no unit cost: the line has no value and is not limited by the budget") }
+      lines.append(SuggestedLine(
+        sku: p.sku, location: location, supplier: item.supplier.isEmpty ? "(no supplier)" : item.supplier, abc: abc, quantity: quantity,
+        unitCost: cost, unitCostSource: costSource, lineValue: value, expectedArrivalDay: today + Int(item.leadTimeDays.rounded(.up)),
+        position: ip, demandPerDay: p.demandPerDay, exposureDemand: p.exposureDemand, sigmaExposure: p.sigmaExposure, safetyStock: p.safetyStock,
+        reorderPoint: p.reorderPoint, orderUpTo: p.orderUpTo, rawNeed: need, coveredByTransfer: need.rounded(.up) - remaining,
+        rounding: rounding.joined(separator: "; "), expectedShortageUnits: shortage, priority: priority, status: .suggested, notes: notes))
+    }
+    // Budget.
+    lines.sort { $0.priority != $1.priority ? $0.priority > $1.priority : ($0.sku, $0.location) < ($1.sku, $1.location) }
+    var spend = 0.0
+    var deferred: [SuggestedLine] = []
+    var accepted: [SuggestedLine] = []
+    for var line in lines {
+      if let budget, spend + line.lineValue > budget + 1e-9 {
+        line.status = .deferredBudget
+        line.notes.append(String(format: "budget: %.2f of %.2f already committed to higher-priority lines", spend, budget))
+        deferred.append(line)
+      } else {
+        spend += line.lineValue
+        accepted.append(line)
+      }
+    }
+    // Group into POs and honour supplier minimums.
+    var groups: [String: [SuggestedLine]] = [:]
+    for line in accepted { groups[line.supplier + "\u{1F}" + line.location, default: []].append(line) }
+    var orders: [SuggestedPurchaseOrder] = []
+    for groupKey in groups.keys.sorted() {
+      var group = groups[groupKey]!
+      let supplier = group[0].supplier, location = group[0].location
+      let minimum = items.suppliers[supplier]?.minimumOrderValue
+      var total = group.reduce(0) { $0 + $1.lineValue }
+      var notes: [String] = []
+      if let minimum, total < minimum {
+        var guardSteps = 0
+        while total < minimum && guardSteps < 10_000 {
+          guardSteps += 1
+          // The line with the least cover after ordering gets one more rounding step.
+          guard let i = group.indices.filter({ group[$0].demandPerDay > 0 && ($0 >= 0) && (group[$0].unitCost ?? 0) > 0 })
+            .min(by: { (group[$0].position + group[$0].quantity) / group[$0].demandPerDay < (group[$1].position + group[$1].quantity) / group[$1].demandPerDay })
+          else { break }
+          let item = items.item(sku: group[i].sku, location: location)
+          let step = Double(PolicyCalculator.lcm(item.casePack, item.orderMultiple))
+          let add = step * (group[i].unitCost ?? 0)
+          if let budget, spend + add > budget + 1e-9 { break }
+          group[i].quantity += step
+          group[i].lineValue += add
+          total += add
+          spend += add
+        }
+        if total >= minimum {
+          notes.append(String(format: "topped up to the supplier minimum %.2f", minimum))
+          for i in group.indices { group[i].notes.append("quantities raised to meet the supplier minimum order value") }
+        } else {
+          notes.append(String(format: "held: %.2f is below the supplier minimum %.2f", total, minimum))
+          spend -= total
+          for var line in group {
+            line.status = .heldBelowMinimum
+            line.notes.append(String(format: "PO total %.2f below supplier minimum %.2f", total, minimum))
+            deferred.append(line)
+          }
+          continue
+        }
+      }
+      let id = "PO-\(CivilDate(dayNumber: today).description)-\(supplier)-\(location)".replacingOccurrences(of: " ", with: "_")
+      orders.append(SuggestedPurchaseOrder(id: id, supplier: supplier, location: location, total: total, minimumOrderValue: minimum,
+                                           lines: group.sorted { ($0.sku) < ($1.sku) }, notes: notes))
+    }
+    overstock.sort { $0.excessValue > $1.excessValue }
+    return PurchasePlan(orders: orders, deferred: deferred, transfers: transfers, overstock: overstock, budget: budget, spend: spend)
+  }
+}

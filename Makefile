@@ -8,7 +8,7 @@ RELEASE_BIN := .build/release/replenish
 BENCH_BIN := .build/release/replenish-bench
 BENCH_DATA := Benchmarks/.data
 
-.PHONY: all deps build demo test bench bench-reader bench-gemm bench-accuracy bench-calibration clean
+.PHONY: all deps build demo test bench bench-reader bench-gemm bench-accuracy bench-calibration bench-ledger bench-policy clean
 
 all: build
 
@@ -33,15 +33,18 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-## The demo: validate every sales history in notebooks-data/, forecast Online Retail weekly demand with
-## quantiles and lead-time demand, backtest the models, and write it all to reports/.
+## The demo: validate every sales history in notebooks-data/, build the ledger from the demo's opening
+## events, run the planning job (forecast → classify → policy → PO suggestions → reports/report.html),
+## the peak scenario, monthly reclassification, the policy backtest, and the forecast backtest.
+DEMO := notebooks-data/demo
+DEMO_DB := .demo/replenish.sqlite
 demo: build
-	@mkdir -p reports/history reports/forecasts
+	@mkdir -p reports/history reports/forecasts reports/classes reports/simulation .demo
 	@start=$$(date +%s%N); \
 	set -e; \
 	run() { name=$$1; shift; \
 	  echo; echo "== replenish inspect --history $$*"; \
-	  $(RELEASE_BIN) inspect --history "$$@" --per-sku --top 10 | tee reports/history/$$name.txt; \
+	  $(RELEASE_BIN) inspect --history "$$@" --per-sku --top 10 > reports/history/$$name.txt; head -12 reports/history/$$name.txt; \
 	  $(RELEASE_BIN) inspect --history "$$@" --format json > reports/history/$$name.json; \
 	  $(RELEASE_BIN) inspect --history "$$@" --format csv > reports/history/$$name-series.csv; \
 	}; \
@@ -50,6 +53,26 @@ demo: build
 	  --columns sku=StockCode,date=InvoiceDate,qty=Quantity,price=UnitPrice; \
 	run carparts notebooks-data/carparts.csv --freq month; \
 	run m5-foods3-ca1 notebooks-data/m5_foods3_ca1_10items.csv --freq day; \
+	echo; echo "== replenish ledger: a fresh $(DEMO_DB) from $(DEMO)/opening_events.csv"; \
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm; \
+	$(RELEASE_BIN) ledger init --db $(DEMO_DB) --locations-file $(DEMO)/locations.csv --items $(DEMO)/items.csv; \
+	$(RELEASE_BIN) ledger import --db $(DEMO_DB) $(DEMO)/opening_events.csv | tail -1; \
+	$(RELEASE_BIN) ledger verify --db $(DEMO_DB) | tail -1; \
+	$(RELEASE_BIN) ledger atp --db $(DEMO_DB) --format csv --out reports/atp.csv; \
+	$(RELEASE_BIN) ledger atp --db $(DEMO_DB) --channel marketplace --buffer 2 --buffer-percent 10 --cap 500 --out reports/atp-marketplace.csv; \
+	echo; echo "== replenish plan --config $(DEMO)/plan.toml"; \
+	$(RELEASE_BIN) plan --config $(DEMO)/plan.toml; \
+	echo; echo "== replenish scenario --scenario $(DEMO)/peak.toml"; \
+	$(RELEASE_BIN) scenario --config $(DEMO)/plan.toml --scenario $(DEMO)/peak.toml | tail -11; \
+	echo; echo "== replenish classify: October and November 2011, with the transitions"; \
+	$(RELEASE_BIN) classify --history notebooks-data/online_retail_weekly_sku.csv --freq week --as-of 2011-10-31 \
+	  --out reports/classes/abc-2011-10-31.csv > /dev/null; \
+	$(RELEASE_BIN) classify --history notebooks-data/online_retail_weekly_sku.csv --freq week --as-of 2011-11-30 \
+	  --out reports/classes/abc-2011-11-30.csv --previous reports/classes/abc-2011-10-31.csv \
+	  --transitions reports/classes/transitions-2011-11-30.csv --moves reports/classes/moves-2011-11-30.csv; \
+	echo; echo "== replenish simulate: policy backtest, trained to 2011-06-30, replaying July–December 2011"; \
+	$(RELEASE_BIN) simulate --history notebooks-data/online_retail_weekly_sku.csv --freq week --items $(DEMO)/items.csv \
+	  --suppliers $(DEMO)/suppliers.csv --train-until 2011-06-30 --out reports/simulation/online-retail.csv; \
 	echo; echo "== replenish forecast: Online Retail weekly, 8 weeks, auto, quantiles and 4-week lead-time demand"; \
 	$(RELEASE_BIN) forecast --history notebooks-data/online_retail_weekly_sku.csv --freq week --horizon 8 \
 	  --models auto --quantiles 0.5,0.9,0.95 --round-quantiles --lead-time 4 \
@@ -60,7 +83,8 @@ demo: build
 	  --models snaive,ets,theta,sba,auto --out reports/forecasts/online-retail-backtest.csv \
 	  --summary reports/forecasts/online-retail-backtest-summary.csv; \
 	end=$$(date +%s%N); \
-	echo; echo "Wrote reports/history/ and reports/forecasts/ ($$(ls reports/history reports/forecasts | grep -c csv) CSV files) in $$(( (end - start) / 1000000 )) ms"
+	echo; echo "make demo finished in $$(( (end - start) / 1000000000 )) s. Open reports/report.html (and reports/scenario-peak/report.html);"; \
+	echo "tables: reports/*.csv, reports/classes/, reports/simulation/, reports/forecasts/, reports/history/."
 
 ## Benchmarks print figures (never asserted). The generated M5-shaped file is cached in Benchmarks/.data/.
 bench: bench-reader bench-gemm bench-accuracy bench-calibration bench-ledger

@@ -35,6 +35,9 @@ public struct DemandEstimator: Sendable {
   public var threads: Int
   public var horizon: Int
   public var censorStockOuts = true
+  /// Also compute exposure-demand quantiles (split-conformal on rolling origins) for smooth and erratic
+  /// series, so that the distribution rule can be used for every SKU (slower: one refit per origin).
+  public var exposureQuantilesForAll = false
 
   public init(method: any ForecastingMethod, seasonLength: Int, threads: Int, horizon: Int) {
     self.method = method
@@ -65,7 +68,7 @@ public struct DemandEstimator: Sendable {
         let errors = forecast.residuals.filter { $0.isFinite }
         let sigma = errors.isEmpty ? 0 : (errors.reduce(0) { $0 + $1 * $1 } / Double(errors.count)).squareRoot()
         var exposureDemand: ExposureDemand?
-        if pattern.isIntermittent {
+        if pattern.isIntermittent || exposureQuantilesForAll {
           let ltd = LeadTimeDemand(history: y, fit: fit, method: method, seasonLength: seasonLength, leadTime: periods, levels: [level])
           exposureDemand = ExposureDemand(periods: periods, mean: ltd.mean, quantiles: ltd.quantiles, method: ltd.method.rawValue)
         }

@@ -5,6 +5,8 @@ import Planning
 import Policy
 import TimeSeries
 
+extension SafetyStockMethod: ExpressibleByArgument {}
+
 /// `replenish simulate`: the policy backtest — compute policies from history up to a date, then replay the
 /// real demand after it under those policies and measure service and inventory per class.
 struct SimulateCommand: ParsableCommand {
@@ -28,6 +30,10 @@ struct SimulateCommand: ParsableCommand {
   @Option(name: .customLong("service-level"), help: "Use this target for every SKU (default: item master, else class).") var serviceLevel: Double?
   @Option(help: "Seed for lead-time draws.") var seed: UInt64 = 1
   @Option(help: "Per-SKU results CSV.") var out: String?
+  @Option(name: .customLong("replan-every"), help: "Re-forecast and recompute policies every N periods, as a buyer re-plans (0 = never; default: 28 days).")
+  var replanEvery: Int?
+  @Option(name: .customLong("safety-stock"), help: "Safety-stock rule for every SKU: auto, cycle-service, fill-rate, distribution, days-of-cover (default: item master, else auto).")
+  var safetyStock: SafetyStockMethod?
 
   func validate() throws {
     if let serviceLevel, !(0.5...0.9999).contains(serviceLevel) { throw ValidationError("--service-level must be between 0.5 and 0.9999") }
@@ -47,33 +53,57 @@ struct SimulateCommand: ParsableCommand {
     let classMap = Dictionary(uniqueKeysWithValues: classified.map { ($0.sku, $0) })
     let periodDays = panel.frequency.nominalDays
     let fixedLevel = serviceLevel
-    let itemsBySeries = (0..<panel.seriesCount).map { master.item(sku: panel.keys[$0].sku, location: panel.keys[$0].location) }
+    let rule = safetyStock
+    let itemsBySeries = (0..<panel.seriesCount).map { s -> Item in
+      var item = master.item(sku: panel.keys[s].sku, location: panel.keys[s].location)
+      if let rule { item.safetyStockMethod = rule }
+      return item
+    }
     let levels = itemsBySeries.map { item -> (Double, String) in
       if let fixedLevel { return (fixedLevel, "--service-level") }
       return Planning.serviceLevel(for: item, classes: classMap)
     }
     let methods = try modelOptions.methods()
     guard methods.count == 1 else { throw ValidationError("--models: simulate uses one model (auto selects per SKU)") }
-    let estimator = DemandEstimator(method: methods[0], seasonLength: modelOptions.season(for: panel.frequency), threads: modelOptions.workerCount, horizon: 1)
-    let progress = ProgressBar(total: panel.seriesCount, label: "forecast")
-    let demands = estimator.estimate(panel: panel, endPeriod: cutoffPeriod, exposure: { s in
-      let item = itemsBySeries[s]
-      return ((item.leadTimeDays + (item.policy == .sQ ? 0 : item.reviewPeriodDays)) / periodDays, levels[s].0)
-    }, progress: { progress.update($0) })
-    progress.finish()
+    var estimator = DemandEstimator(method: methods[0], seasonLength: modelOptions.season(for: panel.frequency), threads: modelOptions.workerCount, horizon: 1)
+    estimator.exposureQuantilesForAll = itemsBySeries.contains { $0.safetyStockMethod == .distribution }
+    let every = replanEvery ?? max(1, Int((28 / periodDays).rounded()))
+    let origins = every == 0 ? [cutoffPeriod] : Array(stride(from: cutoffPeriod, to: panel.endPeriod, by: every))
+    var states: [PolicySimulation.State?] = Array(repeating: nil, count: panel.seriesCount)
+    var firstPolicies: [PolicyResult?] = Array(repeating: nil, count: panel.seriesCount)
+    for (n, origin) in origins.enumerated() {
+      let progress = ProgressBar(total: panel.seriesCount, label: "plan \(n + 1)/\(origins.count)")
+      let demands = estimator.estimate(panel: panel, endPeriod: origin, exposure: { s in
+        let item = itemsBySeries[s]
+        return ((item.leadTimeDays + (item.policy == .sQ ? 0 : item.reviewPeriodDays)) / periodDays, levels[s].0)
+      }, progress: { progress.update($0) })
+      progress.finish()
+      let until = n + 1 < origins.count ? origins[n + 1] : panel.endPeriod
+      for demand in demands {
+        let s = demand.series
+        let start = panel.startPeriods[s]
+        guard start < cutoffPeriod else { continue }  // launched after training: no policy could be computed
+        let policy = PolicyCalculator.compute(item: itemsBySeries[s], demand: demand.estimate, serviceLevel: levels[s].0, serviceLevelSource: levels[s].1)
+        if states[s] == nil {
+          states[s] = PolicySimulation.State(onHand: policy.orderUpTo.rounded(.up), seed: seed &+ UInt64(s))
+          firstPolicies[s] = policy
+        }
+        let y = panel.history(of: s, censorStockOuts: true)
+        let lo = max(0, origin - start), hi = min(y.count, until - start)
+        guard lo < hi else { continue }
+        PolicySimulation.advance(&states[s]!, policy: policy, item: itemsBySeries[s], demand: y[lo..<hi])
+      }
+    }
 
     struct Totals { var target = 0.0; var skus = 0; var cycles = 0; var cyclesOut = 0; var demand = 0.0; var served = 0.0; var onHand = 0.0; var value = 0.0; var outPeriods = 0 }
     var byClass: [String: Totals] = [:]
     var csv = "sku,location,class,service_level,safety_stock_method,reorder_point,order_up_to,test_periods,demand,fill_rate,cycles,cycle_service_level,stockout_periods,avg_on_hand,orders\n"
-    for demand in demands {
-      let s = demand.series
+    for s in 0..<panel.seriesCount {
+      guard var state = states[s], let policy = firstPolicies[s] else { continue }
       let item = itemsBySeries[s]
-      let policy = PolicyCalculator.compute(item: item, demand: demand.estimate, serviceLevel: levels[s].0, serviceLevelSource: levels[s].1)
-      let start = panel.startPeriods[s]
-      let test = panel.history(of: s, censorStockOuts: true).suffix(from: max(0, cutoffPeriod - start))
-      guard !test.isEmpty, start < cutoffPeriod else { continue }
-      let r = PolicySimulation.run(policy: policy, item: item, demand: Array(test), seed: seed &+ UInt64(s))
-      let cell = classMap[demand.key.sku].map { String($0.abc) } ?? "new"
+      let key = panel.keys[s]
+      let r = state.finish()
+      let cell = classMap[key.sku].map { String($0.abc) } ?? "new"
       var t = byClass[cell, default: Totals()]
       t.target += policy.serviceLevel
       t.skus += 1
@@ -85,14 +115,14 @@ struct SimulateCommand: ParsableCommand {
       t.value += r.averageOnHand * (item.unitCost ?? 0)
       t.outPeriods += r.stockOutPeriods
       byClass[cell] = t
-      csv += [csvField(demand.key.sku), csvField(demand.key.location ?? ""), classMap[demand.key.sku]?.cell ?? "", csvNumber(policy.serviceLevel),
-              policy.safetyStockMethod.rawValue, String(format: "%.2f", policy.reorderPoint), String(format: "%.2f", policy.orderUpTo), "\(test.count)",
+      csv += [csvField(key.sku), csvField(key.location ?? ""), classMap[key.sku]?.cell ?? "", csvNumber(policy.serviceLevel),
+              policy.safetyStockMethod.rawValue, String(format: "%.2f", policy.reorderPoint), String(format: "%.2f", policy.orderUpTo), "\(r.periods)",
               csvNumber(r.demand), String(format: "%.4f", r.fillRate), "\(r.cycles)", String(format: "%.4f", r.cycleServiceLevel), "\(r.stockOutPeriods)",
               String(format: "%.2f", r.averageOnHand), "\(r.orders)"].joined(separator: ",") + "\n"
     }
     if let out { try writeAtomically(csv, to: out) }
     let testPeriods = panel.endPeriod - cutoffPeriod
-    print("policy backtest: trained to \(trainUntil), replayed \(testPeriods) \(panel.frequency.rawValue)s, seed \(seed)")
+    print("policy backtest: trained to \(trainUntil), replayed \(testPeriods) \(panel.frequency.rawValue)s, re-planned \(origins.count) times (every \(every)), seed \(seed)")
     var rows = [["class", "SKUs", "target CSL", "achieved CSL", "fill rate", "cycles", "avg on hand", "avg value", "stock-out days"]]
     for cell in ["A", "B", "C", "new"] {
       guard let t = byClass[cell] else { continue }

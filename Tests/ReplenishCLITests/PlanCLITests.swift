@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// A small planning fixture whose PO lines can be worked out by hand.
+///
+/// Weekly history, 12 weeks of constant demand: A 10, B 5, C 8, D 2 units a week. With `--models naive`
+/// the forecast equals the demand and the one-step errors are 0, so safety stock is 0 and
+///   reorder point s = d × (lead time + review) and order-up-to S = s + Q, Q = d × review (no order cost).
+///
+/// | SKU | supplier | lead, review | s  | Q → rounded | S  | ledger                   | need                                  |
+/// |-----|----------|--------------|----|-------------|----|--------------------------|---------------------------------------|
+/// | A   | S1       | 14 d, 7 d    | 30 | 10 → 12 (case 12) | 42 | 20 at WH           | 42 − 20 = 22 → 24 (case pack 12)      |
+/// | B   | S2 (min 100) | 7 d, 7 d | 10 | 5           | 15 | 0                        | 15 → topped up to value 100 → 100     |
+/// | C   | S1       | 14 d, 7 d    | 24 | 8           | 32 | 4 at WH, 10 at WH2       | 28 − 10 transferred from WH2 = 18     |
+/// | D   | S1       | 14 d, 7 d    | 6  | 2           | 8  | 100 at WH                | none: overstock 92 units              |
+///
+/// Budget 100 with priorities (expected shortage × price ÷ value × class weight; ABC by units: A, C → A;
+/// B → B; D → C): C 6.67, B 2.67, A 2.5 → C (54) fits, B (15) fits, A (48) is deferred; S2's PO (15) is
+/// under its minimum 100 and only 31 of budget remain to top it up → held, so only S1's PO with C remains.
+struct PlanFixture {
+  let folder: String
+
+  init() throws {
+    folder = FileManager.default.temporaryDirectory.appendingPathComponent("replenish-plan-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    var history = "sku,date,qty\n"
+    for (sku, qty) in [("A", 10), ("B", 5), ("C", 8), ("D", 2)] {
+      for week in 0..<12 {  // Mondays from 2024-01-01
+        let date = Date(timeIntervalSince1970: 1_704_067_200 + Double(7 * week) * 86_400)
+        history += "\(sku),\(ISO8601DateFormatter().string(from: date).prefix(10)),\(qty)\n"
+      }
+    }
+    try history.write(toFile: folder + "/history.csv", atomically: true, encoding: .utf8)
+    try """
+      sku,supplier,unit_cost,unit_price,lead_time_days,review_period_days,moq,case_pack,location
+      A,S1,2,4,14,7,1,12,WH
+      B,S2,1,2,7,7,1,1,WH
+      C,S1,3,6,14,7,1,1,WH
+      D,S1,1,2,14,7,1,1,WH
+
+      """.write(toFile: folder + "/items.csv", atomically: true, encoding: .utf8)
+    try "supplier,min_order_value\nS1,0\nS2,100\n".write(toFile: folder + "/suppliers.csv", atomically: true, encoding: .utf8)
+    try """
+      key,kind,sku,location,qty
+      a,receive,A,WH,20
+      c1,receive,C,WH,4
+      c2,receive,C,WH2,10
+      d,receive,D,WH,100
+
+      """.write(toFile: folder + "/events.csv", atomically: true, encoding: .utf8)
+    let db = folder + "/ledger.sqlite"
+    let initialised = try run(["ledger", "init", "--db", db, "--locations", "WH,WH2", "--items", folder + "/items.csv"])
+    guard initialised.status == 0 else { throw CLITestError(initialised.stderr) }
+    let imported = try run(["ledger", "import", "--db", db, folder + "/events.csv"])
+    guard imported.status == 0 else { throw CLITestError(imported.stderr) }
+  }
+
+  func plan(_ extra: [String] = [], out: String) throws -> RunResult {
+    try run(["plan", "--history", folder + "/history.csv", "--freq", "week", "--items", folder + "/items.csv", "--suppliers", folder + "/suppliers.csv",
+             "--db", folder + "/ledger.sqlite", "--models", "naive", "--out", folder + "/" + out, "--threads", "1"] + extra)
+  }
+
+  /// Rows of a CSV written by the plan, as dictionaries by header name.
+  func table(_ out: String, _ name: String) throws -> [[String: String]] {
+    let text = try String(contentsOfFile: folder + "/" + out + "/" + name, encoding: .utf8)
+    let lines = text.split(separator: "\n").map(String.init)
+    let header = splitCSV(lines[0])
+    return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, splitCSV($0))) }
+  }
+}
+
+@Suite("replenish plan end to end (hand-checked PO lines)", .serialized)
+struct PlanCLITests {
+  @Test("Without a budget: MOQ/case-pack rounding, supplier grouping, minimum-order top-up, transfer before buy, overstock")
+  func noBudget() throws {
+    let fixture = try PlanFixture()
+    let result = try fixture.plan(out: "plain")
+    try #require(result.status == 0, "\(result.stderr)")
+    let lines = try fixture.table("plain", "po_suggestions.csv")
+    let bySKU = Dictionary(uniqueKeysWithValues: lines.map { ($0["sku"]!, $0) })
+    #expect(Set(bySKU.keys) == ["A", "B", "C"], "\(lines)")
+    #expect(bySKU["A"]?["qty"] == "24" && bySKU["A"]?["reorder_point"] == "30.00" && bySKU["A"]?["order_up_to"] == "42.00")
+    #expect(bySKU["A"]?["rounding"]?.contains("22 → 24") == true)
+    #expect(bySKU["B"]?["qty"] == "100", "topped up to the supplier minimum 100 at unit cost 1")
+    #expect(bySKU["C"]?["qty"] == "18" && bySKU["C"]?["covered_by_transfer"] == "10")
+    #expect(bySKU["A"]?["po_id"] == bySKU["C"]?["po_id"] && bySKU["A"]?["po_id"] != bySKU["B"]?["po_id"], "one PO per supplier × ship-to")
+    let transfers = try fixture.table("plain", "transfers.csv")
+    #expect(transfers.count == 1 && transfers[0]["sku"] == "C" && transfers[0]["from"] == "WH2" && transfers[0]["to"] == "WH" && transfers[0]["qty"] == "10")
+    let overstock = try fixture.table("plain", "overstock.csv")
+    let d = overstock.first { $0["sku"] == "D" }
+    #expect(d?["excess_units"] == "92.00", "\(overstock)")
+    #expect(FileManager.default.fileExists(atPath: fixture.folder + "/plain/report.html"))
+    #expect(result.stdout.contains("PO lines     3 in 2 purchase orders"))
+  }
+
+  @Test("With a budget of 100: priorities decide, the rest is deferred with its risk, a PO under its minimum is held")
+  func budget() throws {
+    let fixture = try PlanFixture()
+    let result = try fixture.plan(["--budget", "100"], out: "budget")
+    try #require(result.status == 0, "\(result.stderr)")
+    let lines = try fixture.table("budget", "po_suggestions.csv")
+    #expect(lines.map { $0["sku"]! } == ["C"], "\(lines)")
+    let deferred = Dictionary(uniqueKeysWithValues: try fixture.table("budget", "deferred.csv").map { ($0["sku"]!, $0) })
+    #expect(deferred["A"]?["status"] == "deferred-budget" && deferred["B"]?["status"] == "held-below-minimum")
+    #expect(Double(deferred["A"]?["expected_shortage_units"] ?? "") == 10)
+  }
+
+  @Test("Bad plan input: a config with an unknown key and an items file with a bad MOQ are refused with their location")
+  func badInput() throws {
+    let fixture = try PlanFixture()
+    try "[history]\nfile = \"history.csv\"\nfrequency = \"week\"\n".write(toFile: fixture.folder + "/plan.toml", atomically: true, encoding: .utf8)
+    let config = try run(["plan", "--config", fixture.folder + "/plan.toml"])
+    #expect(config.status != 0 && config.stderr.contains("unknown key 'frequency' in [history]"), "\(config.stderr)")
+    try "sku,moq\nA,1.5\n".write(toFile: fixture.folder + "/bad-items.csv", atomically: true, encoding: .utf8)
+    let items = try fixture.plan(["--items", fixture.folder + "/bad-items.csv"], out: "bad")
+    #expect(items.status == 65 && items.stderr.contains("bad-items.csv:2:2") && items.stderr.contains("'moq'"), "\(items.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: fixture.folder + "/bad/report.html"), "nothing is written on bad input")
+  }
+}

@@ -87,7 +87,7 @@ demo: build
 	echo "tables: reports/*.csv, reports/classes/, reports/simulation/, reports/forecasts/, reports/history/."
 
 ## Benchmarks print figures (never asserted). The generated M5-shaped file is cached in Benchmarks/.data/.
-bench: bench-reader bench-gemm bench-accuracy bench-calibration bench-ledger
+bench: bench-reader bench-gemm bench-accuracy bench-calibration bench-ledger bench-policy bench-plan
 
 $(BENCH_DATA)/m5-shaped.csv:
 	@mkdir -p $(BENCH_DATA)
@@ -122,3 +122,15 @@ bench-ledger: deps
 	$(SWIFT) build -c release --product replenish-bench
 	$(BENCH_BIN) ledger --skus 10000 --events 200000 --readers 1
 	$(BENCH_BIN) ledger --skus 10000 --events 1000000 --readers 0 --modes group --batch 500
+
+# Classification and policy for 1,000,000 SKUs, PO suggestions for 100,000 SKUs × 3 locations, next to
+# pandas and stockpyl when Python has them (ratios printed).
+bench-policy: deps
+	$(SWIFT) build -c release --product replenish-bench
+	$(BENCH_BIN) policy --skus 1000000 --po-skus 100000 --locations 3
+
+# The full plan (ledger positions, forecast, classify, policy, PO suggestions) on the M5-shaped panel.
+bench-plan: deps
+	$(SWIFT) build -c release --product replenish-bench
+	$(MAKE) $(BENCH_DATA)/m5-shaped.csv
+	$(BENCH_BIN) plan $(BENCH_DATA)/m5-shaped.csv --freq week --models auto

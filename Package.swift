@@ -76,7 +76,7 @@ let package = Package(
 
     .executableTarget(
       name: "replenish-bench",
-      dependencies: ["LinearAlgebra", "TimeSeries", "SalesHistory", "SyntheticData", "Sampling", "Forecasting", "Ledger"],
+      dependencies: ["LinearAlgebra", "TimeSeries", "SalesHistory", "SyntheticData", "Sampling", "Forecasting", "Ledger", "Policy", "Planning"],
       path: "Benchmarks/replenish-bench"
     ),
 

@@ -3,6 +3,8 @@
 //   replenish-bench generate FILE [--series N] [--days D] [--in-stock]
 //   replenish-bench reader FILE [--repeat K] [--freq day|week|month]
 //   replenish-bench gemm [--n N] [--repeat K]
+//   replenish-bench policy [--skus 1000000] [--po-skus 100000] [--locations 3]
+//   replenish-bench plan FILE [--freq week] [--models auto]
 //   replenish-bench ledger [--skus 10000] [--events 200000] [--readers 1] [--batch 100] [--modes single,group]
 #if canImport(Glibc)
   import Glibc
@@ -180,6 +182,20 @@ case "speed":
     let valid = results.map(\.0).filter(\.isFinite)
     print(String(format: "RESULT model=%@ series=%d seconds=%.2f read_seconds=%.2f peak_mib=%.0f rmsse=%.4f scored=%d",
       alias, panel.seriesCount, seconds, readSeconds, peakRSSMiB(), valid.reduce(0, +) / Double(valid.count), valid.count))
+  }
+
+case "policy":
+  policyBenchmark(
+    skus: Int(option("--skus", in: args) ?? "1000000")!, poSKUs: Int(option("--po-skus", in: args) ?? "100000")!,
+    locations: Int(option("--locations", in: args) ?? "3")!, peerItems: Int(option("--peer-items", in: args) ?? "20000")!)
+
+case "plan":
+  guard args.count >= 2 else { fail("usage: replenish-bench plan FILE [--freq week] [--models auto]") }
+  do {
+    try planBenchmark(file: args[1], frequency: Frequency(rawValue: option("--freq", in: args) ?? "week") ?? .week,
+                      models: option("--models", in: args) ?? "auto", folder: option("--folder", in: args) ?? "Benchmarks/.data")
+  } catch {
+    fail("plan benchmark failed: \(error)")
   }
 
 case "ledger":

@@ -77,27 +77,53 @@ public struct Classifier: Sendable {
   public init() {}
 
   public func classify(_ inputs: [ClassificationInput]) -> [ClassifiedSKU] {
-    let order = inputs.indices.sorted { inputs[$0].value != inputs[$1].value ? inputs[$0].value > inputs[$1].value : inputs[$0].sku < inputs[$1].sku }
+    // Sort (value, index) pairs rather than the inputs: contiguous keys, no string comparisons unless tied.
+    var keyed = inputs.enumerated().map { (value: $0.element.value, index: $0.offset) }
+    keyed.sort { $0.value > $1.value }
+    // Equal values: by SKU, so that the order (and rank) does not depend on the input order.
+    var i = 0
+    while i < keyed.count {
+      var j = i + 1
+      while j < keyed.count && keyed[j].value == keyed[i].value { j += 1 }
+      if j - i > 1 { keyed[i..<j].sort { inputs[$0.index].sku < inputs[$1.index].sku } }
+      i = j
+    }
     let total = inputs.reduce(0) { $0 + max(0, $1.value) }
+    // Service level per cell, looked up by index (a string key per SKU costs more than the rest).
+    let letters: [Character] = ["A", "B", "C"], xyzLetters: [Character] = ["X", "Y", "Z"]
+    let levels = (0..<3).map { a in (0..<3).map { x in serviceLevels[String(letters[a]) + String(xyzLetters[x])] ?? ItemMaster.defaultServiceLevel } }
+    // Demand variability in input order (sequential memory), before walking the sorted order.
+    let variability = inputs.map { x -> (mean: Double, cv: Double?) in
+      // Mean and population variance, skipping censored (NaN) periods: a first pass for the mean, a
+      // second for squared deviations (exact for any scale, and no division inside the loops).
+      var n = 0.0, sum = 0.0
+      x.periodDemand.withUnsafeBufferPointer { b in
+        for y in b where !y.isNaN {
+          n += 1
+          sum += y
+        }
+      }
+      let mean = n > 0 ? sum / n : 0
+      var squares = 0.0
+      x.periodDemand.withUnsafeBufferPointer { b in
+        for y in b where !y.isNaN { squares += (y - mean) * (y - mean) }
+      }
+      if let cv = x.forecastErrorCV { return (mean, cv) }
+      return (mean, mean > 0 ? (squares / n).squareRoot() / mean : nil)
+    }
     var cumulative = 0.0
     var result: [ClassifiedSKU] = []
     result.reserveCapacity(inputs.count)
-    for (rank, i) in order.enumerated() {
-      let x = inputs[i]
+    for (rank, entry) in keyed.enumerated() {
+      let x = inputs[entry.index]
       let share = total > 0 && x.value > 0 ? x.value / total : 0
       cumulative += share
-      let abc: Character = x.value <= 0 ? "C" : cumulative <= aCutoff + 1e-12 ? "A" : cumulative <= bCutoff + 1e-12 ? "B" : "C"
-      let demand = x.periodDemand.filter { !$0.isNaN }
-      let mean = demand.isEmpty ? 0 : demand.reduce(0, +) / Double(demand.count)
-      var cv: Double? = x.forecastErrorCV
-      if cv == nil && mean > 0 {
-        let variance = demand.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(demand.count)
-        cv = variance.squareRoot() / mean
-      }
-      let xyz: Character = cv.map { $0 <= xCutoff ? "X" : $0 <= yCutoff ? "Y" : "Z" } ?? "Z"
+      let a = x.value <= 0 ? 2 : cumulative <= aCutoff + 1e-12 ? 0 : cumulative <= bCutoff + 1e-12 ? 1 : 2
+      let (mean, cv) = variability[entry.index]
+      let z = cv.map { $0 <= xCutoff ? 0 : $0 <= yCutoff ? 1 : 2 } ?? 2
       result.append(ClassifiedSKU(
-        sku: x.sku, abc: abc, xyz: xyz, value: x.value, units: x.units, share: share, cumulativeShare: cumulative, rank: rank + 1,
-        meanDemand: mean, cv: cv, serviceLevel: serviceLevels["\(abc)\(xyz)"] ?? ItemMaster.defaultServiceLevel))
+        sku: x.sku, abc: letters[a], xyz: xyzLetters[z], value: x.value, units: x.units, share: share, cumulativeShare: cumulative, rank: rank + 1,
+        meanDemand: mean, cv: cv, serviceLevel: levels[a][z]))
     }
     return result
   }

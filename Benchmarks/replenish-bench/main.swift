@@ -5,6 +5,7 @@
 //   replenish-bench gemm [--n N] [--repeat K]
 //   replenish-bench policy [--skus 1000000] [--po-skus 100000] [--locations 3]
 //   replenish-bench plan FILE [--freq week] [--models auto]
+//   replenish-bench regression [--series 30490] [--periods 1941] [--chunk 2048]
 //   replenish-bench ledger [--skus 10000] [--events 200000] [--readers 1] [--batch 100] [--modes single,group]
 #if canImport(Glibc)
   import Glibc
@@ -196,6 +197,16 @@ case "plan":
                       models: option("--models", in: args) ?? "auto", folder: option("--folder", in: args) ?? "Benchmarks/.data")
   } catch {
     fail("plan benchmark failed: \(error)")
+  }
+
+case "regression":
+  do {
+    try regressionBenchmark(
+      series: Int(option("--series", in: args) ?? "30490")!, periods: Int(option("--periods", in: args) ?? "1941")!,
+      pairs: Int(option("--pairs", in: args) ?? "3")!, events: Int(option("--events", in: args) ?? "12")!,
+      chunk: Int(option("--chunk", in: args) ?? "2048")!, loopSeries: Int(option("--loop-series", in: args) ?? "1000")!)
+  } catch {
+    fail("regression benchmark failed: \(error)")
   }
 
 case "ledger":

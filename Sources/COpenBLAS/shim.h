@@ -37,4 +37,12 @@ void dsyevd_(const char *jobz, const char *uplo, const lapack_int *n, double *a,
              double *w, double *work, const lapack_int *lwork, lapack_int *iwork, const lapack_int *liwork,
              lapack_int *info, size_t jobz_len, size_t uplo_len);
 
+/// QR factorisation A = Q R (Householder, blocked).
+void dgeqrf_(const lapack_int *m, const lapack_int *n, double *a, const lapack_int *lda, double *tau,
+             double *work, const lapack_int *lwork, lapack_int *info);
+
+/// Forms the m×n matrix Q with orthonormal columns from dgeqrf_'s reflectors.
+void dorgqr_(const lapack_int *m, const lapack_int *n, const lapack_int *k, double *a, const lapack_int *lda,
+             const double *tau, double *work, const lapack_int *lwork, lapack_int *info);
+
 #endif

@@ -118,3 +118,24 @@ struct PlanCLITests {
     #expect(!FileManager.default.fileExists(atPath: fixture.folder + "/bad/report.html"), "nothing is written on bad input")
   }
 }
+
+@Suite("replenish regress (batched price / promotion / calendar regression)")
+struct RegressCLITests {
+  @Test("M5 sample with the M5 calendar: coefficients per SKU, a backtest table, and a located error for a missing calendar column")
+  func m5() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("replenish-regress-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    let result = try run(["regress", "--history", notebooksData("m5_foods3_ca1_10items.csv"), "--freq", "day", "--calendar", notebooksData("m5_calendar.csv"),
+                          "--flags", "snap_CA", "--horizon", "28", "--window", "90", "--backtest", "--compare", "snaive",
+                          "--coefficients", folder + "/coef.csv", "--out", folder + "/fc.csv"])
+    try #require(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.contains("regression of 10 series") && result.stdout.contains("snaive"))
+    let coefficients = try String(contentsOfFile: folder + "/coef.csv", encoding: .utf8).split(separator: "\n")
+    #expect(coefficients.count == 11 && coefficients[0].contains("log_price_elasticity") && coefficients[0].contains("effect snap_ca"))
+    let forecasts = try String(contentsOfFile: folder + "/fc.csv", encoding: .utf8).split(separator: "\n")
+    #expect(forecasts.count == 1 + 10 * 28)
+    let bad = try run(["regress", "--history", notebooksData("m5_foods3_ca1_10items.csv"), "--freq", "day", "--calendar", notebooksData("m5_calendar.csv"),
+                       "--flags", "snap_XX", "--horizon", "7"])
+    #expect(bad.status == 65 && bad.stderr.contains("m5_calendar.csv:1") && bad.stderr.contains("snap_xx"), "\(bad.stderr)")
+  }
+}

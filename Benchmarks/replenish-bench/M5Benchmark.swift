@@ -1,0 +1,52 @@
+import Forecasting
+import Foundation
+import SalesHistory
+import TimeSeries
+
+/// M5 level-12 (item × store) WRMSSE of the benchmark methods on a daily history with prices: the last
+/// 28 days held out, RMSSE scaled by the one-step naive error from each item's first sale, weights = each
+/// item's dollar sales over the last 28 training days (Makridakis et al. 2022, M5 guidelines §4). Printed
+/// next to the published level-12 scores of the same benchmarks on the full M5 data.
+func m5Benchmark(file: String, published: String?) throws {
+  let history = try SalesHistoryReader.read(file: file, options: SalesHistoryOptions(frequency: .day))
+  let panel = history.panel
+  guard let prices = panel.prices else { fail("\(file) has no price column (needed for the weights)") }
+  let horizon = 28
+  var weights = [Double](repeating: 0, count: panel.seriesCount)
+  for s in 0..<panel.seriesCount {
+    let r = panel.range(of: s)
+    let trainEnd = r.upperBound - horizon
+    for i in max(r.lowerBound, trainEnd - 28)..<trainEnd where !prices[i].isNaN { weights[s] += panel.values[i] * prices[i] }
+  }
+  let total = weights.reduce(0, +)
+  let methods: [(String, String)] = [
+    ("Naive", "naive"), ("sNaive", "snaive"), ("SES", "ets:ANN"), ("CRO", "croston"), ("optCRO", "crostonopt"), ("SBA", "sba"), ("TSB", "tsb"),
+    ("ADIDA", "adida"), ("iMAPA", "imapa"), ("ETS (auto)", "ets"), ("Replenish auto", "auto"),
+  ]
+  var publishedL12: [String: Double] = [:]
+  if let published, let text = try? String(contentsOfFile: published, encoding: .utf8) {
+    for line in text.split(separator: "\n").dropFirst() {
+      let f = line.split(separator: ",")
+      if f.count >= 13, let v = Double(f[12]) { publishedL12[String(f[0])] = v }
+    }
+  }
+  var rows: [(String, Double)] = []
+  for (name, alias) in methods {
+    guard let method = ModelCatalog.method(alias, horizon: horizon) else { continue }
+    var wrmsse = 0.0
+    for s in 0..<panel.seriesCount {
+      let y = Array(panel.values(of: s))
+      let train = Array(y.dropLast(horizon)), test = Array(y.suffix(horizon))
+      let fit = (try? method.fit(train, seasonLength: 7)) ?? (try! NaiveMethod().fit(train, seasonLength: 7))
+      let first = train.firstIndex { $0 != 0 } ?? 0
+      let metrics = AccuracyMetrics(actual: test, forecast: fit.forecast(horizon: horizon, levels: []).nonNegative().mean, training: Array(train[first...]), seasonLength: 1)
+      wrmsse += weights[s] / total * metrics.rmsse
+    }
+    rows.append((name, wrmsse))
+  }
+  print("M5 level-12 WRMSSE on \(file) (\(panel.seriesCount) items, last 28 days held out) vs the published level-12 scores (full M5, 30,490 items):")
+  for (rank, (name, value)) in rows.sorted(by: { $0.1 < $1.1 }).enumerated() {
+    let label = name.padding(toLength: 16, withPad: " ", startingAt: 0)
+    print(String(format: "  %2d. %@ %.4f   published %@", rank + 1, label, value, publishedL12[name].map { String(format: "%.4f", $0) } ?? "—"))
+  }
+}

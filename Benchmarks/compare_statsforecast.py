@@ -22,7 +22,13 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 BENCH = os.path.join(ROOT, ".build", "release", "replenish-bench")
-PEERS = {"ets": "AutoETS", "theta": "Theta", "autotheta": "AutoTheta", "snaive": "SeasonalNaive", "naive": "Naive"}
+PEERS = {"ets": "AutoETS", "theta": "Theta", "autotheta": "AutoTheta", "snaive": "SeasonalNaive", "naive": "Naive",
+         "croston": "CrostonClassic", "crostonopt": "CrostonOptimized", "sba": "CrostonSBA", "adida": "ADIDA", "imapa": "IMAPA",
+         "tsb": "TSB"}
+# Constructor arguments: seasonal models take the season length; TSB needs its two smoothing constants
+# (Replenish optimises them; 0.1/0.1 is statsforecast's documentation example).
+ARGS = {"ets": "season_length={season}", "theta": "season_length={season}", "autotheta": "season_length={season}",
+        "snaive": "season_length={season}", "tsb": "alpha_d=0.1, alpha_p=0.1"}
 
 
 def ours(path, models, horizon, threads, freq, season):
@@ -61,7 +67,7 @@ test = df[rank < {horizon}]
 t0 = time.time()
 # fallback_model: statsforecast otherwise aborts the whole run on one series it cannot fit
 # ("tiny datasets"); Replenish falls back per series too.
-sf = StatsForecast(models=[{PEERS[model]}(season_length={season})], freq={pandas_freq!r}, n_jobs={threads},
+sf = StatsForecast(models=[{PEERS[model]}({ARGS.get(model, "").format(season=season)})], freq={pandas_freq!r}, n_jobs={threads},
                    fallback_model=Naive())
 fc = sf.forecast(df=train, h={horizon})
 seconds = time.time() - t0

@@ -126,6 +126,38 @@ public struct ItemMaster: Sendable {
 
   public var allItems: [Item] { order.compactMap { items[$0] } }
 
+  /// Lead times learned from past receipts (days from PO open to the receipt that closed it), used for
+  /// items whose lead time is not set on the item or its supplier: mean and sample SD of at least
+  /// `minimumReceipts` receipts per SKU. Returns the SKUs it changed.
+  public mutating func learnLeadTimes(from receipts: [(sku: String, leadTimeDays: Double)], minimumReceipts: Int = 3) -> [String] {
+    var bySKU: [String: [Double]] = [:]
+    for r in receipts where r.leadTimeDays.isFinite && r.leadTimeDays >= 0 { bySKU[r.sku, default: []].append(r.leadTimeDays) }
+    var changed: [String] = []
+    for (sku, days) in bySKU.sorted(by: { $0.key < $1.key }) where days.count >= minimumReceipts {
+      let mean = days.reduce(0, +) / Double(days.count)
+      let sd = (days.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(days.count - 1)).squareRoot()
+      let keys = order.filter { items[$0]?.sku == sku }
+      if keys.isEmpty {
+        var item = Item(sku: sku)
+        item.leadTimeDays = mean
+        item.leadTimeSDDays = sd
+        item.leadTimeSource = "ledger (\(days.count) receipts)"
+        let key = Self.key(sku, nil)
+        order.append(key)
+        items[key] = item
+        firstBySKU[sku] = key
+        changed.append(sku)
+      }
+      for key in keys where items[key]!.leadTimeSource == "default" {
+        items[key]!.leadTimeDays = mean
+        items[key]!.leadTimeSDDays = sd
+        items[key]!.leadTimeSource = "ledger (\(days.count) receipts)"
+        changed.append(sku)
+      }
+    }
+    return changed
+  }
+
   public static func read(items path: String, suppliers supplierPath: String? = nil) throws(SalesHistoryError) -> ItemMaster {
     var suppliers: [Supplier] = []
     if let supplierPath {

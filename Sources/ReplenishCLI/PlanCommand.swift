@@ -72,13 +72,16 @@ struct PlanInputs {
       }
     }
     self.panel = panel
-    items = try readItems(c.items, suppliers: c.suppliers)
+    var items = try readItems(c.items, suppliers: c.suppliers)
     let ledger: LedgerStore
     do { ledger = try LedgerStore(path: c.db) } catch let error as LedgerError {
       printError("\(error.message) — the plan needs stock positions (run `replenish ledger init` and `replenish ledger import`)")
       throw dataErrorExitCode
     }
     positions = try PlanJob.positions(from: ledger)
+    let learned = items.learnLeadTimes(from: try ledger.receivedPurchaseOrders().map { ($0.sku, $0.leadTimeDays) })
+    if !learned.isEmpty { notes.append("lead times of \(learned.count) SKUs learned from past receipts") }
+    self.items = items
     let method: any ForecastingMethod
     switch ModelCatalog.methods(c.models) {
     case .success(let methods) where methods.count == 1: method = methods[0]

@@ -210,3 +210,39 @@ struct ClassificationTests {
     #expect(t.moves.first { $0.sku == "a" }!.reason.contains("rank 3 → 1"))
   }
 }
+
+@Suite("Item master defaults")
+struct ItemMasterTests {
+  @Test("Lead times learned from past receipts fill only defaulted items (mean and sample SD of ≥ 3 receipts)")
+  func learnedLeadTimes() {
+    var fromSupplier = Item(sku: "S")
+    fromSupplier.leadTimeDays = 21
+    fromSupplier.leadTimeSource = "supplier"
+    var master = ItemMaster(items: [Item(sku: "X"), fromSupplier, Item(sku: "Y")])
+    let changed = master.learnLeadTimes(from: [("X", 10), ("X", 14), ("X", 18), ("S", 3), ("S", 3), ("S", 3), ("Y", 5), ("Z", 7), ("Z", 9), ("Z", 11)])
+    #expect(changed == ["X", "Z"])
+    let x = master.item(sku: "X", location: nil)
+    #expect(x.leadTimeDays == 14 && x.leadTimeSDDays == 4 && x.leadTimeSource == "ledger (3 receipts)")
+    #expect(master.item(sku: "S", location: nil).leadTimeDays == 21)  // the supplier's value wins
+    #expect(master.item(sku: "Y", location: nil).leadTimeDays == ItemMaster.defaultLeadTimeDays)  // one receipt is not enough
+    #expect(master.item(sku: "Z", location: nil).leadTimeDays == 9)
+  }
+
+  @Test("Reading items: supplier defaults, documented defaults, and located errors")
+  func reading() throws {
+    let suppliers = temporaryFile("supplier,lead_time_days,review_period_days\nS1,21,14\n", name: "suppliers.csv")
+    let items = temporaryFile("sku,supplier,moq,case_pack,service_level\nA,S1,10,6,0.97\nB,,,,\n", name: "items.csv")
+    let master = try ItemMaster.read(items: items, suppliers: suppliers)
+    let a = master.item(sku: "A", location: nil), b = master.item(sku: "B", location: nil)
+    #expect(a.leadTimeDays == 21 && a.reviewPeriodDays == 14 && a.leadTimeSource == "supplier" && a.moq == 10 && a.casePack == 6 && a.serviceLevel == 0.97)
+    #expect(b.leadTimeDays == 14 && b.reviewPeriodDays == 7 && b.moq == 1 && b.serviceLevel == nil)
+    for (text, column) in [("sku,service_level\nA,1.2\n", "service_level"), ("sku,moq\nA,1.5\n", "moq"), ("sku,supplier\nA,NOPE\n", "supplier"), ("sku,colour\nA,red\n", "colour")] {
+      do {
+        _ = try ItemMaster.read(items: temporaryFile(text, name: "items.csv"), suppliers: suppliers)
+        Issue.record("\(text) was accepted")
+      } catch {
+        #expect(error.columnName == column && error.description.contains("items.csv:"), "\(error)")
+      }
+    }
+  }
+}

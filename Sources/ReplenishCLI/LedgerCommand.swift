@@ -540,7 +540,7 @@ struct LedgerVerify: ParsableCommand {
         print("\(c.violations == 0 ? "ok  " : "FAIL") \(c.name): \(c.description)\(c.violations == 0 ? "" : " — \(c.violations) violations")")
         for e in c.examples { print("       \(e)") }
       }
-      print(String(format: "%d events applied, %d refused; %d movements, %d positions rebuilt and checked in %.2f s",
+      print(String(format: "events: %d applied, %d refused; %d movements, %d positions rebuilt and checked in %.2f s",
                    report.appliedEvents, report.rejectedEvents, report.movements, report.positions, report.seconds))
     }
     if !report.passed { throw dataErrorExitCode }

@@ -52,17 +52,6 @@ func readItems(_ items: String?, suppliers: String?) throws -> ItemMaster {
   }
 }
 
-/// Classes as CSV rows (the file `--previous` reads back).
-func classesCSV(_ classes: [ClassifiedSKU], asOf: String) -> String {
-  var out = "as_of,sku,abc,xyz,class,value,share,cumulative_share,rank,units,mean_demand,cv,service_level\n"
-  for c in classes {
-    out += [asOf, csvField(c.sku), String(c.abc), String(c.xyz), c.cell, String(format: "%.2f", c.value), String(format: "%.6f", c.share),
-            String(format: "%.6f", c.cumulativeShare), "\(c.rank)", csvNumber(c.units), String(format: "%.4f", c.meanDemand),
-            c.cv.map { String(format: "%.4f", $0) } ?? "", csvNumber(c.serviceLevel)].joined(separator: ",") + "\n"
-  }
-  return out
-}
-
 /// `replenish classify`: ABC/XYZ as of a date, with the transition from a previous run.
 struct ClassifyCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -98,7 +87,7 @@ struct ClassifyCommand: ParsableCommand {
     }
     let result = classes.classifier.classify(inputs.filter { $0.units != 0 || $0.value != 0 })
     let path = out ?? "abc-\(label).csv"
-    try writeAtomically(classesCSV(result, asOf: label), to: path)
+    try writeAtomically(PlanTables.classes(result, asOf: label), to: path)
     print("classes as of \(label) (\(classes.windowDays)-day window, by \(classes.by.rawValue)) → \(path)")
     let total = result.reduce(0) { $0 + max(0, $1.value) }
     var rows = [["class", "SKUs", "value", "share", "X", "Y", "Z"]]
@@ -142,22 +131,6 @@ struct ClassifyCommand: ParsableCommand {
       }
     }
   }
-}
-
-/// Policy rows as CSV: every number a buyer needs to check, with the inputs behind it.
-func policyCSV(_ policies: [PolicyResult], classes: [String: ClassifiedSKU]) -> String {
-  var out = "sku,location,class,policy,demand_per_day,sigma_per_period,sigma_source,period_days,lead_time_days,lead_time_sd_days,"
-    + "review_period_days,exposure_days,exposure_demand,sigma_exposure,service_level,service_level_source,safety_stock_method,"
-    + "safety_factor,safety_stock,reorder_point,order_up_to,eoq,order_quantity,moq,case_pack,order_multiple,notes\n"
-  func f(_ x: Double) -> String { String(format: "%.4f", x) }
-  for p in policies {
-    out += [csvField(p.sku), csvField(p.location ?? ""), classes[p.sku]?.cell ?? "", p.policy.rawValue, f(p.demandPerDay), f(p.sigmaPerPeriod),
-            csvField(p.sigmaSource), f(p.periodDays), f(p.leadTimeDays), f(p.leadTimeSDDays), f(p.reviewPeriodDays), f(p.exposureDays),
-            f(p.exposureDemand), f(p.sigmaExposure), csvNumber(p.serviceLevel), csvField(p.serviceLevelSource), p.safetyStockMethod.rawValue,
-            p.safetyFactor.map(f) ?? "", f(p.safetyStock), f(p.reorderPoint), f(p.orderUpTo), p.economicOrderQuantity.map(f) ?? "",
-            f(p.orderQuantity), "\(p.moq)", "\(p.casePack)", "\(p.orderMultiple)", csvField(p.notes.joined(separator: "; "))].joined(separator: ",") + "\n"
-  }
-  return out
 }
 
 /// `replenish policy`: safety stock, reorder point and order quantities from a forecast file.
@@ -235,7 +208,7 @@ struct PolicyCommand: ParsableCommand {
       let (level, source) = serviceLevel(for: item, classes: classMap)
       policies.append(PolicyCalculator.compute(item: item, demand: estimate, serviceLevel: level, serviceLevelSource: source))
     }
-    try writeAtomically(policyCSV(policies, classes: classMap), to: out)
+    try writeAtomically(PlanTables.policies(policies, classes: classMap), to: out)
     print("\(policies.count) policies → \(out)")
   }
 }

@@ -121,3 +121,77 @@ struct LedgerProcessTests {
     return applied
   }
 }
+
+@Suite("replenish ledger and policy on the command line")
+struct LedgerCLITests {
+  @Test("Refusals exit 65 with the reason; a replay prints the original outcome with its exit status; bad flags exit 64 with the value")
+  func exitStatuses() throws {
+    let folder = temporaryFolder()
+    let db = folder + "/l.sqlite"
+    try "sku,allow_backorder\nA,0\n".write(toFile: folder + "/items.csv", atomically: true, encoding: .utf8)
+    #expect(try run(["ledger", "init", "--db", db, "--locations", "WH", "--items", folder + "/items.csv"]).status == 0)
+    #expect(try run(["ledger", "receive", "--db", db, "--key", "r1", "--sku", "A", "--location", "WH", "--qty", "5"]).status == 0)
+    let short = try run(["ledger", "reserve", "--db", db, "--key", "o1", "--order", "O1", "--line", "1", "--sku", "A", "--location", "WH", "--qty", "9"])
+    #expect(short.status == 65 && short.stderr.contains("insufficient_stock") && short.stderr.contains("ATP is 5"))
+    let replay = try run(["ledger", "reserve", "--db", db, "--key", "o1", "--order", "O1", "--line", "1", "--sku", "A", "--location", "WH", "--qty", "9"])
+    #expect(replay.status == 65 && replay.stderr.contains("replay of event"))
+    let reused = try run(["ledger", "receive", "--db", db, "--key", "r1", "--sku", "A", "--location", "WH", "--qty", "6"])
+    #expect(reused.status == 65 && reused.stderr.contains("key_reused_with_different_payload"))
+    let thousands = try run(["ledger", "receive", "--db", db, "--key", "r2", "--sku", "A", "--location", "WH", "--qty", "1,000"])
+    #expect(thousands.status == 64 && thousands.stderr.contains("\"1,000\""))
+    let noKey = try run(["ledger", "receive", "--db", db, "--sku", "A", "--location", "WH", "--qty", "1"])
+    #expect(noKey.status == 64 && noKey.stderr.contains("--key is required"))
+    let unknown = try run(["ledger", "receive", "--db", db, "--key", "r3", "--sku", "Ä", "--location", "WH", "--qty", "1"])
+    #expect(unknown.status == 65 && unknown.stderr.contains("unknown_sku"))
+    let noLedger = try run(["ledger", "atp", "--db", folder + "/missing.sqlite"])
+    #expect(noLedger.status == 65 && noLedger.stderr.contains("no ledger here"))
+    let atp = try run(["ledger", "atp", "--db", db, "--format", "csv"])
+    #expect(atp.stdout.contains("A,WH,,5,0,5,"))
+    let verify = try run(["ledger", "verify", "--db", db])
+    #expect(verify.status == 0 && verify.stdout.contains("events: 1 applied, 2 refused"), "\(verify.stdout)")
+  }
+
+  @Test("Two processes importing the same file at once: every event applied once, balances of one pass")
+  func concurrentReplay() throws {
+    let folder = temporaryFolder()
+    let db = folder + "/c.sqlite"
+    var items = "sku\n", events = "key,kind,sku,location,qty\n"
+    for s in 0..<50 { items += "S\(s)\n" }
+    for i in 0..<10_000 { events += "e\(i),receive,S\(i % 50),WH,\(1 + i % 3)\n" }
+    try items.write(toFile: folder + "/items.csv", atomically: true, encoding: .utf8)
+    try events.write(toFile: folder + "/events.csv", atomically: true, encoding: .utf8)
+    #expect(try run(["ledger", "init", "--db", db, "--locations", "WH", "--items", folder + "/items.csv"]).status == 0)
+    let a = try launch(["ledger", "import", "--db", db, folder + "/events.csv", "--batch", "100"], output: folder + "/a.txt")
+    let b = try launch(["ledger", "import", "--db", db, folder + "/events.csv", "--batch", "100"], output: folder + "/b.txt")
+    a.waitUntilExit()
+    b.waitUntilExit()
+    #expect(a.terminationStatus == 0 && b.terminationStatus == 0)
+    let summary = try run(["ledger", "verify", "--db", db])
+    #expect(summary.status == 0 && summary.stdout.contains("events: 10000 applied, 0 refused"), "\(summary.stdout)")
+    let atp = try run(["ledger", "atp", "--db", db, "--format", "csv"])
+    let total = atp.stdout.split(separator: "\n").dropFirst().map { Int(splitCSV(String($0))[3])! }.reduce(0, +)
+    #expect(total == (0..<10_000).reduce(0) { $0 + 1 + $1 % 3 })
+  }
+
+  @Test("replenish policy from a forecast file: d over the exposure, σ from the 80 % interval, service level from the item master")
+  func policyFromForecasts() throws {
+    let folder = temporaryFolder()
+    try """
+      sku,date,method,model,mean,lo-80,hi-80
+      A,2024-01-01,ets,ETS,10,7.4369,12.5631
+      A,2024-01-08,ets,ETS,10,6,14
+      A,2024-01-15,ets,ETS,10,6,14
+
+      """.write(toFile: folder + "/f.csv", atomically: true, encoding: .utf8)
+    try "sku,lead_time_days,review_period_days,service_level,case_pack\nA,14,7,0.95,12\n".write(toFile: folder + "/items.csv", atomically: true, encoding: .utf8)
+    let result = try run(["policy", "--forecasts", folder + "/f.csv", "--items", folder + "/items.csv", "--out", folder + "/p.csv"])
+    try #require(result.status == 0, "\(result.stderr)")
+    let lines = try String(contentsOfFile: folder + "/p.csv", encoding: .utf8).split(separator: "\n").map(String.init)
+    let row = Dictionary(uniqueKeysWithValues: zip(splitCSV(lines[0]), splitCSV(lines[1])))
+    // σ = (12.5631 − 10)/1.28155 = 2.0000; E = 3 weeks → σ_E = 2√3; SS = 1.64485 · 3.4641 = 5.6979; s = 30 + SS.
+    #expect(abs(Double(row["sigma_per_period"]!)! - 2) < 1e-3)
+    #expect(abs(Double(row["safety_stock"]!)! - 1.6448536 * 2 * 3.0.squareRoot()) < 2e-3)
+    #expect(abs(Double(row["reorder_point"]!)! - (30 + 1.6448536 * 2 * 3.0.squareRoot())) < 2e-3)
+    #expect(row["order_quantity"] == "12" && row["service_level_source"] == "item master")
+  }
+}

@@ -113,6 +113,10 @@ bench-calibration: deps
 	$(SWIFT) build -c release --product replenish-bench
 	$(BENCH_BIN) calibration notebooks-data/carparts.csv --freq month --season 12 --lead-time 3 --models sba,count,auto
 	$(BENCH_BIN) calibration notebooks-data/online_retail_weekly_sku.csv --freq week --season 52 --lead-time 4 --models sba,count,auto
+	@if python3 -c "import statsforecast" 2>/dev/null; then \
+	  python3 Benchmarks/compare_calibration.py notebooks-data/carparts.csv --freq month --season 12 --lead-time 3; \
+	  python3 Benchmarks/compare_calibration.py notebooks-data/online_retail_weekly_sku.csv --freq week --season 52 --lead-time 4; \
+	else echo "(statsforecast not installed: peer calibration skipped)"; fi
 
 clean:
 	rm -rf .build reports/history $(BENCH_DATA)

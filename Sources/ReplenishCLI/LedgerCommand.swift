@@ -61,6 +61,32 @@ struct EventOptions: ParsableArguments {
   }
 }
 
+/// `--sku --location --qty`: stock at one location.
+struct StockOptions: ParsableArguments {
+  @Option var sku: String
+  @Option var location: String
+  @Option(help: "Whole units, plain digits.") var qty: String
+
+  func apply(to e: inout LedgerEvent, allowZero: Bool = false) throws {
+    e.sku = sku
+    e.location = location
+    e.qty = try wholeUnits(qty, flag: "--qty", allowZero: allowZero)
+  }
+}
+
+/// `--order --line --qty`: part of an order line.
+struct OrderLineOptions: ParsableArguments {
+  @Option var order: String
+  @Option var line: String
+  @Option(help: "Whole units, plain digits.") var qty: String
+
+  func apply(to e: inout LedgerEvent) throws {
+    e.order = order
+    e.line = line
+    e.qty = try wholeUnits(qty, flag: "--qty")
+  }
+}
+
 /// Parses `--qty`-style text: plain digits only, so "1,000", "10 ", "1e3", "NaN" and non-ASCII digits are refused here.
 func wholeUnits(_ text: String, flag: String, allowZero: Bool = false) throws -> Int {
   guard let value = CSVTable.parseInteger(text), value >= (allowZero ? 0 : 1) else {
@@ -209,14 +235,14 @@ struct LedgerReserve: ParsableCommand {
   static let configuration = CommandConfiguration(commandName: "reserve", abstract: "Reserve an order line (refused when ATP is short unless the SKU allows backorders).")
   @OptionGroup var database: LedgerDatabaseOptions
   @OptionGroup var common: EventOptions
-  @Option var order: String
-  @Option var line: String
+  @OptionGroup var orderLine: OrderLineOptions
   @Option var sku: String
   @Option var location: String
-  @Option var qty: String
   func run() throws {
     var e = try common.event(.reserve)
-    e.order = order; e.line = line; e.sku = sku; e.location = location; e.qty = try wholeUnits(qty, flag: "--qty")
+    try orderLine.apply(to: &e)
+    e.sku = sku
+    e.location = location
     try submit(e, database)
   }
 }
@@ -225,12 +251,10 @@ struct LedgerRelease: ParsableCommand {
   static let configuration = CommandConfiguration(commandName: "release", abstract: "Release part or all of an open order line (cancellation, short pick).")
   @OptionGroup var database: LedgerDatabaseOptions
   @OptionGroup var common: EventOptions
-  @Option var order: String
-  @Option var line: String
-  @Option var qty: String
+  @OptionGroup var orderLine: OrderLineOptions
   func run() throws {
     var e = try common.event(.release)
-    e.order = order; e.line = line; e.qty = try wholeUnits(qty, flag: "--qty")
+    try orderLine.apply(to: &e)
     try submit(e, database)
   }
 }
@@ -239,14 +263,13 @@ struct LedgerShip: ParsableCommand {
   static let configuration = CommandConfiguration(commandName: "ship", abstract: "Ship part or all of a reserved order line (split shipments: ship again).")
   @OptionGroup var database: LedgerDatabaseOptions
   @OptionGroup var common: EventOptions
-  @Option var order: String
-  @Option var line: String
-  @Option var qty: String
+  @OptionGroup var orderLine: OrderLineOptions
   @Option(help: "With --dropship: the SKU of the drop-shipped line.") var sku: String?
   @Flag(help: "A drop-shipped line: recorded, never touches stock or ATP.") var dropship = false
   func run() throws {
     var e = try common.event(dropship ? .dropship : .ship)
-    e.order = order; e.line = line; e.qty = try wholeUnits(qty, flag: "--qty"); e.sku = sku
+    try orderLine.apply(to: &e)
+    e.sku = sku
     try submit(e, database)
   }
 }
@@ -279,13 +302,12 @@ struct LedgerReturn: ParsableCommand {
   static let configuration = CommandConfiguration(commandName: "return", abstract: "Customer return of a shipped line: --reason restock (quarantine until inspected) or scrap.")
   @OptionGroup var database: LedgerDatabaseOptions
   @OptionGroup var common: EventOptions
-  @Option var order: String
-  @Option var line: String
-  @Option var qty: String
+  @OptionGroup var orderLine: OrderLineOptions
   @Option(help: "restock or scrap.") var reason: String
   func run() throws {
     var e = try common.event(.return)
-    e.order = order; e.line = line; e.qty = try wholeUnits(qty, flag: "--qty"); e.reason = reason
+    try orderLine.apply(to: &e)
+    e.reason = reason
     try submit(e, database)
   }
 }
@@ -294,13 +316,12 @@ struct LedgerInspect: ParsableCommand {
   static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Inspect quarantined stock: --result pass (to sellable) or fail (to damaged).")
   @OptionGroup var database: LedgerDatabaseOptions
   @OptionGroup var common: EventOptions
-  @Option var sku: String
-  @Option var location: String
-  @Option var qty: String
+  @OptionGroup var stock: StockOptions
   @Option(help: "pass or fail.") var result: String
   func run() throws {
     var e = try common.event(.inspect)
-    e.sku = sku; e.location = location; e.qty = try wholeUnits(qty, flag: "--qty"); e.reason = result
+    try stock.apply(to: &e)
+    e.reason = result
     try submit(e, database)
   }
 }
@@ -309,12 +330,10 @@ struct LedgerCount: ParsableCommand {
   static let configuration = CommandConfiguration(commandName: "count", abstract: "Cycle count: set sellable on-hand to the counted quantity.")
   @OptionGroup var database: LedgerDatabaseOptions
   @OptionGroup var common: EventOptions
-  @Option var sku: String
-  @Option var location: String
-  @Option(help: "The counted quantity (0 allowed).") var qty: String
+  @OptionGroup(title: "The counted quantity (0 allowed) at the location") var stock: StockOptions
   func run() throws {
     var e = try common.event(.count)
-    e.sku = sku; e.location = location; e.qty = try wholeUnits(qty, flag: "--qty", allowZero: true)
+    try stock.apply(to: &e, allowZero: true)
     try submit(e, database)
   }
 }
@@ -323,13 +342,12 @@ struct LedgerAdjust: ParsableCommand {
   static let configuration = CommandConfiguration(commandName: "adjust", abstract: "Adjust stock: --reason shrink, damage, found or dispose.")
   @OptionGroup var database: LedgerDatabaseOptions
   @OptionGroup var common: EventOptions
-  @Option var sku: String
-  @Option var location: String
-  @Option var qty: String
+  @OptionGroup var stock: StockOptions
   @Option(help: "shrink (sellable −), damage (sellable → damaged), found (sellable +), dispose (damaged −).") var reason: String
   func run() throws {
     var e = try common.event(.adjust)
-    e.sku = sku; e.location = location; e.qty = try wholeUnits(qty, flag: "--qty"); e.reason = reason
+    try stock.apply(to: &e)
+    e.reason = reason
     try submit(e, database)
   }
 }

@@ -106,7 +106,7 @@ def main():
     import statsforecast
     if args.file:
         path = args.file
-        print(f"{path}, {args.freq}ly, season {args.season}, h = {args.horizon}, {args.threads} threads; "
+        print(f"{path}, {dict(day="daily", week="weekly", month="monthly")[args.freq]}, season {args.season}, h = {args.horizon}, {args.threads} threads; "
               f"statsforecast {statsforecast.__version__}")
     else:
         os.makedirs(os.path.join(HERE, ".data"), exist_ok=True)

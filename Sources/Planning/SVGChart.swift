@@ -4,7 +4,7 @@ import Foundation
 struct SVGChart {
   let width: Double
   let height: Double
-  let left = 64.0, right = 16.0, top = 28.0, bottom = 40.0
+  let left = 64.0, right = 16.0, top = 44.0, bottom = 40.0
   var xRange: ClosedRange<Double>
   var yRange: ClosedRange<Double>
   var body = ""
@@ -43,6 +43,7 @@ struct SVGChart {
   }
 
   static func label(_ v: Double) -> String {
+    if abs(v) < 1e-9 { return "0" }
     if abs(v) >= 1e6 { return String(format: "%.1fM", v / 1e6) }
     if abs(v) >= 1e4 { return String(format: "%.0fk", v / 1e3) }
     if v == v.rounded() { return String(format: "%.0f", v) }
@@ -55,10 +56,11 @@ struct SVGChart {
       body += "<text x='\(Self.f(left - 6))' y='\(Self.f(py(t) + 4))' text-anchor='end' class='tick'>\(percentY ? String(format: "%.0f%%", 100 * t) : Self.label(t))</text>"
     }
     for (x, text) in xLabels {
-      body += "<text x='\(Self.f(px(x)))' y='\(Self.f(height - bottom + 16))' text-anchor='middle' class='tick'>\(Self.escape(text))</text>"
+      let anchor = px(x) > width - right - 24 ? "end" : px(x) < left + 24 ? "start" : "middle"
+      body += "<text x='\(Self.f(px(x)))' y='\(Self.f(height - bottom + 16))' text-anchor='\(anchor)' class='tick'>\(Self.escape(text))</text>"
     }
     body += "<line x1='\(Self.f(left))' x2='\(Self.f(width - right))' y1='\(Self.f(height - bottom))' y2='\(Self.f(height - bottom))' class='axis'/>"
-    body += "<text x='12' y='\(Self.f(top - 10))' class='ytitle'>\(Self.escape(yTitle))</text>"
+    body += "<text x='12' y='\(Self.f(top - 12))' class='ytitle'>\(Self.escape(yTitle))</text>"
   }
 
   mutating func line(_ points: [(Double, Double)], cssClass: String, dashed: Bool = false) {

@@ -145,6 +145,7 @@ private struct Operation {
     case .inspect: try inspect()
     case .count: try count()
     case .adjust: try adjust()
+    case .landedCost: try landedCost()
     }
   }
 
@@ -343,7 +344,48 @@ private struct Operation {
     let newAverage = Int((total / Double(onHand + q)).rounded())
     try db.cached("UPDATE positions SET avg_cost_micros = ? WHERE sku = ? AND location = ?", arguments: [newAverage, item.name, loc])
     try move(item.name, loc, .sellable, q, .receipt)
+    if let receipt = event.receipt {
+      _ = try field(receipt, "receipt")
+      try db.cached("INSERT INTO receipt_lines (receipt, event_id, sku, location, qty, value_micros) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [receipt, eventID, item.name, loc, q, value])
+    }
     try allocateBackorders(item.name, loc)
+  }
+
+  /// Allocates a receipt's freight, duty and fees to its lines in proportion to their value (largest
+  /// remainder, so the parts add up to the total to the micro-unit), and raises each position's moving
+  /// average by its share over the units on hand: avg' = avg + share / on-hand (rounded). A line whose
+  /// units are all gone keeps its share on record (cost of goods sold is outside the ledger).
+  func landedCost() throws {
+    let receipt = try field(event.receipt, "receipt")
+    let parts = [event.freightMicros, event.dutyMicros, event.feesMicros].map { $0 ?? 0 }
+    guard parts.allSatisfy({ $0 >= 0 && $0 < Int.max / 8 }) else { throw LedgerError(.invalidMoney, "freight, duty and fees must be ≥ 0") }
+    let total = parts.reduce(0, +)
+    guard total > 0 else { throw LedgerError(.invalidMoney, "landed_cost for receipt \(receipt) carries no amount (freight, duty or fees)") }
+    let lines = try db.cachedRows("SELECT event_id, sku, location, qty, value_micros FROM receipt_lines WHERE receipt = ? ORDER BY event_id", arguments: [receipt])
+    guard !lines.isEmpty else { throw LedgerError(.unknownReceipt, "receipt \(receipt) has no received lines") }
+    for l in lines { _ = try sku(l["sku"]) }
+    let values = lines.map { max(0, $0["value_micros"] as Int) }
+    let weights = values.reduce(0, +) > 0 ? values : lines.map { $0["qty"] as Int }  // no costs known: by units
+    let weightTotal = weights.reduce(0, +)
+    var shares = weights.map { Int((Double(total) * Double($0) / Double(weightTotal)).rounded(.down)) }
+    var remainder = total - shares.reduce(0, +)
+    let order = weights.indices.sorted { (Double(total) * Double(weights[$0]) / Double(weightTotal)).truncatingRemainder(dividingBy: 1) > (Double(total) * Double(weights[$1]) / Double(weightTotal)).truncatingRemainder(dividingBy: 1) }
+    for i in order where remainder > 0 {
+      shares[i] += 1
+      remainder -= 1
+    }
+    for (l, share) in zip(lines, shares) where share > 0 {
+      let skuName: String = l["sku"], loc: String = l["location"]
+      try db.cached("UPDATE receipt_lines SET landed_micros = landed_micros + ? WHERE receipt = ? AND event_id = ?", arguments: [share, receipt, l["event_id"]])
+      let p = try position(skuName, loc)
+      let onHand: Int = p["sellable"]
+      if onHand > 0 {
+        let average: Int = p["avg_cost_micros"]
+        try db.cached("UPDATE positions SET avg_cost_micros = ? WHERE sku = ? AND location = ?",
+                      arguments: [average + Int((Double(share) / Double(onHand)).rounded()), skuName, loc])
+      }
+    }
   }
 
   // MARK: Order lines

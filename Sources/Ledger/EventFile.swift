@@ -7,11 +7,11 @@ import SalesHistory
 /// the importer's business (per row or all-or-nothing).
 ///
 /// Columns / fields: `key` and `kind` required; `source` (default: the importer's), `at` (ISO 8601),
-/// `sku`, `location`, `qty`, `order`, `line`, `po`, `transfer`, `to_location`, `reason`, `unit_cost`,
+/// `sku`, `location`, `qty`, `order`, `line`, `po`, `transfer`, `receipt`, `to_location`, `reason`, `unit_cost`,
 /// `freight`, `duty`, `fees` (decimal amounts) and `tolerance_percent`.
 public enum EventFile {
   public static let columns = [
-    "source", "key", "kind", "at", "sku", "location", "qty", "order", "line", "po", "transfer", "to_location",
+    "source", "key", "kind", "at", "sku", "location", "qty", "order", "line", "po", "transfer", "receipt", "to_location",
     "reason", "unit_cost", "freight", "duty", "fees", "tolerance_percent",
   ]
 
@@ -109,6 +109,7 @@ public enum EventFile {
     e.line = f["line"]
     e.po = f["po"]
     e.transfer = f["transfer"]
+    e.receipt = f["receipt"]
     e.toLocation = f["to_location"]
     e.reason = f["reason"]
     return e

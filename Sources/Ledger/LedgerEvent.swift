@@ -30,6 +30,9 @@ public enum EventKind: String, Codable, Sendable, CaseIterable {
   case count
   /// An adjustment: `shrink` (sellable −), `damage` (sellable → damaged), `found` (sellable +), `dispose` (damaged −).
   case adjust
+  /// Freight, duty and fees billed for a whole receipt after its lines arrived: allocated to the lines
+  /// by value and added to the moving average cost (a landed-cost voucher). Moves no units.
+  case landedCost = "landed_cost"
 }
 
 /// One inventory event as submitted. Quantities are whole base units; money is in micro-units of the
@@ -49,6 +52,8 @@ public struct LedgerEvent: Codable, Sendable, Equatable {
   public var line: String?
   public var po: String?
   public var transfer: String?
+  /// A receipt (delivery) several receive lines belong to; `landed_cost` allocates over its lines.
+  public var receipt: String?
   public var toLocation: String?
   /// Return reason (`restock`, `scrap`), adjustment reason (`shrink`, `damage`, `found`, `dispose`) or
   /// inspection result (`pass`, `fail`).
@@ -62,7 +67,7 @@ public struct LedgerEvent: Codable, Sendable, Equatable {
 
   public init(source: String, key: String, kind: EventKind, at: Int64? = nil, sku: String? = nil, location: String? = nil,
               qty: Int? = nil, order: String? = nil, line: String? = nil, po: String? = nil, transfer: String? = nil,
-              toLocation: String? = nil, reason: String? = nil, unitCostMicros: Int? = nil, freightMicros: Int? = nil,
+              receipt: String? = nil, toLocation: String? = nil, reason: String? = nil, unitCostMicros: Int? = nil, freightMicros: Int? = nil,
               dutyMicros: Int? = nil, feesMicros: Int? = nil, tolerancePercent: Int? = nil) {
     self.source = source
     self.key = key
@@ -75,6 +80,7 @@ public struct LedgerEvent: Codable, Sendable, Equatable {
     self.line = line
     self.po = po
     self.transfer = transfer
+    self.receipt = receipt
     self.toLocation = toLocation
     self.reason = reason
     self.unitCostMicros = unitCostMicros
@@ -85,7 +91,7 @@ public struct LedgerEvent: Codable, Sendable, Equatable {
   }
 
   enum CodingKeys: String, CodingKey {
-    case source, key, kind, at, sku, location, qty, order, line, po, transfer
+    case source, key, kind, at, sku, location, qty, order, line, po, transfer, receipt
     case toLocation = "to_location", reason
     case unitCostMicros = "unit_cost_micros", freightMicros = "freight_micros", dutyMicros = "duty_micros", feesMicros = "fees_micros"
     case tolerancePercent = "tolerance_percent"
@@ -125,6 +131,7 @@ public struct LedgerEvent: Codable, Sendable, Equatable {
     text("po", po)
     number("qty", qty)
     text("reason", reason)
+    text("receipt", receipt)
     text("sku", sku)
     text("to_location", toLocation)
     number("tolerance_percent", tolerancePercent)
@@ -144,7 +151,7 @@ public struct LedgerError: Error, Sendable, Equatable, Codable, CustomStringConv
     case unknownLine = "unknown_line", exceedsOpen = "exceeds_open", backordered = "backordered"
     case unknownPO = "unknown_po", poExists = "po_exists", poClosed = "po_closed", overReceipt = "over_receipt"
     case returnWithoutShipment = "return_without_shipment", unknownReason = "unknown_reason"
-    case unknownTransfer = "unknown_transfer", transferExists = "transfer_exists", kitNotAllowed = "kit_not_allowed"
+    case unknownReceipt = "unknown_receipt", unknownTransfer = "unknown_transfer", transferExists = "transfer_exists", kitNotAllowed = "kit_not_allowed"
     case invalidKit = "invalid_kit", keyReused = "key_reused_with_different_payload", overflow
     case busy, invalidMasterData = "invalid_master_data", notALedger = "not_a_ledger"
   }

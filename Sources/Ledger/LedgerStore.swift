@@ -98,6 +98,10 @@ public final class LedgerStore: @unchecked Sendable {
         tolerance_percent INTEGER NOT NULL DEFAULT 0,
         status TEXT NOT NULL CHECK (status IN ('open', 'received', 'cancelled')), opened_at INTEGER NOT NULL,
         closed_at INTEGER, PRIMARY KEY (po, sku));
+      CREATE TABLE IF NOT EXISTS receipt_lines (
+        receipt TEXT NOT NULL, event_id INTEGER NOT NULL REFERENCES events(id), sku TEXT NOT NULL, location TEXT NOT NULL,
+        qty INTEGER NOT NULL, value_micros INTEGER NOT NULL, landed_micros INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (receipt, event_id));
       CREATE TABLE IF NOT EXISTS transfers (
         transfer TEXT NOT NULL, sku TEXT NOT NULL, from_location TEXT NOT NULL, to_location TEXT NOT NULL,
         qty INTEGER NOT NULL, received INTEGER NOT NULL DEFAULT 0, cost_micros INTEGER NOT NULL DEFAULT 0,

@@ -104,6 +104,16 @@ extension LedgerStore {
           ON f.sku = p.sku WHERE p.total <> COALESCE(f.total, 0)
         """) { "\($0["sku"] as String): physical \($0["total"] as Int) vs boundary flows \($0["flows"] as Int)" }
 
+      try check("landed cost", "freight, duty and fees allocated to receipt lines = what landed_cost events billed", """
+        SELECT r.receipt, r.allocated, COALESCE(e.billed, 0) AS billed FROM
+          (SELECT receipt, SUM(landed_micros) AS allocated FROM receipt_lines GROUP BY receipt) r
+          LEFT JOIN (SELECT json_extract(payload, '$.receipt') AS receipt,
+                            SUM(COALESCE(json_extract(payload, '$.freight_micros'), 0) + COALESCE(json_extract(payload, '$.duty_micros'), 0)
+                                + COALESCE(json_extract(payload, '$.fees_micros'), 0)) AS billed
+                     FROM events WHERE kind = 'landed_cost' AND status = 'applied' GROUP BY 1) e ON e.receipt = r.receipt
+        WHERE r.allocated <> COALESCE(e.billed, 0)
+        """) { "receipt \($0["receipt"] as String): allocated \($0["allocated"] as Int) µ vs billed \($0["billed"] as Int) µ" }
+
       // I4: a rejected event has no movements.
       try check("I4 all-or-nothing", "rejected events left no movements", """
         SELECT e.id, e.source, e.key, COUNT(m.id) AS n FROM events e JOIN movements m ON m.event_id = e.id

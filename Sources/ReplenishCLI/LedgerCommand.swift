@@ -17,7 +17,7 @@ struct LedgerCommand: ParsableCommand {
       Exit status: 0 applied, 65 refused (reason printed), 75 the database stayed locked, 64 wrong flags.
       """,
     subcommands: [
-      LedgerInit.self, LedgerReceive.self, LedgerReserve.self, LedgerRelease.self, LedgerShip.self, LedgerTransfer.self,
+      LedgerInit.self, LedgerReceive.self, LedgerLandedCost.self, LedgerReserve.self, LedgerRelease.self, LedgerShip.self, LedgerTransfer.self,
       LedgerReturn.self, LedgerInspect.self, LedgerCount.self, LedgerAdjust.self, LedgerPO.self, LedgerImport.self,
       LedgerATP.self, LedgerHistory.self, LedgerVerify.self, LedgerStress.self,
     ]
@@ -216,14 +216,34 @@ struct LedgerReceive: ParsableCommand {
   @Option var location: String?
   @Option var qty: String
   @Option(help: "Purchase order the goods arrive against.") var po: String?
+  @Option(help: "Receipt (delivery) this line belongs to, for a later landed-cost allocation.") var receipt: String?
   @Option(name: .customLong("unit-cost"), help: "Unit cost (default: the PO line's).") var unitCost: String?
   @Option(help: "Freight for this receipt (added to landed cost).") var freight: String?
   @Option(help: "Duty for this receipt.") var duty: String?
   @Option(help: "Other fees for this receipt.") var fees: String?
   func run() throws {
     var e = try common.event(.receive)
-    e.sku = sku; e.location = location; e.qty = try wholeUnits(qty, flag: "--qty"); e.po = po
+    e.sku = sku; e.location = location; e.qty = try wholeUnits(qty, flag: "--qty"); e.po = po; e.receipt = receipt
     e.unitCostMicros = try moneyMicros(unitCost, flag: "--unit-cost")
+    e.freightMicros = try moneyMicros(freight, flag: "--freight")
+    e.dutyMicros = try moneyMicros(duty, flag: "--duty")
+    e.feesMicros = try moneyMicros(fees, flag: "--fees")
+    try submit(e, database)
+  }
+}
+
+struct LedgerLandedCost: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "landed-cost", abstract: "Allocate a receipt's freight, duty and fees to its lines by value (moving average cost).")
+  @OptionGroup var database: LedgerDatabaseOptions
+  @OptionGroup var common: EventOptions
+  @Option(help: "The receipt whose lines share the cost (from `receive --receipt`).") var receipt: String
+  @Option var freight: String?
+  @Option var duty: String?
+  @Option var fees: String?
+  func run() throws {
+    var e = try common.event(.landedCost)
+    e.receipt = receipt
     e.freightMicros = try moneyMicros(freight, flag: "--freight")
     e.dutyMicros = try moneyMicros(duty, flag: "--duty")
     e.feesMicros = try moneyMicros(fees, flag: "--fees")

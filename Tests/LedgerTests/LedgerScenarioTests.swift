@@ -229,3 +229,32 @@ struct LedgerScenarioTests {
     #expect(ChannelAllocation(name: "web").publishable(7) == 7)
   }
 }
+
+@Suite("Ledger: landed cost of a multi-line receipt")
+struct LandedCostTests {
+  @Test("Freight for a whole receipt is split by line value to the micro-unit and raises each moving average")
+  func allocation() throws {
+    let store = try freshLedger()
+    try apply(store, .receive, sku: "A", qty: 10, unitCost: 2_000_000, at: nil)
+    var e = LedgerEvent(source: "test", key: "rA", kind: .receive, sku: "A", location: "WH1", qty: 10, unitCostMicros: 2_000_000)
+    e.receipt = "R1"
+    try #require(store.apply(e).succeeded)
+    e = LedgerEvent(source: "test", key: "rC", kind: .receive, sku: "C", location: "WH1", qty: 5, unitCostMicros: 4_000_000)
+    e.receipt = "R1"
+    try #require(store.apply(e).succeeded)
+    // Lines worth 20.00 and 20.00: 10.00 of freight + 0.000001 of fees → 5.000001 and 5.00 (largest remainder).
+    var landed = LedgerEvent(source: "test", key: "lc", kind: .landedCost, freightMicros: 10_000_000, feesMicros: 1)
+    landed.receipt = "R1"
+    try #require(store.apply(landed).succeeded)
+    // A: 20 units on hand at 2.00, + 5.000001 over 20 units → 2.25; C: 5 units at 4.00 + 5.00/5 → 5.00.
+    #expect(try position(store, "A").averageUnitCostMicros == 2_250_000)
+    #expect(try position(store, "C").averageUnitCostMicros == 5_000_000)
+    landed.key = "lc2"
+    landed.receipt = "R9"
+    #expect(try store.apply(landed).error?.code == .unknownReceipt)
+    var empty = LedgerEvent(source: "test", key: "lc3", kind: .landedCost)
+    empty.receipt = "R1"
+    #expect(try store.apply(empty).error?.code == .invalidMoney)
+    try expectVerified(store)
+  }
+}

@@ -23,7 +23,8 @@ public struct SeriesDemand: Sendable {
 ///
 /// ```
 /// d  = mean of the forecast over the first ⌈E⌉ periods (E = exposure: lead time + review period)
-/// σ_d = RMSE of the model's one-step in-sample errors y_t − ŷ_{t|t−1} (forecast error, not demand variance)
+/// σ_d = RMS of the backtest errors of ⌈E⌉-period sums at up to 26 rolling origins, ÷ √⌈E⌉ (forecast error
+///       out of sample, not demand variance); with too few origins, the one-step in-sample RMSE
 /// intermittent/lumpy series: quantiles of demand summed over ⌈E⌉ periods at the item's service level
 ///     (count model: exact; otherwise split-conformal from rolling-origin backtests) — `LeadTimeDemand`
 /// ```
@@ -38,6 +39,11 @@ public struct DemandEstimator: Sendable {
   /// Also compute exposure-demand quantiles (split-conformal on rolling origins) for smooth and erratic
   /// series, so that the distribution rule can be used for every SKU (slower: one refit per origin).
   public var exposureQuantilesForAll = false
+  /// Where σ comes from: the RMS error of exposure-period sums at rolling origins divided by √E
+  /// (`backtest`: out of sample, bias and error correlation over the exposure included), or the one-step
+  /// in-sample RMSE (`inSample`: cheaper, optimistic for flexible models).
+  public enum SigmaSource: String, Sendable { case backtest, inSample = "in-sample" }
+  public var sigmaSource = SigmaSource.backtest
 
   public init(method: any ForecastingMethod, seasonLength: Int, threads: Int, horizon: Int) {
     self.method = method
@@ -68,13 +74,21 @@ public struct DemandEstimator: Sendable {
         let errors = forecast.residuals.filter { $0.isFinite }
         let sigma = errors.isEmpty ? 0 : (errors.reduce(0) { $0 + $1 * $1 } / Double(errors.count)).squareRoot()
         var exposureDemand: ExposureDemand?
-        if pattern.isIntermittent || exposureQuantilesForAll {
+        var sigmaPerPeriod = sigma
+        var source = "one-step in-sample RMSE of \(fit.name)"
+        if pattern.isIntermittent || exposureQuantilesForAll || sigmaSource == .backtest {
           let ltd = LeadTimeDemand(history: y, fit: fit, method: method, seasonLength: seasonLength, leadTime: periods, levels: [level])
-          exposureDemand = ExposureDemand(periods: periods, mean: ltd.mean, quantiles: ltd.quantiles, method: ltd.method.rawValue)
+          if pattern.isIntermittent || exposureQuantilesForAll {
+            exposureDemand = ExposureDemand(periods: periods, mean: ltd.mean, quantiles: ltd.quantiles, method: ltd.method.rawValue)
+          }
+          if sigmaSource == .backtest, let rms = ltd.errorRMS {
+            sigmaPerPeriod = rms / Double(periods).squareRoot()
+            source = "RMS error of \(periods)-period sums at \(ltd.origins) rolling origins, ÷√\(periods) (\(fit.name))"
+          }
         }
         let estimate = DemandEstimate(
-          sku: key.sku, location: key.location, periodDays: periodDays, meanPerPeriod: d, sigmaPerPeriod: sigma,
-          sigmaSource: "one-step RMSE of \(fit.name)", pattern: pattern.pattern.rawValue, exposureDemand: exposureDemand)
+          sku: key.sku, location: key.location, periodDays: periodDays, meanPerPeriod: d, sigmaPerPeriod: sigmaPerPeriod,
+          sigmaSource: source, pattern: pattern.pattern.rawValue, exposureDemand: exposureDemand)
         return SeriesDemand(series: s, key: key, estimate: estimate, model: fit.name, forecast: forecast, history: y, firstPeriod: first, fallback: nil)
       } catch {
         let recent = y.suffix(13).filter { !$0.isNaN }

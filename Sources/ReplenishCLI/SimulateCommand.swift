@@ -27,6 +27,7 @@ struct SimulateCommand: ParsableCommand {
   @Option(help: "Item master CSV.") var items: String?
   @Option(help: "Supplier master CSV.") var suppliers: String?
   @Option(name: .customLong("train-until"), help: "Last day of the history the policies may see (yyyy-mm-dd).") var trainUntil: String
+  @Option(name: .customLong("replay-until"), help: "Last day replayed (default: the end of the history).") var replayUntil: String?
   @Option(name: .customLong("service-level"), help: "Use this target for every SKU (default: item master, else class).") var serviceLevel: Double?
   @Option(help: "Seed for lead-time draws.") var seed: UInt64 = 1
   @Option(help: "Per-SKU results CSV.") var out: String?
@@ -47,6 +48,8 @@ struct SimulateCommand: ParsableCommand {
     guard cutoffPeriod > panel.startPeriod, cutoffPeriod < panel.endPeriod else {
       throw ValidationError("--train-until \(trainUntil) leaves no training or no test periods (history \(panel.frequency.label(ofPeriod: panel.startPeriod)) … \(CivilDate(dayNumber: lastDay(of: panel))))")
     }
+    let replayEnd = try replayUntil.map { panel.frequency.period(containing: try parseDay($0, flag: "--replay-until")) + 1 } ?? panel.endPeriod
+    guard replayEnd > cutoffPeriod else { throw ValidationError("--replay-until must be after --train-until") }
     let master = try readItems(items, suppliers: suppliers)
     let inputs = try? ClassificationInputs.build(panel: panel, asOfDay: cutoffDay, windowDays: classes.windowDays, measure: panel.prices == nil ? .units : classes.by, items: master)
     let classified = classes.classifier.classify((inputs ?? []).filter { $0.units != 0 || $0.value != 0 })
@@ -68,7 +71,7 @@ struct SimulateCommand: ParsableCommand {
     var estimator = DemandEstimator(method: methods[0], seasonLength: modelOptions.season(for: panel.frequency), threads: modelOptions.workerCount, horizon: 1)
     estimator.exposureQuantilesForAll = itemsBySeries.contains { $0.safetyStockMethod == .distribution }
     let every = replanEvery ?? max(1, Int((28 / periodDays).rounded()))
-    let origins = every == 0 ? [cutoffPeriod] : Array(stride(from: cutoffPeriod, to: panel.endPeriod, by: every))
+    let origins = every == 0 ? [cutoffPeriod] : Array(stride(from: cutoffPeriod, to: min(replayEnd, panel.endPeriod), by: every))
     var states: [PolicySimulation.State?] = Array(repeating: nil, count: panel.seriesCount)
     var firstPolicies: [PolicyResult?] = Array(repeating: nil, count: panel.seriesCount)
     for (n, origin) in origins.enumerated() {
@@ -78,7 +81,7 @@ struct SimulateCommand: ParsableCommand {
         return ((item.leadTimeDays + (item.policy == .sQ ? 0 : item.reviewPeriodDays)) / periodDays, levels[s].0)
       }, progress: { progress.update($0) })
       progress.finish()
-      let until = n + 1 < origins.count ? origins[n + 1] : panel.endPeriod
+      let until = n + 1 < origins.count ? origins[n + 1] : min(replayEnd, panel.endPeriod)
       for demand in demands {
         let s = demand.series
         let start = panel.startPeriods[s]
@@ -121,7 +124,7 @@ struct SimulateCommand: ParsableCommand {
               String(format: "%.2f", r.averageOnHand), "\(r.orders)"].joined(separator: ",") + "\n"
     }
     if let out { try writeAtomically(csv, to: out) }
-    let testPeriods = panel.endPeriod - cutoffPeriod
+    let testPeriods = min(replayEnd, panel.endPeriod) - cutoffPeriod
     print("policy backtest: trained to \(trainUntil), replayed \(testPeriods) \(panel.frequency.rawValue)s, re-planned \(origins.count) times (every \(every)), seed \(seed)")
     var rows = [["class", "SKUs", "target CSL", "achieved CSL", "fill rate", "cycles", "avg on hand", "avg value", "stock-out days"]]
     for cell in ["A", "B", "C", "new"] {

@@ -26,6 +26,9 @@ public struct LeadTimeDemand: Sendable {
   public let method: Method
   /// Backtest origins behind a conformal quantile (0 otherwise).
   public let origins: Int
+  /// Root mean square of the backtest errors of the L-period sums (bias included); `nil` without
+  /// enough origins. What a normal-theory safety stock should use as σ over the lead time.
+  public let errorRMS: Double?
 
   public static let maximumOrigins = 26
   public static let minimumOrigins = 8
@@ -43,6 +46,7 @@ public struct LeadTimeDemand: Sendable {
       quantiles = levels.map { ($0, Double(sum.quantile($0))) }
       self.method = .distribution
       origins = 0
+      errorRMS = nil
       return
     }
     // Conformal: errors of L-period sums at the last origins.
@@ -70,6 +74,7 @@ public struct LeadTimeDemand: Sendable {
       }
       self.method = .conformal
       origins = errors.count
+      errorRMS = (errors.reduce(0) { $0 + $1 * $1 } / n).squareRoot()
       return
     }
     let z80 = normalQuantile(0.9)
@@ -82,6 +87,7 @@ public struct LeadTimeDemand: Sendable {
     quantiles = levels.map { ($0, max(0, total + normalQuantile($0) * sd)) }
     self.method = .normalApproximation
     origins = errors.count
+    errorRMS = nil
   }
 }
 

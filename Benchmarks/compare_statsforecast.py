@@ -73,15 +73,18 @@ fc = sf.forecast(df=train, h={horizon})
 seconds = time.time() - t0
 col = [c for c in fc.columns if c not in ("unique_id", "ds")][0]
 merged = test.merge(fc, on=["unique_id", "ds"])
-scores = []
-for uid, g in train.groupby("unique_id"):
-    y = g["y"].to_numpy()
-    nz = np.nonzero(y)[0]
-    y = y[nz[0]:] if len(nz) else y
-    scale = np.mean(np.diff(y) ** 2) if len(y) > 1 else np.nan
-    t = merged[merged["unique_id"] == uid]
-    if len(t) and scale > 0:
-        scores.append(np.sqrt(np.mean((t["y"].to_numpy() - t[col].to_numpy()) ** 2) / scale))
+# RMSSE per series, vectorised (a per-series filter is quadratic on 30,490 series): the scale is the mean
+# squared one-step difference of the training data from the first sale.
+first = train[train["y"] != 0].groupby("unique_id")["ds"].min().rename("first")
+t2 = train.join(first, on="unique_id")
+t2 = t2[t2["ds"] >= t2["first"]]
+t2["d2"] = t2.groupby("unique_id")["y"].diff() ** 2
+scale = t2.groupby("unique_id")["d2"].mean().rename("scale")
+merged["e2"] = (merged["y"] - merged[col]) ** 2
+mse = merged.groupby("unique_id")["e2"].mean().rename("mse")
+both = pd.concat([mse, scale], axis=1).dropna()
+both = both[both["scale"] > 0]
+scores = np.sqrt(both["mse"] / both["scale"]).to_numpy()
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 print(f"RESULT seconds={{seconds:.2f}} peak_mib={{max(peak, children):.0f}} rmsse={{np.mean(scores):.4f}} scored={{len(scores)}}")
@@ -106,7 +109,7 @@ def main():
     import statsforecast
     if args.file:
         path = args.file
-        print(f"{path}, {dict(day="daily", week="weekly", month="monthly")[args.freq]}, season {args.season}, h = {args.horizon}, {args.threads} threads; "
+        print(f"{path}, { {'day': 'daily', 'week': 'weekly', 'month': 'monthly'}[args.freq] }, season {args.season}, h = {args.horizon}, {args.threads} threads; "
               f"statsforecast {statsforecast.__version__}")
     else:
         os.makedirs(os.path.join(HERE, ".data"), exist_ok=True)

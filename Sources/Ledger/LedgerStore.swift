@@ -9,11 +9,9 @@ import GRDB
 /// a guarded `UPDATE … WHERE sellable - committed >= ?` and a table `CHECK (committed <= sellable)`.
 /// WAL journal, `synchronous=NORMAL` (an acknowledged event survives a process kill; an OS crash may lose
 /// the last transactions but never half-applies one).
-public final class LedgerStore: @unchecked Sendable {
+public final class LedgerStore: Sendable {
   public let path: String
   let pool: DatabasePool
-  /// The deliberately broken read-then-update reservation, only for tests that prove the checker can fail.
-  public var naiveReservations = false
 
   public static let schemaVersion = 1
 

@@ -267,6 +267,17 @@ public struct PurchasePlanner: Sendable {
       orders.append(SuggestedPurchaseOrder(id: id, supplier: supplier, location: location, total: total, minimumOrderValue: minimum,
                                            lines: group.sorted { ($0.sku) < ($1.sku) }, notes: notes))
     }
+    // What transfers move out is no longer excess where it was.
+    var moved: [String: Double] = [:]
+    for t in transfers { moved[key(t.sku, t.from), default: 0] += t.quantity }
+    overstock = overstock.compactMap { line in
+      guard let out = moved[key(line.sku, line.location)], out > 0 else { return line }
+      var l = line
+      let unitValue = l.excessUnits > 0 ? l.excessValue / l.excessUnits : 0
+      l.excessUnits -= out
+      l.excessValue = l.excessUnits * unitValue
+      return l.excessUnits > 0 ? l : nil
+    }
     overstock.sort { $0.excessValue > $1.excessValue }
     return PurchasePlan(orders: orders, deferred: deferred, transfers: transfers, overstock: overstock, budget: budget, spend: spend)
   }

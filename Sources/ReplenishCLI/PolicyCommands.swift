@@ -154,6 +154,10 @@ struct PolicyCommand: ParsableCommand {
   @Option(name: .customLong("period-days"), help: "Days per forecast period (7 for weekly, 30.44 monthly, 1 daily).") var periodDays = 7.0
   @Option(help: "Output CSV.") var out: String
 
+  func validate() throws {
+    guard periodDays > 0, periodDays.isFinite else { throw ValidationError("--period-days must be a positive number of days, got \(periodDays)") }
+  }
+
   func run() throws {
     let master = try readItems(items, suppliers: suppliers)
     var classMap: [String: ClassifiedSKU] = [:]

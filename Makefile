@@ -107,6 +107,7 @@ bench-accuracy: deps
 	$(SWIFT) build -c release --product replenish-bench
 	$(BENCH_BIN) m3 notebooks-data/m3_monthly.csv --models snaive,theta,autotheta,ets,combo,auto
 	$(BENCH_BIN) m5 notebooks-data/m5_foods3_ca1_10items.csv --published notebooks-data/m5_published_accuracy_benchmarks_wrmsse.csv
+	$(BENCH_BIN) m5-uncertainty notebooks-data/m5_foods3_ca1_10items.csv --published notebooks-data/m5_published_uncertainty_benchmarks.csv
 
 ## Coverage and pinball loss of lead-time demand quantiles on held-out data (carparts, Online Retail).
 bench-calibration: deps

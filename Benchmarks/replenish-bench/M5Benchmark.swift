@@ -50,3 +50,58 @@ func m5Benchmark(file: String, published: String?) throws {
     print(String(format: "  %2d. %@ %.4f   published %@", rank + 1, label, value, publishedL12[name].map { String(format: "%.4f", $0) } ?? "—"))
   }
 }
+
+/// M5 uncertainty track at level 12: weighted scaled pinball loss over the nine quantiles 0.005 … 0.995 of
+/// each of the 28 held-out days, and the coverage of each quantile, next to the published level-12 WSPL of
+/// the benchmark methods (full M5).
+func m5UncertaintyBenchmark(file: String, published: String?) throws {
+  let history = try SalesHistoryReader.read(file: file, options: SalesHistoryOptions(frequency: .day))
+  let panel = history.panel
+  guard let prices = panel.prices else { fail("\(file) has no price column (needed for the weights)") }
+  let horizon = 28
+  let taus = [0.005, 0.025, 0.165, 0.25, 0.5, 0.75, 0.835, 0.975, 0.995]
+  let levels = intervalLevels(forQuantiles: taus)
+  var weights = [Double](repeating: 0, count: panel.seriesCount)
+  for s in 0..<panel.seriesCount {
+    let r = panel.range(of: s)
+    let trainEnd = r.upperBound - horizon
+    for i in max(r.lowerBound, trainEnd - 28)..<trainEnd where !prices[i].isNaN { weights[s] += panel.values[i] * prices[i] }
+  }
+  let total = weights.reduce(0, +)
+  var publishedL12: [String: Double] = [:]
+  if let published, let text = try? String(contentsOfFile: published, encoding: .utf8) {
+    for line in text.split(separator: "\n") where line.hasPrefix("WSPL,") {
+      let f = line.split(separator: ",")
+      if f.count == 4, f[2] == "L12", let v = Double(f[3]) { publishedL12[String(f[1])] = v }
+    }
+  }
+  print("M5 uncertainty, level 12: WSPL over 9 quantiles on \(file) (\(panel.seriesCount) items, last 28 days) vs published level-12 WSPL (full M5):")
+  var rows: [(String, Double, [Double])] = []
+  for (name, alias) in [("Naive", "naive"), ("sNaive", "snaive"), ("SES", "ets:ANN"), ("ETS", "ets"), ("count (Poisson/NegBin)", "count"), ("Replenish auto", "auto")] {
+    guard let method = ModelCatalog.method(alias, horizon: horizon) else { continue }
+    var wspl = 0.0
+    var hits = [Double](repeating: 0, count: taus.count)
+    var cells = 0.0
+    for s in 0..<panel.seriesCount {
+      let y = Array(panel.values(of: s))
+      let train = Array(y.dropLast(horizon)), test = Array(y.suffix(horizon))
+      let fit = (try? method.fit(train, seasonLength: 7)) ?? (try! NaiveMethod().fit(train, seasonLength: 7))
+      let forecast = fit.forecast(horizon: horizon, levels: levels).nonNegative()
+      var spl = 0.0
+      for (k, tau) in taus.enumerated() {
+        let q = (0..<horizon).map { quantileFromIntervals(forecast, tau, step: $0) }
+        spl += scaledPinballLoss(actual: test, quantile: q, level: tau, training: train) / Double(taus.count)
+        hits[k] += Double(zip(test, q).filter { $0.0 <= $0.1 }.count)
+      }
+      cells += Double(horizon)
+      wspl += weights[s] / total * spl
+    }
+    rows.append((name, wspl, hits.map { $0 / cells }))
+  }
+  for (rank, (name, value, coverage)) in rows.sorted(by: { $0.1 < $1.1 }).enumerated() {
+    let label = name.padding(toLength: 24, withPad: " ", startingAt: 0)
+    // Upper quantiles only: with many zero days, y ≤ q holds trivially at the low ones (q clipped at 0).
+    print(String(format: "  %d. %@ WSPL %.4f   published %@   coverage at 0.5/0.75/0.835/0.975/0.995: %.2f %.2f %.2f %.2f %.2f", rank + 1, label, value,
+                 publishedL12[name].map { String(format: "%.4f", $0) } ?? "—", coverage[4], coverage[5], coverage[6], coverage[7], coverage[8]))
+  }
+}

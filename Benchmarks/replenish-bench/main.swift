@@ -213,6 +213,10 @@ case "m5":
   guard args.count >= 2 else { fail("usage: replenish-bench m5 FILE [--published m5_published_accuracy_benchmarks_wrmsse.csv]") }
   do { try m5Benchmark(file: args[1], published: option("--published", in: args)) } catch { fail("m5 benchmark failed: \(error)") }
 
+case "m5-uncertainty":
+  guard args.count >= 2 else { fail("usage: replenish-bench m5-uncertainty FILE [--published m5_published_uncertainty_benchmarks.csv]") }
+  do { try m5UncertaintyBenchmark(file: args[1], published: option("--published", in: args)) } catch { fail("m5 uncertainty benchmark failed: \(error)") }
+
 case "ledger":
   let folder = option("--folder", in: args) ?? "Benchmarks/.data"
   try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

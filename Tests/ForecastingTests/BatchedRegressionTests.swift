@@ -69,3 +69,15 @@ struct BatchedRegressionTests {
     #expect(fit.rank == x.columns - 1)
   }
 }
+
+@Suite("Scaled pinball loss (M5 uncertainty)")
+struct ScaledPinballTests {
+  @Test("Hand-computed: pinball ÷ mean absolute one-step change of the training data from the first sale")
+  func handComputed() {
+    // Training from the first non-zero value: [2, 4, 3] → scale (2 + 1)/2 = 1.5.
+    // τ = 0.9, y = [5, 1], q = [4, 2]: (0.9·1 + 0.1·1)/2 = 0.5 → SPL = 0.5/1.5.
+    let spl = scaledPinballLoss(actual: [5, 1], quantile: [4, 2], level: 0.9, training: [0, 0, 2, 4, 3])
+    #expect(abs(spl - 0.5 / 1.5) < 1e-12)
+    #expect(scaledPinballLoss(actual: [1], quantile: [1], level: 0.5, training: [3, 3, 3]).isNaN)
+  }
+}

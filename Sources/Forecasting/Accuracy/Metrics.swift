@@ -103,3 +103,23 @@ public func pinballLoss(actual: [Double], quantile: [Double], level tau: Double)
   }
   return sum / Double(max(1, n))
 }
+
+/// Scaled pinball loss of the M5 uncertainty competition:
+///
+/// ```
+/// SPL(τ) = (1/h) Σ_t [ τ·(y_t − q_t)  if y_t ≥ q_t,  (1 − τ)·(q_t − y_t) otherwise ]
+///          ÷ (1/(n − 1)) Σ_{t=2..n} |y_t − y_{t−1}|          (training data from the first non-zero value)
+/// ```
+/// Reference: M5 Competitors' Guide (Makridakis, Spiliotis & Assimakopoulos 2020), "Uncertainty": the
+/// weighted SPL averages this over the nine quantiles 0.005 … 0.995 and weights series by dollar sales.
+/// `nan` when the scale is 0 (a constant training series).
+public func scaledPinballLoss(actual: [Double], quantile: [Double], level tau: Double, training: [Double]) -> Double {
+  let start = training.firstIndex { $0 != 0 && !$0.isNaN } ?? 0
+  let history = training[start...].filter { !$0.isNaN }
+  guard history.count > 1 else { return .nan }
+  var scale = 0.0
+  for i in history.indices.dropFirst() { scale += abs(history[i] - history[i - 1]) }
+  scale /= Double(history.count - 1)
+  guard scale > 0 else { return .nan }
+  return pinballLoss(actual: actual, quantile: quantile, level: tau) / scale
+}

@@ -12,12 +12,7 @@ func m5Benchmark(file: String, published: String?) throws {
   let panel = history.panel
   guard let prices = panel.prices else { fail("\(file) has no price column (needed for the weights)") }
   let horizon = 28
-  var weights = [Double](repeating: 0, count: panel.seriesCount)
-  for s in 0..<panel.seriesCount {
-    let r = panel.range(of: s)
-    let trainEnd = r.upperBound - horizon
-    for i in max(r.lowerBound, trainEnd - 28)..<trainEnd where !prices[i].isNaN { weights[s] += panel.values[i] * prices[i] }
-  }
+  let weights = m5Weights(panel, prices: prices, horizon: horizon)
   let total = weights.reduce(0, +)
   let methods: [(String, String)] = [
     ("Naive", "naive"), ("sNaive", "snaive"), ("SES", "ets:ANN"), ("CRO", "croston"), ("optCRO", "crostonopt"), ("SBA", "sba"), ("TSB", "tsb"),
@@ -61,12 +56,7 @@ func m5UncertaintyBenchmark(file: String, published: String?) throws {
   let horizon = 28
   let taus = [0.005, 0.025, 0.165, 0.25, 0.5, 0.75, 0.835, 0.975, 0.995]
   let levels = intervalLevels(forQuantiles: taus)
-  var weights = [Double](repeating: 0, count: panel.seriesCount)
-  for s in 0..<panel.seriesCount {
-    let r = panel.range(of: s)
-    let trainEnd = r.upperBound - horizon
-    for i in max(r.lowerBound, trainEnd - 28)..<trainEnd where !prices[i].isNaN { weights[s] += panel.values[i] * prices[i] }
-  }
+  let weights = m5Weights(panel, prices: prices, horizon: horizon)
   let total = weights.reduce(0, +)
   var publishedL12: [String: Double] = [:]
   if let published, let text = try? String(contentsOfFile: published, encoding: .utf8) {
@@ -103,5 +93,16 @@ func m5UncertaintyBenchmark(file: String, published: String?) throws {
     // Upper quantiles only: with many zero days, y ≤ q holds trivially at the low ones (q clipped at 0).
     print(String(format: "  %d. %@ WSPL %.4f   published %@   coverage at 0.5/0.75/0.835/0.975/0.995: %.2f %.2f %.2f %.2f %.2f", rank + 1, label, value,
                  publishedL12[name].map { String(format: "%.4f", $0) } ?? "—", coverage[4], coverage[5], coverage[6], coverage[7], coverage[8]))
+  }
+}
+
+/// M5 series weights: each series' dollar sales over the last 28 days before the held-out `horizon`.
+func m5Weights(_ panel: Panel, prices: [Double], horizon: Int) -> [Double] {
+  (0..<panel.seriesCount).map { s in
+    let r = panel.range(of: s)
+    let trainEnd = r.upperBound - horizon
+    var w = 0.0
+    for i in max(r.lowerBound, trainEnd - 28)..<trainEnd where !prices[i].isNaN { w += panel.values[i] * prices[i] }
+    return w
   }
 }

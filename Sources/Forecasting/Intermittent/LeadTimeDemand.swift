@@ -5,9 +5,11 @@
 /// count models:  L periods of Poisson(λ) / NegBin(μ, r) are Poisson(Lλ) / NegBin(Lμ, Lr): exact quantiles
 /// otherwise:     conformal from backtests — at each of the last K origins o (K ≤ 26, one period apart),
 ///                e_o = Σ y[o ..< o+L] − Σ ŷ_o(1…L) with the model's parameters carried forward (or re-fitted);
-///                q_τ = max(0, Σ ŷ(1…L) + e_(k)),  k = ⌈(K+1)·τ⌉ (capped at K) — the split-conformal order
+///                q_τ = max(0, Σ ŷ(1…L) + e_(k)),  k = ⌈(K+1)·τ⌉ — the split-conformal order
 ///                statistic, whose coverage is at least τ for exchangeable errors (Vovk et al. 2005); an
-///                interpolated sample quantile under-covers with K ≈ 26 (measured: 86 % at τ = 0.95)
+///                interpolated sample quantile under-covers with K ≈ 26 (measured: 86 % at τ = 0.95);
+///                when k > K (too few origins for τ, e.g. τ > 0.963 with 26) the largest error would cover
+///                only K/(K+1): then e = max(e_(K), ē + z_τ·s_e), a normal fit to the errors beyond their range
 /// fewer than 8 origins: normal approximation with the per-period variances read off the 80 % interval,
 ///                summed as if independent (labelled as such)
 /// ```
@@ -68,8 +70,16 @@ public struct LeadTimeDemand: Sendable {
     if errors.count >= Self.minimumOrigins {
       let sorted = errors.sorted()
       let n = Double(sorted.count)
+      let meanError = errors.reduce(0, +) / n
+      let sdError = (errors.reduce(0) { $0 + ($1 - meanError) * ($1 - meanError) } / max(1, n - 1)).squareRoot()
       quantiles = levels.map { tau in
-        let rank = tau >= 0.5 ? min(sorted.count, Int(((n + 1) * tau).rounded(.up))) : max(1, Int(((n + 1) * tau).rounded(.down)))
+        let exact = Int(((n + 1) * tau).rounded(.up))
+        if tau >= 0.5 && exact > sorted.count {
+          // Too few origins for this level: the order statistic would be the largest error, whose
+          // coverage is only n/(n+1). Extend with a normal fit to the errors, never below the largest.
+          return (tau, max(0, total + max(sorted[sorted.count - 1], meanError + normalQuantile(tau) * sdError)))
+        }
+        let rank = tau >= 0.5 ? exact : max(1, Int(((n + 1) * tau).rounded(.down)))
         return (tau, max(0, total + sorted[rank - 1]))
       }
       self.method = .conformal

@@ -73,6 +73,12 @@ struct ClassifyCommand: ParsableCommand {
   @Option(help: "Output classes CSV (default: abc-<as-of>.csv).") var out: String?
   @Option(help: "Write the transition matrix (from × to: SKUs and value) here.") var transitions: String?
   @Option(help: "Write the SKUs that changed class, with the reason, here.") var moves: String?
+  @Option(help: "XYZ by the CV of demand, or of forecast error (one-step in-sample RMSE of --xyz-model ÷ mean demand; SKUs whose model cannot be fitted keep the demand CV).")
+  var xyz: XYZBasis = .demand
+  @Option(name: .customLong("xyz-model"), help: "With --xyz forecast-error: the model whose errors count.") var xyzModel = "ets"
+  @Option(help: "Worker threads for --xyz forecast-error (default: all cores).") var threads: Int?
+
+  enum XYZBasis: String, ExpressibleByArgument { case demand, forecastError = "forecast-error" }
 
   func run() throws {
     let history = try readHistory(input)
@@ -85,7 +91,23 @@ struct ClassifyCommand: ParsableCommand {
       printError("\(input.history): \(error)")
       throw dataErrorExitCode
     }
-    let result = classes.classifier.classify(inputs.filter { $0.units != 0 || $0.value != 0 })
+    var selected = inputs.filter { $0.units != 0 || $0.value != 0 }
+    if xyz == .forecastError {
+      guard let method = ModelCatalog.method(xyzModel) else { throw ValidationError("--xyz-model: unknown model \(xyzModel) (see `replenish models`)") }
+      let m = panel.frequency.defaultSeasonLength
+      let snapshot = selected
+      let cvs = parallelMap(count: snapshot.count, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount) { i -> Double? in
+        let y = snapshot[i].periodDemand
+        let observed = y.filter { !$0.isNaN }
+        let mean = observed.reduce(0, +) / Double(max(1, observed.count))
+        guard mean > 0, let fit = try? method.fitCensored(y, seasonLength: m) else { return nil }
+        let errors = fit.forecast(horizon: 1, levels: []).residuals.filter(\.isFinite)
+        guard !errors.isEmpty else { return nil }
+        return (errors.reduce(0) { $0 + $1 * $1 } / Double(errors.count)).squareRoot() / mean
+      }
+      for i in selected.indices { selected[i].forecastErrorCV = cvs[i] }
+    }
+    let result = classes.classifier.classify(selected)
     let path = out ?? "abc-\(label).csv"
     try writeAtomically(PlanTables.classes(result, asOf: label), to: path)
     print("classes as of \(label) (\(classes.windowDays)-day window, by \(classes.by.rawValue)) → \(path)")

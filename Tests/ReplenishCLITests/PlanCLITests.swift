@@ -139,3 +139,29 @@ struct RegressCLITests {
     #expect(bad.status == 65 && bad.stderr.contains("m5_calendar.csv:1") && bad.stderr.contains("snap_xx"), "\(bad.stderr)")
   }
 }
+
+@Suite("replenish classify")
+struct ClassifyCLITests {
+  @Test("XYZ by demand CV or by forecast-error CV: a steady trend is Y by demand but X by forecast error")
+  func xyzBasis() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("replenish-classify-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    var history = "sku,date,qty,price\n"
+    for week in 0..<52 {
+      let date = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: 1_704_067_200 + Double(7 * week) * 86_400)).prefix(10)
+      history += "TREND,\(date),\(2 + 4 * week + week % 3),1\nFLAT,\(date),\(week % 2 == 0 ? 20 : 22),1\n"
+    }
+    try history.write(toFile: folder + "/h.csv", atomically: true, encoding: .utf8)
+    func classOf(_ extra: [String]) throws -> [String: String] {
+      let r = try run(["classify", "--history", folder + "/h.csv", "--freq", "week", "--out", folder + "/c.csv"] + extra)
+      guard r.status == 0 else { throw CLITestError(r.stderr) }
+      let lines = try String(contentsOfFile: folder + "/c.csv", encoding: .utf8).split(separator: "\n").map { splitCSV(String($0)) }
+      let xyz = lines[0].firstIndex(of: "xyz")!
+      return Dictionary(uniqueKeysWithValues: lines.dropFirst().map { ($0[1], $0[xyz]) })
+    }
+    let byDemand = try classOf([])
+    let byError = try classOf(["--xyz", "forecast-error", "--xyz-model", "ets:AAN"])
+    #expect(byDemand["TREND"] == "Y" && byDemand["FLAT"] == "X", "\(byDemand)")
+    #expect(byError["TREND"] == "X", "\(byError)")
+  }
+}

@@ -21,19 +21,21 @@ public struct ScenarioSpec: Sendable {
   public var serviceLevelShift = 0.0
   /// Replaces the budget when set.
   public var budget: Double?
-  /// Multiplies unit prices (value and priorities; demand is not re-estimated from price).
+  /// Multiplies unit prices (value and priorities) and, with a price elasticity ε, demand by priceMultiplier^ε
+  /// (constant-elasticity demand, ε from `replenish regress` or an assumption; 0 = demand unchanged).
   public var priceMultiplier = 1.0
+  public var priceElasticity = 0.0
 
   public init(name: String) { self.name = name }
 
   public var isBaseline: Bool {
     demandMultiplier == 1 && monthMultipliers.isEmpty && categoryMultipliers.isEmpty && skuMultipliers.isEmpty && leadTimeShiftDays.isEmpty
-      && serviceLevelShift == 0 && budget == nil && priceMultiplier == 1
+      && serviceLevelShift == 0 && budget == nil && priceMultiplier == 1 && priceElasticity == 0
   }
 
   /// The demand multiplier of a SKU in the period starting on `day`.
   public func multiplier(sku: String, category: String, day: Int) -> Double {
-    var m = demandMultiplier
+    var m = demandMultiplier * pow(priceMultiplier, priceElasticity)
     let month = CivilDate(dayNumber: day).month
     m *= monthMultipliers[month] ?? 1
     m *= categoryMultipliers[category] ?? 1

@@ -98,7 +98,7 @@ struct PlanConfig {
 /// [lead_time]     "SUP-22" = 14      # extra days by supplier; "*" for all
 /// [service]       shift = 0.01       # added to every service level
 /// [budget]        amount = 200000
-/// [price]         multiplier = 1.1
+/// [price]         multiplier = 1.1, elasticity = -1.5   # demand × 1.1^−1.5
 /// [simulation]    runs = 100, seed = 1
 /// ```
 struct ScenarioConfig {
@@ -109,7 +109,7 @@ struct ScenarioConfig {
   static func load(_ path: String) throws -> ScenarioConfig {
     let file = try TOMLFile(path: path, sections: [
       "": ["name"], "demand": ["multiplier", "months", "categories", "skus"], "lead_time": ["*"], "service": ["shift"], "budget": ["amount"],
-      "price": ["multiplier"], "simulation": ["runs", "seed"],
+      "price": ["multiplier", "elasticity"], "simulation": ["runs", "seed"],
     ], openSections: ["lead_time", "demand.months", "demand.categories", "demand.skus"])
     var spec = ScenarioSpec(name: try file.string("", "name") ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent)
     spec.demandMultiplier = try file.double("demand", "multiplier", range: 0...100) ?? 1
@@ -123,6 +123,7 @@ struct ScenarioConfig {
     spec.serviceLevelShift = try file.double("service", "shift", range: -0.49...0.49) ?? 0
     spec.budget = try file.double("budget", "amount", range: 0...1e13)
     spec.priceMultiplier = try file.double("price", "multiplier", range: 0.01...100) ?? 1
+    spec.priceElasticity = try file.double("price", "elasticity", range: -20...5) ?? 0
     var c = ScenarioConfig(spec: spec)
     c.runs = try file.int("simulation", "runs", range: 1...100_000) ?? 100
     c.seed = UInt64(try file.int("simulation", "seed", range: 0...Int.max) ?? 1)

@@ -1,3 +1,4 @@
+import Foundation
 import Forecasting
 import Testing
 import TimeSeries
@@ -79,6 +80,10 @@ struct ScenarioTests {
     let december = CivilDate(year: 2011, month: 12, day: 5)!.dayNumber, june = CivilDate(year: 2011, month: 6, day: 6)!.dayNumber
     #expect(abs(spec.multiplier(sku: "A", category: "christmas", day: december) - 1.1 * 1.4 * 1.5 * 2) < 1e-12)
     #expect(abs(spec.multiplier(sku: "B", category: "everyday", day: june) - 1.1) < 1e-12)
+    var pricier = ScenarioSpec(name: "price")
+    pricier.priceMultiplier = 1.1
+    pricier.priceElasticity = -1.5
+    #expect(abs(pricier.multiplier(sku: "B", category: "", day: june) - pow(1.1, -1.5)) < 1e-12)  // 0.867
     var item = Item(sku: "A")
     item.supplier = "S1"
     item.leadTimeDays = 7

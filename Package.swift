@@ -46,7 +46,7 @@ let package = Package(
     /// The perpetual inventory ledger (ATP) on embedded SQLite: events, movements, balances, verification.
     .target(
       name: "Ledger",
-      dependencies: ["SalesHistory", .product(name: "GRDB", package: "GRDB.swift")]
+      dependencies: ["SalesHistory", "TimeSeries", .product(name: "GRDB", package: "GRDB.swift")]
     ),
     /// Safety stock, reorder policies (s,Q), (s,S), (R,S), min/max, EOQ, ABC/XYZ, policy simulation.
     .target(name: "Policy", dependencies: ["Forecasting", "SalesHistory", "Sampling"]),

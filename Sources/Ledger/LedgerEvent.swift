@@ -1,4 +1,5 @@
 import Foundation
+import TimeSeries
 
 /// What happened to stock. Each kind is applied as one all-or-nothing transaction.
 public enum EventKind: String, Codable, Sendable, CaseIterable {
@@ -238,32 +239,13 @@ public enum LedgerText {
 
   /// ISO 8601: `2026-11-28`, `2026-11-28T10:15:00Z`, `2026-11-28T10:15:00.250+01:00` → ms since 1970 UTC.
   public static func time(_ text: String) -> Int64? {
-    if text.utf8.count == 10, let day = dayNumber(text) { return Int64(day) * 86_400_000 }
+    if let date = CivilDate(iso: text) { return Int64(date.dayNumber) * 86_400_000 }
     let plain = ISO8601DateFormatter()
     if let date = plain.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
     let fractional = ISO8601DateFormatter()
     fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
     if let date = fractional.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
     return nil
-  }
-
-  /// `yyyy-mm-dd` → days since 1970-01-01, validating the calendar date.
-  static func dayNumber(_ text: String) -> Int? {
-    let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-    guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-      let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), (1...12).contains(m), d >= 1
-    else { return nil }
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-    let lengths = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-    guard d <= lengths[m - 1] else { return nil }
-    // Days from civil (H. Hinnant's algorithm).
-    let yy = m <= 2 ? y - 1 : y
-    let era = (yy >= 0 ? yy : yy - 399) / 400
-    let yoe = yy - era * 400
-    let mp = (m + 9) % 12
-    let doy = (153 * mp + 2) / 5 + d - 1
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-    return era * 146_097 + doe - 719_468
   }
 
   /// Milliseconds since 1970 as `2026-11-28T10:15:00.000Z`.

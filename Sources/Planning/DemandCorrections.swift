@@ -27,8 +27,7 @@ public enum DemandCorrections {
         throw row.error("sku", value: key.description, problem: "no such series in the history", expected: "a SKU (and location) of the history")
       }
       let text = row.text("date") ?? ""
-      let parts = text.split(separator: "-")
-      guard parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), let date = CivilDate(year: y, month: m, day: d) else {
+      guard let date = CivilDate(iso: text) else {
         throw row.error("date", value: text, problem: "not a date", expected: "yyyy-mm-dd")
       }
       let period = panel.frequency.period(containing: date.dayNumber)

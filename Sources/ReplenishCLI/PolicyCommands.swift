@@ -37,8 +37,7 @@ struct ClassOptions: ParsableArguments {
 func lastDay(of panel: Panel) -> Int { panel.frequency.firstDay(ofPeriod: panel.endPeriod) - 1 }
 
 func parseDay(_ text: String, flag: String) throws -> Int {
-  let p = text.split(separator: "-")
-  guard text.utf8.count == 10, p.count == 3, let y = Int(p[0]), let m = Int(p[1]), let d = Int(p[2]), let date = CivilDate(year: y, month: m, day: d) else {
+  guard let date = CivilDate(iso: text) else {
     throw ValidationError("\(flag) \"\(text)\": expected a calendar date yyyy-mm-dd")
   }
   return date.dayNumber

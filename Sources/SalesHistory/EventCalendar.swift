@@ -24,8 +24,7 @@ public struct EventCalendar: Sendable {
     var rows: [(Int, Set<String>, [Double])] = []
     for row in table.rows {
       let text = row.text("date") ?? ""
-      let p = text.split(separator: "-")
-      guard text.utf8.count == 10, p.count == 3, let y = Int(p[0]), let m = Int(p[1]), let d = Int(p[2]), let date = CivilDate(year: y, month: m, day: d) else {
+      guard let date = CivilDate(iso: text) else {
         throw row.error("date", value: text, problem: "not a calendar date", expected: "yyyy-mm-dd")
       }
       var active = Set<String>()

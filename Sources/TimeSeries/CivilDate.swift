@@ -20,6 +20,23 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     self.day = day
   }
 
+  /// Parses exactly `yyyy-mm-dd` (ISO 8601 calendar date); `nil` for any other form or a date that does
+  /// not exist. The one parser of plain dates outside the sales-history fast path.
+  public init?(iso text: some StringProtocol) {
+    let u = Array(text.utf8)
+    guard u.count == 10, u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-") else { return nil }
+    func number(_ range: Range<Int>) -> Int? {
+      var v = 0
+      for i in range {
+        guard u[i] >= 0x30 && u[i] <= 0x39 else { return nil }
+        v = v * 10 + Int(u[i] - 0x30)
+      }
+      return v
+    }
+    guard let y = number(0..<4), let m = number(5..<7), let d = number(8..<10) else { return nil }
+    self.init(year: y, month: m, day: d)
+  }
+
   /// The date of a day number.
   public init(dayNumber: Int) {
     let z = dayNumber + 719_468

@@ -124,3 +124,15 @@ struct PanelBuilderTests {
     #expect(panel.seriesCount == 0 && panel.values.isEmpty && panel.offsets == [0])
   }
 }
+
+@Suite("CivilDate(iso:)")
+struct CivilDateISOTests {
+  @Test("Exactly yyyy-mm-dd, calendar-checked")
+  func parsing() {
+    #expect(CivilDate(iso: "2011-01-29")?.dayNumber == 15003)
+    #expect(CivilDate(iso: "2024-02-29") != nil && CivilDate(iso: "2023-02-29") == nil)
+    for bad in ["2011-1-29", "2011/01/29", "2011-01-29T00:00", " 2011-01-29", "2011-13-01", "20110129xx", "٢٠١١-٠١-٢٩", ""] {
+      #expect(CivilDate(iso: bad) == nil, "\(bad)")
+    }
+  }
+}

@@ -1,18 +1,16 @@
 import Foundation
 import Policy
+import SalesHistory
 import TimeSeries
 
 /// The CSV tables behind the report (what a buyer opens in a spreadsheet).
 public enum PlanTables {
-  static func field(_ s: String) -> String {
-    s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-  }
   static func n(_ x: Double, _ digits: Int = 2) -> String { x.isFinite ? String(format: "%.\(digits)f", x) : "" }
 
   public static func classes(_ classes: [ClassifiedSKU], asOf: String) -> String {
     var out = "as_of,sku,abc,xyz,class,value,share,cumulative_share,rank,units,mean_demand,cv,service_level\n"
     for c in classes {
-      out += [asOf, field(c.sku), String(c.abc), String(c.xyz), c.cell, n(c.value), n(c.share, 6), n(c.cumulativeShare, 6), "\(c.rank)",
+      out += [asOf, csvField(c.sku), String(c.abc), String(c.xyz), c.cell, n(c.value), n(c.share, 6), n(c.cumulativeShare, 6), "\(c.rank)",
               "\(c.units)", n(c.meanDemand, 4), c.cv.map { n($0, 4) } ?? "", "\(c.serviceLevel)"].joined(separator: ",") + "\n"
     }
     return out
@@ -23,11 +21,11 @@ public enum PlanTables {
       + "review_period_days,exposure_days,exposure_demand,sigma_exposure,service_level,service_level_source,safety_stock_method,"
       + "safety_factor,safety_stock,reorder_point,order_up_to,eoq,order_quantity,moq,case_pack,order_multiple,notes\n"
     for p in policies {
-      out += [field(p.sku), field(p.location ?? ""), classes[p.sku]?.cell ?? "", p.policy.rawValue, n(p.demandPerDay, 4), n(p.sigmaPerPeriod, 4),
-              field(p.sigmaSource), n(p.periodDays, 4), n(p.leadTimeDays), n(p.leadTimeSDDays), n(p.reviewPeriodDays), n(p.exposureDays),
-              n(p.exposureDemand, 4), n(p.sigmaExposure, 4), "\(p.serviceLevel)", field(p.serviceLevelSource), p.safetyStockMethod.rawValue,
+      out += [csvField(p.sku), csvField(p.location ?? ""), classes[p.sku]?.cell ?? "", p.policy.rawValue, n(p.demandPerDay, 4), n(p.sigmaPerPeriod, 4),
+              csvField(p.sigmaSource), n(p.periodDays, 4), n(p.leadTimeDays), n(p.leadTimeSDDays), n(p.reviewPeriodDays), n(p.exposureDays),
+              n(p.exposureDemand, 4), n(p.sigmaExposure, 4), "\(p.serviceLevel)", csvField(p.serviceLevelSource), p.safetyStockMethod.rawValue,
               p.safetyFactor.map { n($0, 4) } ?? "", n(p.safetyStock, 4), n(p.reorderPoint, 4), n(p.orderUpTo, 4), p.economicOrderQuantity.map { n($0, 4) } ?? "",
-              n(p.orderQuantity, 0), "\(p.moq)", "\(p.casePack)", "\(p.orderMultiple)", field(p.notes.joined(separator: "; "))].joined(separator: ",") + "\n"
+              n(p.orderQuantity, 0), "\(p.moq)", "\(p.casePack)", "\(p.orderMultiple)", csvField(p.notes.joined(separator: "; "))].joined(separator: ",") + "\n"
     }
     return out
   }
@@ -37,10 +35,10 @@ public enum PlanTables {
     + "expected_shortage_units,priority,status,notes\n"
 
   static func line(_ l: SuggestedLine, po: String) -> String {
-    [field(po), field(l.supplier), field(l.location), field(l.sku), l.abc, n(l.quantity, 0), l.unitCost.map { n($0, 4) } ?? "", l.unitCostSource,
+    [csvField(po), csvField(l.supplier), csvField(l.location), csvField(l.sku), l.abc, n(l.quantity, 0), l.unitCost.map { n($0, 4) } ?? "", l.unitCostSource,
      n(l.lineValue), CivilDate(dayNumber: l.expectedArrivalDay).description, n(l.position, 0), n(l.demandPerDay, 4), n(l.exposureDemand),
-     n(l.sigmaExposure), n(l.safetyStock), n(l.reorderPoint), n(l.orderUpTo), n(l.rawNeed), n(l.coveredByTransfer, 0), field(l.rounding),
-     n(l.expectedShortageUnits, 3), n(l.priority, 4), l.status.rawValue, field(l.notes.joined(separator: "; "))].joined(separator: ",") + "\n"
+     n(l.sigmaExposure), n(l.safetyStock), n(l.reorderPoint), n(l.orderUpTo), n(l.rawNeed), n(l.coveredByTransfer, 0), csvField(l.rounding),
+     n(l.expectedShortageUnits, 3), n(l.priority, 4), l.status.rawValue, csvField(l.notes.joined(separator: "; "))].joined(separator: ",") + "\n"
   }
 
   public static func purchaseLines(_ plan: PurchasePlan) -> String {
@@ -56,13 +54,13 @@ public enum PlanTables {
   }
 
   public static func transfers(_ plan: PurchasePlan) -> String {
-    "sku,from,to,qty,reason\n" + plan.transfers.map { [field($0.sku), field($0.from), field($0.to), n($0.quantity, 0), field($0.reason)].joined(separator: ",") + "\n" }.joined()
+    "sku,from,to,qty,reason\n" + plan.transfers.map { [csvField($0.sku), csvField($0.from), csvField($0.to), n($0.quantity, 0), csvField($0.reason)].joined(separator: ",") + "\n" }.joined()
   }
 
   public static func overstock(_ plan: PurchasePlan) -> String {
     "sku,location,position,order_up_to,excess_units,excess_value,days_since_last_sale,dead_stock\n"
       + plan.overstock.map {
-        [field($0.sku), field($0.location), n($0.position, 0), n($0.orderUpTo), n($0.excessUnits), n($0.excessValue), $0.daysSinceLastSale.map(String.init) ?? "",
+        [csvField($0.sku), csvField($0.location), n($0.position, 0), n($0.orderUpTo), n($0.excessUnits), n($0.excessValue), $0.daysSinceLastSale.map(String.init) ?? "",
          $0.dead ? "yes" : "no"].joined(separator: ",") + "\n"
       }.joined()
   }
@@ -81,7 +79,7 @@ public enum PlanTables {
       for h in f.mean.indices {
         let date = plan.panel.frequency.label(ofPeriod: plan.panel.endPeriod + h).description
         func bound(_ side: [[Double]], _ k: Int) -> String { side.count > k && side[k].count > h ? n(side[k][h], 4) : "" }
-        out += [field(d.key.sku), field(d.key.location ?? ""), date, field(d.model), n(f.mean[h], 4), bound(f.lower, 0), bound(f.upper, 0),
+        out += [csvField(d.key.sku), csvField(d.key.location ?? ""), date, csvField(d.model), n(f.mean[h], 4), bound(f.lower, 0), bound(f.upper, 0),
                 bound(f.lower, 1), bound(f.upper, 1)].joined(separator: ",") + "\n"
       }
     }
@@ -93,7 +91,7 @@ public enum PlanTables {
     for cls in ["A", "B", "C", "new", "all"] {
       for (run, figures) in [("baseline", baseline), (name, scenario)] {
         guard let f = figures[cls] else { continue }
-        out += [cls, field(run), "\(f.skus)", n(f.spend), n(f.inventoryValue), n(f.fillRate, 4), n(f.stockOutUnits, 1)].joined(separator: ",") + "\n"
+        out += [cls, csvField(run), "\(f.skus)", n(f.spend), n(f.inventoryValue), n(f.fillRate, 4), n(f.stockOutUnits, 1)].joined(separator: ",") + "\n"
       }
     }
     return out

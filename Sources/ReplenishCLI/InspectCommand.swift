@@ -156,11 +156,6 @@ func perSeriesCSV(_ rows: [HistoryInspection.SeriesSummary]) -> String {
   return out
 }
 
-/// Quotes a CSV field when it contains a delimiter, quote or line break (RFC 4180).
-func csvField(_ text: String) -> String {
-  guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-  return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-}
 
 func grouped(_ n: Int) -> String {
   let digits = String(abs(n))

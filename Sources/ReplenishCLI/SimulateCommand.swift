@@ -2,6 +2,7 @@ import ArgumentParser
 import Forecasting
 import Foundation
 import Planning
+import SalesHistory
 import Policy
 import TimeSeries
 

@@ -174,3 +174,14 @@ public struct CSVTable: Sendable {
     return negative ? -value : value
   }
 }
+
+/// Quotes a CSV field when it contains a delimiter, quote or line break (RFC 4180); every CSV writer uses it.
+public func csvField(_ text: String) -> String {
+  guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+  var out = "\""
+  for c in text {
+    if c == "\"" { out.append("\"") }
+    out.append(c)
+  }
+  return out + "\""
+}

@@ -131,7 +131,7 @@ func planBenchmark(file: String, frequency: Frequency, models: String, folder: S
   var settings = PlanSettings(method: methods[0], seasonLength: frequency.defaultSeasonLength, threads: ProcessInfo.processInfo.activeProcessorCount, horizon: 13)
   settings.budget = 2_000_000
   let t2 = now()
-  let result = PlanJob.run(panel: panel, items: ItemMaster(items: master), positions: try PlanJob.positions(from: ledger), settings: settings)
+  let result = try PlanJob.run(panel: panel, items: ItemMaster(items: master), positions: try PlanJob.positions(from: ledger), settings: settings)
   let planSeconds = now() - t2
   let lines = result.purchase.orders.reduce(0) { $0 + $1.lines.count }
   print(String(format: "plan on %@ (%d series, %@ly): read %.1f s, ledger %d opening events %.1f s, plan %.1f s (%@); %d PO lines, %d deferred; peak memory %.0f MiB",

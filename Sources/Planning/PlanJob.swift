@@ -60,7 +60,7 @@ public enum PlanJob {
   /// estimate of a series (its forecast path and σ) before policies are computed.
   public static func run(panel: Panel, items master: ItemMaster, positions: [String: StockPosition], settings: PlanSettings,
                          demands precomputed: [SeriesDemand]? = nil, adjust: (@Sendable (SeriesDemand, Item) -> (SeriesDemand, Item))? = nil,
-                         progress: (@Sendable (String, Int, Int) -> Void)? = nil) -> PlanResult {
+                         progress: (@Sendable (String, Int, Int) -> Void)? = nil) throws(ClassificationInputs.Problem) -> PlanResult {
     var timings: [(String, Double)] = []
     var clock = Date()
     func lap(_ name: String) {
@@ -69,9 +69,7 @@ public enum PlanJob {
     }
     let lastDay = panel.frequency.firstDay(ofPeriod: panel.endPeriod) - 1
     let asOf = settings.asOfDay ?? lastDay
-    let measure = panel.prices == nil ? ABCMeasure.units : settings.measure
-    let inputs = (try? ClassificationInputs.build(panel: panel, asOfDay: asOf, windowDays: settings.windowDays, measure: measure, items: master)) ?? []
-    let classes = settings.classifier.classify(inputs.filter { $0.units != 0 || $0.value != 0 })
+    let classes = try settings.classifier.classify(panel: panel, asOfDay: asOf, windowDays: settings.windowDays, measure: settings.measure, items: master).classes
     let classMap = Dictionary(uniqueKeysWithValues: classes.map { ($0.sku, $0) })
     lap("classify")
 
@@ -91,7 +89,7 @@ public enum PlanJob {
     let total = panel.seriesCount
     var demands = precomputed ?? estimator.estimate(panel: panel, exposure: { s in
       let item = items[s]
-      return ((item.leadTimeDays + (item.policy == .sQ ? 0 : item.reviewPeriodDays)) / periodDays, levels[s].0)
+      return (item.exposureDays / periodDays, levels[s].0)
     }, progress: { progress?("forecast", $0, total) })
     lap(precomputed == nil ? "forecast" : "forecast (reused)")
 

@@ -3,7 +3,9 @@ import Policy
 import TimeSeries
 
 /// Builds ABC/XYZ inputs from a panel: per SKU (summed over locations), the value and units over the
-/// window of periods that start in (asOf − windowDays, asOf], and the per-period demand for XYZ.
+/// window of periods that start in (asOf − windowDays, asOf], and the per-period demand for XYZ. SKUs
+/// with neither units nor value in the window (not yet launched, or discontinued) are left out: they have
+/// no class, and policies give them the default service level.
 ///
 /// Revenue = Σ qty × price of the period (the history's price column); margin = Σ qty × (price − unit
 /// cost) with the item master's cost; units = Σ qty. Censored (stock-out) periods count their sales in the
@@ -64,8 +66,19 @@ public enum ClassificationInputs {
       bySKU[sku] = input
     }
     if measure == .margin && !missingCost.isEmpty { throw .noCosts(missingCost) }
-    // A SKU launched inside the window counts zeros before its launch? No: its periods start at launch.
-    return order.map { bySKU[$0]! }
+    return order.map { bySKU[$0]! }.filter { $0.units != 0 || $0.value != 0 }
+  }
+}
+
+extension Classifier {
+  /// ABC/XYZ of a panel as of a day: by `measure`, or by units when the history has no prices (the
+  /// returned measure says which). Missing unit costs for margin are an error, not a silent fallback.
+  public func classify(panel: Panel, asOfDay: Int, windowDays: Int, measure: ABCMeasure, items: ItemMaster?) throws(ClassificationInputs.Problem)
+    -> (classes: [ClassifiedSKU], measure: ABCMeasure)
+  {
+    let used = panel.prices == nil ? ABCMeasure.units : measure
+    let inputs = try ClassificationInputs.build(panel: panel, asOfDay: asOfDay, windowDays: windowDays, measure: used, items: items)
+    return (classify(inputs), used)
   }
 }
 

@@ -55,7 +55,7 @@ public struct ScenarioSpec: Sendable {
     forecast.lower = forecast.lower.map { zip($0, factors).map { $0 * $1 } }
     forecast.upper = forecast.upper.map { zip($0, factors).map { $0 * $1 } }
     d.forecast = forecast
-    let exposure = max(1, Int(((it.leadTimeDays + (it.policy == .sQ ? 0 : it.reviewPeriodDays)) / frequency.nominalDays).rounded(.up)))
+    let exposure = max(1, Int((it.exposureDays / frequency.nominalDays).rounded(.up)))
     let window = factors.prefix(exposure)
     let average = window.isEmpty ? 1 : window.reduce(0, +) / Double(window.count)
     d.estimate.meanPerPeriod = forecast.mean.prefix(exposure).reduce(0, +) / Double(min(exposure, max(1, forecast.mean.count)))

@@ -75,6 +75,11 @@ public struct Item: Sendable, Equatable {
     self.sku = sku
     self.location = location
   }
+
+  /// The period a replenishment decision must cover: lead time + review period (continuous review (s,Q):
+  /// the lead time only).
+  public var reviewPeriodInForce: Double { policy == .sQ ? 0 : reviewPeriodDays }
+  public var exposureDays: Double { leadTimeDays + reviewPeriodInForce }
 }
 
 /// Reads `items.csv` (+ optional `suppliers.csv`) and resolves defaults: item value, else the supplier's,

@@ -106,7 +106,7 @@ public enum PolicyCalculator {
     let d = max(0, demand.meanPerPeriod)
     let sigma = max(0, demand.sigmaPerPeriod)
     let leadPeriods = item.leadTimeDays / p
-    let reviewPeriods = item.policy == .sQ ? 0 : item.reviewPeriodDays / p
+    let reviewPeriods = item.reviewPeriodInForce / p
     let exposure = leadPeriods + reviewPeriods
     let sigmaL = item.leadTimeSDDays / p
     let sigmaE = (exposure * sigma * sigma + d * d * sigmaL * sigmaL).squareRoot()
@@ -185,7 +185,7 @@ public enum PolicyCalculator {
     return PolicyResult(
       sku: item.sku, location: item.location ?? demand.location, policy: item.policy, periodDays: p, demandPerPeriod: d, sigmaPerPeriod: sigma,
       sigmaSource: demand.sigmaSource, leadTimeDays: item.leadTimeDays, leadTimeSDDays: item.leadTimeSDDays,
-      reviewPeriodDays: item.policy == .sQ ? 0 : item.reviewPeriodDays, exposureDays: exposure * p, exposureDemand: meanE, sigmaExposure: sigmaE,
+      reviewPeriodDays: item.reviewPeriodInForce, exposureDays: exposure * p, exposureDemand: meanE, sigmaExposure: sigmaE,
       serviceLevel: serviceLevel, serviceLevelSource: serviceLevelSource, safetyStockMethod: method, safetyFactor: factor, safetyStock: safety,
       reorderPoint: s, orderUpTo: upTo, economicOrderQuantity: eoq, orderQuantity: q, moq: item.moq, casePack: item.casePack,
       orderMultiple: item.orderMultiple, notes: notes)

@@ -100,13 +100,17 @@ struct PlanInputs {
                "ledger \(URL(fileURLWithPath: c.db).lastPathComponent)"] + notes
   }
 
-  func run(settings: PlanSettings? = nil, demands: [SeriesDemand]? = nil, adjust: (@Sendable (SeriesDemand, Item) -> (SeriesDemand, Item))? = nil) -> PlanResult {
+  func run(settings: PlanSettings? = nil, demands: [SeriesDemand]? = nil, adjust: (@Sendable (SeriesDemand, Item) -> (SeriesDemand, Item))? = nil) throws -> PlanResult {
     let progress = ProgressBar(total: panel.seriesCount, label: "forecast")
-    let result = PlanJob.run(panel: panel, items: items, positions: positions, settings: settings ?? self.settings, demands: demands, adjust: adjust) { _, done, _ in
-      progress.update(done)
+    defer { progress.finish() }
+    do {
+      return try PlanJob.run(panel: panel, items: items, positions: positions, settings: settings ?? self.settings, demands: demands, adjust: adjust) { _, done, _ in
+        progress.update(done)
+      }
+    } catch {
+      printError("\(config.history!): \(error)")
+      throw dataErrorExitCode
     }
-    progress.finish()
-    return result
   }
 }
 
@@ -158,7 +162,7 @@ struct PlanCommand: ParsableCommand {
     let start = Date()
     let config = try options.resolved()
     let inputs = try PlanInputs(config)
-    let result = inputs.run()
+    let result = try inputs.run()
     var report = PlanReport(plan: result)
     report.title = config.title
     report.topSKUs = config.top
@@ -208,14 +212,14 @@ struct ScenarioCommand: ParsableCommand {
     if let runs { scenarioConfig.runs = runs }
     if let seed { scenarioConfig.seed = seed }
     let inputs = try PlanInputs(config)
-    let baseline = inputs.run()
+    let baseline = try inputs.run()
     let spec = scenarioConfig.spec
     var settings = inputs.settings
     settings.serviceLevelShift = spec.serviceLevelShift
     if let budget = spec.budget { settings.budget = budget }
     let frequency = inputs.panel.frequency
     let first = inputs.panel.endPeriod
-    let variant = inputs.run(settings: settings, demands: baseline.demands) { demand, item in
+    let variant = try inputs.run(settings: settings, demands: baseline.demands) { demand, item in
       spec.adjust(demand, item: item, frequency: frequency, firstForecastPeriod: first)
     }
     let projection = ScenarioProjection(runs: scenarioConfig.runs, seed: scenarioConfig.seed)

@@ -90,7 +90,7 @@ struct ClassifyCommand: ParsableCommand {
       printError("\(input.history): \(error)")
       throw dataErrorExitCode
     }
-    var selected = inputs.filter { $0.units != 0 || $0.value != 0 }
+    var selected = inputs
     if xyz == .forecastError {
       guard let method = ModelCatalog.method(xyzModel) else { throw ValidationError("--xyz-model: unknown model \(xyzModel) (see `replenish models`)") }
       let m = panel.frequency.defaultSeasonLength
@@ -224,7 +224,7 @@ struct PolicyCommand: ParsableCommand {
       let path = paths[key]!
       let sku = String(key.split(separator: "\u{1F}", omittingEmptySubsequences: false)[0])
       let item = master.item(sku: sku, location: path.location)
-      let exposure = (item.leadTimeDays + (item.policy == .sQ ? 0 : item.reviewPeriodDays)) / periodDays
+      let exposure = item.exposureDays / periodDays
       let periods = max(1, min(path.means.count, Int(exposure.rounded(.up))))
       let d = path.means.prefix(periods).reduce(0, +) / Double(periods)
       if Double(path.means.count) < exposure { printError("\(sku): forecast covers \(path.means.count) periods, exposure is \(String(format: "%.1f", exposure)); the mean is extended flat") }

@@ -2,8 +2,8 @@ import ArgumentParser
 import Forecasting
 import Foundation
 import Planning
-import SalesHistory
 import Policy
+import SalesHistory
 import TimeSeries
 
 extension SafetyStockMethod: ExpressibleByArgument {}
@@ -52,8 +52,11 @@ struct SimulateCommand: ParsableCommand {
     let replayEnd = try replayUntil.map { panel.frequency.period(containing: try parseDay($0, flag: "--replay-until")) + 1 } ?? panel.endPeriod
     guard replayEnd > cutoffPeriod else { throw ValidationError("--replay-until must be after --train-until") }
     let master = try readItems(items, suppliers: suppliers)
-    let inputs = try? ClassificationInputs.build(panel: panel, asOfDay: cutoffDay, windowDays: classes.windowDays, measure: panel.prices == nil ? .units : classes.by, items: master)
-    let classified = classes.classifier.classify((inputs ?? []).filter { $0.units != 0 || $0.value != 0 })
+    let classified: [ClassifiedSKU]
+    do { classified = try classes.classifier.classify(panel: panel, asOfDay: cutoffDay, windowDays: classes.windowDays, measure: classes.by, items: master).classes } catch {
+      printError("\(input.history): \(error)")
+      throw dataErrorExitCode
+    }
     let classMap = Dictionary(uniqueKeysWithValues: classified.map { ($0.sku, $0) })
     let periodDays = panel.frequency.nominalDays
     let fixedLevel = serviceLevel
@@ -79,7 +82,7 @@ struct SimulateCommand: ParsableCommand {
       let progress = ProgressBar(total: panel.seriesCount, label: "plan \(n + 1)/\(origins.count)")
       let demands = estimator.estimate(panel: panel, endPeriod: origin, exposure: { s in
         let item = itemsBySeries[s]
-        return ((item.leadTimeDays + (item.policy == .sQ ? 0 : item.reviewPeriodDays)) / periodDays, levels[s].0)
+        return (item.exposureDays / periodDays, levels[s].0)
       }, progress: { progress.update($0) })
       progress.finish()
       let until = n + 1 < origins.count ? origins[n + 1] : min(replayEnd, panel.endPeriod)

@@ -89,7 +89,7 @@ let package = Package(
     .testTarget(name: "SalesHistoryTests", dependencies: ["SalesHistory", "TimeSeries", "SyntheticData", "Sampling", "TestSupport"]),
     .testTarget(
       name: "ForecastingTests", dependencies: ["Forecasting", "TimeSeries", "TestSupport"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "PolicyTests", dependencies: ["Policy", "Forecasting", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "PolicyTests", dependencies: ["Policy", "Forecasting", "SalesHistory", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "PlanningTests", dependencies: ["Planning", "Policy", "Forecasting", "TimeSeries"]),
     .testTarget(name: "LedgerTests", dependencies: ["Ledger", "SalesHistory", "Sampling", "TestSupport"]),
     .testTarget(name: "ReplenishCLITests", dependencies: ["ReplenishCLI", "SalesHistory", "TestSupport"]),

@@ -28,11 +28,6 @@ public struct ScenarioSpec: Sendable {
 
   public init(name: String) { self.name = name }
 
-  public var isBaseline: Bool {
-    demandMultiplier == 1 && monthMultipliers.isEmpty && categoryMultipliers.isEmpty && skuMultipliers.isEmpty && leadTimeShiftDays.isEmpty
-      && serviceLevelShift == 0 && budget == nil && priceMultiplier == 1 && priceElasticity == 0
-  }
-
   /// The demand multiplier of a SKU in the period starting on `day`.
   public func multiplier(sku: String, category: String, day: Int) -> Double {
     var m = demandMultiplier * pow(priceMultiplier, priceElasticity)

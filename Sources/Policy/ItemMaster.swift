@@ -129,8 +129,6 @@ public struct ItemMaster: Sendable {
     return Item(sku: sku, location: location)
   }
 
-  public var allItems: [Item] { order.compactMap { items[$0] } }
-
   /// Lead times learned from past receipts (days from PO open to the receipt that closed it), used for
   /// items whose lead time is not set on the item or its supplier: mean and sample SD of at least
   /// `minimumReceipts` receipts per SKU. Returns the SKUs it changed.

@@ -45,19 +45,10 @@ public struct CSVTable: Sendable {
     public func number(_ column: String, range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude,
                        expected: String = "a finite decimal number") throws(SalesHistoryError) -> Double? {
       guard let raw = text(column) else { return nil }
-      var ok = false
-      var value = 0.0
-      raw.utf8.withContiguousStorageIfAvailable { bytes in
-        if case .success(let v) = FieldParser.parseNumber(UnsafeRawBufferPointer(bytes)) {
-          value = v
-          ok = true
-        }
-      }
-      if !ok, let v = Double(raw), v.isFinite, raw.utf8.allSatisfy({ $0 >= 0x2B && $0 <= 0x7A }) {
-        value = v
-        ok = true
-      }
-      guard ok, value.isFinite, range.contains(value) else {
+      // The sales-history reader's number rules (plain decimals; no separators, hex, NaN or inf).
+      var copy = raw
+      let parsed = copy.withUTF8 { FieldParser.parseNumber(UnsafeRawBufferPointer($0)) }
+      guard case .success(let value) = parsed, value.isFinite, range.contains(value) else {
         throw error(column, value: raw, problem: "not an accepted number", expected: expected)
       }
       return value

@@ -3,6 +3,7 @@ import Testing
 import TestSupport
 
 @testable import Policy
+import SalesHistory
 
 /// Rows of `Fixtures/stockpyl_reference.csv` (stockpyl 1.0.2; see `stockpyl-fixtures.py`).
 struct StockpylCase {
@@ -244,5 +245,18 @@ struct ItemMasterTests {
         #expect(error.columnName == column && error.description.contains("items.csv:"), "\(error)")
       }
     }
+  }
+}
+
+@Suite("Master-file numbers follow the sales-history reader's rules")
+struct MasterNumberTests {
+  @Test("Hex, separators, NaN and inf are refused in items.csv too")
+  func refused() {
+    for bad in ["0x10", "1,5", "nan", "inf", "1e400", "12 "] {
+      #expect(throws: SalesHistoryError.self, "\(bad)") {
+        _ = try ItemMaster.read(items: temporaryFile("sku,unit_cost\nA,\"\(bad)\"\n", name: "items.csv"))
+      }
+    }
+    #expect((try? ItemMaster.read(items: temporaryFile("sku,unit_cost\nA,1e2\n", name: "items.csv")))?.item(sku: "A", location: nil).unitCost == 100)
   }
 }

@@ -237,21 +237,59 @@ public enum LedgerText {
     return "\(sign)\(m / 1_000_000).\(fraction)"
   }
 
-  /// ISO 8601: `2026-11-28`, `2026-11-28T10:15:00Z`, `2026-11-28T10:15:00.250+01:00` → ms since 1970 UTC.
+  /// ISO 8601 (RFC 3339) → milliseconds since 1970 UTC: `2026-11-28` (midnight UTC),
+  /// `2026-11-28T10:15:00Z`, `2026-11-28T10:15:00.250+01:00`; a time needs its zone (`Z` or ±hh:mm).
+  /// Parsed by hand: it runs once per imported event, and Foundation's formatter cost 5× the whole import.
   public static func time(_ text: String) -> Int64? {
     if let date = CivilDate(iso: text) { return Int64(date.dayNumber) * 86_400_000 }
-    let plain = ISO8601DateFormatter()
-    if let date = plain.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
-    let fractional = ISO8601DateFormatter()
-    fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    if let date = fractional.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
-    return nil
+    let u = Array(text.utf8)
+    guard u.count >= 20, let date = CivilDate(iso: String(decoding: u[0..<10], as: UTF8.self)),
+      u[10] == UInt8(ascii: "T") || u[10] == UInt8(ascii: "t") || u[10] == UInt8(ascii: " ")
+    else { return nil }
+    func digits(_ range: Range<Int>) -> Int? {
+      guard range.upperBound <= u.count else { return nil }
+      var v = 0
+      for i in range {
+        guard u[i] >= 0x30 && u[i] <= 0x39 else { return nil }
+        v = v * 10 + Int(u[i] - 0x30)
+      }
+      return v
+    }
+    guard let hour = digits(11..<13), u[13] == UInt8(ascii: ":"), let minute = digits(14..<16), u[16] == UInt8(ascii: ":"),
+      let second = digits(17..<19), hour < 24, minute < 60, second < 60
+    else { return nil }
+    var i = 19
+    var millis = 0
+    if i < u.count && u[i] == UInt8(ascii: ".") {
+      i += 1
+      let start = i
+      while i < u.count && u[i] >= 0x30 && u[i] <= 0x39 { i += 1 }
+      guard i > start, i - start <= 9, let fraction = digits(start..<min(i, start + 3)) else { return nil }
+      millis = fraction * [100, 10, 1][min(i, start + 3) - start - 1]
+    }
+    var offsetMinutes = 0
+    guard i < u.count else { return nil }
+    if u[i] == UInt8(ascii: "Z") || u[i] == UInt8(ascii: "z") {
+      i += 1
+    } else if u[i] == UInt8(ascii: "+") || u[i] == UInt8(ascii: "-") {
+      guard let h = digits((i + 1)..<(i + 3)), i + 3 < u.count, u[i + 3] == UInt8(ascii: ":"), let m = digits((i + 4)..<(i + 6)), h < 24, m < 60 else { return nil }
+      offsetMinutes = (h * 60 + m) * (u[i] == UInt8(ascii: "-") ? -1 : 1)
+      i += 6
+    } else {
+      return nil
+    }
+    guard i == u.count else { return nil }
+    let seconds = Int64(date.dayNumber) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetMinutes * 60)
+    return seconds * 1000 + Int64(millis)
   }
 
   /// Milliseconds since 1970 as `2026-11-28T10:15:00.000Z`.
   public static func iso(_ ms: Int64) -> String {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return formatter.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
+    let day = ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000
+    let rest = Int(ms - day * 86_400_000)
+    func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+    let millis = rest % 1000
+    return CivilDate(dayNumber: Int(day)).description + "T" + two(rest / 3_600_000) + ":" + two(rest / 60_000 % 60) + ":" + two(rest / 1000 % 60)
+      + "." + (millis < 10 ? "00" : millis < 100 ? "0" : "") + "\(millis)Z"
   }
 }

@@ -148,5 +148,19 @@ struct LedgerBadInputTests {
     #expect(LedgerText.time("1970-01-02") == 86_400_000)
     #expect(LedgerText.time("2024-02-29") != nil && LedgerText.time("2023-02-29") == nil)
     #expect(LedgerText.time("2026-11-28T10:00:00Z") == LedgerText.time("2026-11-28T11:00:00+01:00"))
+    // Cross-checked with Foundation's ISO 8601 formatter.
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    for text in ["2026-11-28T10:15:00.250+01:00", "1999-12-31T23:59:59.999-05:30", "2024-02-29T00:00:00.000Z"] {
+      #expect(LedgerText.time(text) == Int64((formatter.date(from: text)!.timeIntervalSince1970 * 1000).rounded()), "\(text)")
+    }
+    #expect(LedgerText.time("2026-11-28T10:15:00.5Z") == LedgerText.time("2026-11-28T10:15:00Z")! + 500)
+    for bad in ["2026-11-28T10:15:00", "2026-11-28T25:00:00Z", "2026-11-28T10:15:00Zjunk", "2026-11-28T10:15Z", "2026-02-30T10:00:00Z"] {
+      #expect(LedgerText.time(bad) == nil, "\(bad)")
+    }
+    for ms: Int64 in [0, 1_764_325_500_250, -1, 951_782_400_000] {
+      #expect(LedgerText.iso(ms) == formatter.string(from: Date(timeIntervalSince1970: Double(ms) / 1000)))
+      #expect(LedgerText.time(LedgerText.iso(ms)) == ms)
+    }
   }
 }

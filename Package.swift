@@ -2,13 +2,18 @@
 //
 // Replenish: demand forecasting, inventory policy, PO suggestions and an ATP ledger.
 //
-// Dependencies point one way:
-//   COpenBLAS → LinearAlgebra ─┐
-//   Sampling ──────────────────┼→ Forecasting ─┐
-//   TimeSeries → SalesHistory ─┴───────────────┴→ Policy ─→ ReplenishCLI → replenish
-//                 SalesHistory → Ledger (GRDB/SQLite) ─────────┘
-// Only `LinearAlgebra` imports the C BLAS/LAPACK module; pure domains never import
-// ArgumentParser (only `ReplenishCLI` does).
+// Dependencies point one way (each arrow: "is used by"):
+//
+//   COpenBLAS → LinearAlgebra ──────────────┐
+//   Statistics (distributions, demand pattern) ─┬→ Forecasting ─┐
+//   Sampling ───────────────────────────────────┘               ├→ Planning → ReplenishCLI → replenish
+//   TimeSeries → CSV ─┬→ SalesHistory ─────────────────────────┤
+//                     ├→ Policy (+ Statistics) ─────────────────┤
+//                     └→ Ledger (GRDB/SQLite) ──────────────────┘
+//
+// Only `LinearAlgebra` imports the C BLAS/LAPACK module (as an `internal import`); Policy and
+// Forecasting share Statistics without importing each other; only `ReplenishCLI` imports
+// ArgumentParser and TOMLKit.
 import PackageDescription
 
 let package = Package(
@@ -17,6 +22,8 @@ let package = Package(
     .executable(name: "replenish", targets: ["replenish"]),
     .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
     .library(name: "TimeSeries", targets: ["TimeSeries"]),
+    .library(name: "CSV", targets: ["CSV"]),
+    .library(name: "Statistics", targets: ["Statistics"]),
     .library(name: "SalesHistory", targets: ["SalesHistory"]),
     .library(name: "Forecasting", targets: ["Forecasting"]),
     .library(name: "Ledger", targets: ["Ledger"]),
@@ -35,28 +42,34 @@ let package = Package(
     .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"]),
     /// Calendars, periods and the many-series panel (one flat buffer + offsets).
     .target(name: "TimeSeries"),
-    /// Streaming sales-history CSV reader that validates and builds a panel.
-    .target(name: "SalesHistory", dependencies: ["TimeSeries"]),
+    /// RFC 4180 scanner, strict field parsers, small tables (master files, event files) with located
+    /// errors (`CSVError`: file:line:column, value, what is accepted), and the field quoter every writer uses.
+    .target(name: "CSV", dependencies: ["TimeSeries"]),
+    /// Distribution functions (normal, Student t, incomplete beta, sample quantiles) and the
+    /// Syntetos–Boylan demand pattern, shared by Forecasting and Policy.
+    .target(name: "Statistics"),
+    /// Streaming sales-history CSV reader that validates and builds a panel; event calendars.
+    .target(name: "SalesHistory", dependencies: ["CSV", "TimeSeries"]),
     /// Seeded random numbers (xoshiro256**) and the distributions simulations draw from.
     .target(name: "Sampling"),
     /// Seeded generator of M5-shaped demand panels for benchmarks and tests.
     .target(name: "SyntheticData", dependencies: ["TimeSeries", "Sampling"]),
     /// Forecasting models (baselines, ETS, Theta, regression), accuracy metrics, backtests, selection.
-    .target(name: "Forecasting", dependencies: ["LinearAlgebra", "TimeSeries", "Sampling"]),
+    .target(name: "Forecasting", dependencies: ["LinearAlgebra", "Statistics", "TimeSeries", "Sampling"]),
     /// The perpetual inventory ledger (ATP) on embedded SQLite: events, movements, balances, verification.
     .target(
       name: "Ledger",
-      dependencies: ["SalesHistory", "TimeSeries", .product(name: "GRDB", package: "GRDB.swift")]
+      dependencies: ["CSV", "TimeSeries", .product(name: "GRDB", package: "GRDB.swift")]
     ),
     /// Safety stock, reorder policies (s,Q), (s,S), (R,S), min/max, EOQ, ABC/XYZ, policy simulation.
-    .target(name: "Policy", dependencies: ["Forecasting", "SalesHistory", "Sampling"]),
+    .target(name: "Policy", dependencies: ["CSV", "Statistics"]),
     /// The planning job: demand estimates from forecasts, policy backtests, PO suggestions, scenarios, reports.
-    .target(name: "Planning", dependencies: ["Forecasting", "Policy", "Ledger", "TimeSeries", "SalesHistory", "Sampling"]),
+    .target(name: "Planning", dependencies: ["CSV", "Forecasting", "Ledger", "Policy", "Sampling", "Statistics", "TimeSeries"]),
     /// The `replenish` commands (thin: parse flags, call the domain targets, print).
     .target(
       name: "ReplenishCLI",
       dependencies: [
-        "LinearAlgebra", "TimeSeries", "SalesHistory", "Forecasting", "Ledger", "Policy", "Planning", "Sampling",
+        "CSV", "TimeSeries", "SalesHistory", "Statistics", "Forecasting", "Ledger", "Policy", "Planning", "Sampling",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "TOMLKit", package: "TOMLKit"),
       ]
@@ -76,7 +89,7 @@ let package = Package(
 
     .executableTarget(
       name: "replenish-bench",
-      dependencies: ["LinearAlgebra", "TimeSeries", "SalesHistory", "SyntheticData", "Sampling", "Forecasting", "Ledger", "Policy", "Planning"],
+      dependencies: ["LinearAlgebra", "CSV", "TimeSeries", "SalesHistory", "SyntheticData", "Sampling", "Statistics", "Forecasting", "Ledger", "Policy", "Planning"],
       path: "Benchmarks/replenish-bench"
     ),
 
@@ -86,13 +99,14 @@ let package = Package(
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
     .testTarget(name: "TimeSeriesTests", dependencies: ["TimeSeries", "SyntheticData"]),
-    .testTarget(name: "SalesHistoryTests", dependencies: ["SalesHistory", "TimeSeries", "SyntheticData", "Sampling", "TestSupport"]),
+    .testTarget(name: "CSVTests", dependencies: ["CSV", "TestSupport"]),
+    .testTarget(name: "SalesHistoryTests", dependencies: ["CSV", "SalesHistory", "TimeSeries", "SyntheticData", "Sampling", "TestSupport"]),
     .testTarget(
-      name: "ForecastingTests", dependencies: ["Forecasting", "TimeSeries", "TestSupport"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "PolicyTests", dependencies: ["Policy", "Forecasting", "SalesHistory", "TestSupport"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "PlanningTests", dependencies: ["Planning", "Policy", "Forecasting", "TimeSeries"]),
-    .testTarget(name: "LedgerTests", dependencies: ["Ledger", "SalesHistory", "Sampling", "TestSupport"]),
-    .testTarget(name: "ReplenishCLITests", dependencies: ["ReplenishCLI", "SalesHistory", "TestSupport"]),
+      name: "ForecastingTests", dependencies: ["Forecasting", "Statistics", "TimeSeries", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "PolicyTests", dependencies: ["Policy", "CSV", "Statistics", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "PlanningTests", dependencies: ["Planning", "Policy", "Forecasting", "Ledger", "Statistics", "TimeSeries", "TestSupport"]),
+    .testTarget(name: "LedgerTests", dependencies: ["Ledger", "CSV", "Sampling", "TestSupport"]),
+    .testTarget(name: "ReplenishCLITests", dependencies: ["ReplenishCLI", "CSV", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,4 @@
+import Statistics
 /// A point forecast with prediction intervals, and the in-sample fit that produced it.
 ///
 /// Column names follow statsforecast (`mean`, `lo-80`, `hi-80`, …) so pipelines can switch tools

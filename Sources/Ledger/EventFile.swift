@@ -1,5 +1,5 @@
 import Foundation
-import SalesHistory
+import CSV
 
 /// Reads ledger events from CSV or JSON Lines. A malformed file (bad header, a quantity that is not a
 /// whole number, an unknown kind, a bad time …) is refused as a whole with its file:line:column, before
@@ -21,7 +21,7 @@ public enum EventFile {
     public let event: LedgerEvent
   }
 
-  public static func read(path: String, defaultSource: String) throws(SalesHistoryError) -> [Entry] {
+  public static func read(path: String, defaultSource: String) throws(CSVError) -> [Entry] {
     if path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson") || path.hasSuffix(".json") {
       return try readJSONLines(path: path, defaultSource: defaultSource)
     }
@@ -35,12 +35,12 @@ public enum EventFile {
     return entries
   }
 
-  static func readJSONLines(path: String, defaultSource: String) throws(SalesHistoryError) -> [Entry] {
+  static func readJSONLines(path: String, defaultSource: String) throws(CSVError) -> [Entry] {
     guard let data = FileManager.default.contents(atPath: path) else {
-      throw SalesHistoryError(.io, file: path, problem: "cannot read the file", expected: "a readable JSON Lines file")
+      throw CSVError(.io, file: path, problem: "cannot read the file", expected: "a readable JSON Lines file")
     }
     guard let text = String(data: data, encoding: .utf8) else {
-      throw SalesHistoryError(.invalidText, file: path, problem: "not valid UTF-8", expected: "UTF-8 JSON Lines")
+      throw CSVError(.invalidText, file: path, problem: "not valid UTF-8", expected: "UTF-8 JSON Lines")
     }
     var entries: [Entry] = []
     var lineNumber = 0
@@ -51,22 +51,22 @@ public enum EventFile {
       if lineNumber == 1 && line.hasPrefix("\u{FEFF}") { line = line.dropFirst() }
       if line.allSatisfy({ $0 == " " }) { continue }
       guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-        throw SalesHistoryError(.invalidText, file: path, line: lineNumber, value: String(line.prefix(60)), problem: "not a JSON object", expected: "one JSON object per line")
+        throw CSVError(.invalidText, file: path, line: lineNumber, value: String(line.prefix(60)), problem: "not a JSON object", expected: "one JSON object per line")
       }
       var fields: [String: String] = [:]
       for (name, value) in object {
         guard columns.contains(name) else {
-          throw SalesHistoryError(.missingColumn, file: path, line: lineNumber, columnName: name, problem: "unknown field", expected: "fields among: \(columns.joined(separator: ", "))")
+          throw CSVError(.missingColumn, file: path, line: lineNumber, columnName: name, problem: "unknown field", expected: "fields among: \(columns.joined(separator: ", "))")
         }
         switch value {
         case let s as String: fields[name] = s
         case let n as NSNumber where !(value is Bool):
           let d = n.doubleValue
-          guard d.isFinite else { throw SalesHistoryError(.invalidNumber, file: path, line: lineNumber, columnName: name, value: "\(n)", problem: "not a finite number", expected: "a number") }
+          guard d.isFinite else { throw CSVError(.invalidNumber, file: path, line: lineNumber, columnName: name, value: "\(n)", problem: "not a finite number", expected: "a number") }
           fields[name] = n.stringValue
         case is NSNull: continue
         default:
-          throw SalesHistoryError(.invalidText, file: path, line: lineNumber, columnName: name, value: "\(value)", problem: "wrong JSON type", expected: "a string or a number")
+          throw CSVError(.invalidText, file: path, line: lineNumber, columnName: name, value: "\(value)", problem: "wrong JSON type", expected: "a string or a number")
         }
       }
       entries.append(Entry(line: lineNumber, event: try event(fields, file: path, line: lineNumber, columnOf: { _ in nil }, defaultSource: defaultSource)))
@@ -74,9 +74,9 @@ public enum EventFile {
     return entries
   }
 
-  static func event(_ f: [String: String], file: String, line: Int, columnOf: (String) -> Int?, defaultSource: String) throws(SalesHistoryError) -> LedgerEvent {
-    func fail(_ column: String, _ problem: String, _ expected: String) -> SalesHistoryError {
-      SalesHistoryError(.invalidNumber, file: file, line: line, column: columnOf(column), columnName: column, value: f[column], problem: problem, expected: expected)
+  static func event(_ f: [String: String], file: String, line: Int, columnOf: (String) -> Int?, defaultSource: String) throws(CSVError) -> LedgerEvent {
+    func fail(_ column: String, _ problem: String, _ expected: String) -> CSVError {
+      CSVError(.invalidNumber, file: file, line: line, column: columnOf(column), columnName: column, value: f[column], problem: problem, expected: expected)
     }
     guard let key = f["key"] else { throw fail("key", "missing idempotency key", "a non-empty key per event") }
     guard let kindText = f["kind"], let kind = EventKind(rawValue: kindText) else {

@@ -1,4 +1,4 @@
-import COpenBLAS
+internal import COpenBLAS
 
 /// OpenBLAS thread control and the level-2/3 products Replenish uses.
 ///

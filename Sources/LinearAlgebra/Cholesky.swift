@@ -1,4 +1,4 @@
-import COpenBLAS
+internal import COpenBLAS
 import Foundation
 
 /// The Cholesky factorisation `A = L·Lᵀ` of a symmetric positive definite matrix (LAPACK `dpotrf`).

@@ -1,4 +1,4 @@
-import COpenBLAS
+internal import COpenBLAS
 
 /// The solution of `min ‖A·X − B‖₂` for one or many right-hand sides.
 public struct LeastSquaresSolution: Sendable {

@@ -1,4 +1,4 @@
-import COpenBLAS
+internal import COpenBLAS
 
 /// Thin QR factorisation A = Q·R of an m×n matrix (m ≥ n): Q is m×n with orthonormal columns, R is n×n
 /// upper triangular (LAPACK `dgeqrf` + `dorgqr`).

@@ -1,4 +1,4 @@
-import COpenBLAS
+internal import COpenBLAS
 
 /// Eigen-decomposition `A = V·diag(λ)·Vᵀ` of a real symmetric matrix (LAPACK `dsyevd`).
 ///

@@ -1,4 +1,5 @@
-import SalesHistory
+import CSV
+
 import TimeSeries
 
 /// Planner corrections to the sales history before forecasting: known anomalies such as a bulk order that
@@ -15,7 +16,7 @@ public enum DemandCorrections {
     public var reason: String
   }
 
-  public static func apply(file: String, to panel: Panel) throws(SalesHistoryError) -> (Panel, [Applied]) {
+  public static func apply(file: String, to panel: Panel) throws(CSVError) -> (Panel, [Applied]) {
     let table = try CSVTable.read(path: file, required: ["sku", "date", "qty"], known: ["sku", "location", "date", "qty", "reason"])
     var values = panel.values
     var applied: [Applied] = []

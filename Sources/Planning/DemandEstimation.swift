@@ -1,6 +1,7 @@
 import Forecasting
 import Foundation
 import Policy
+import Statistics
 import TimeSeries
 
 /// One series' forecast as the planner uses it: the demand estimate that drives its policy, plus the

@@ -1,6 +1,7 @@
+import CSV
 import Foundation
 import Policy
-import SalesHistory
+
 import TimeSeries
 
 /// The CSV tables behind the report (what a buyer opens in a spreadsheet).

@@ -1,5 +1,5 @@
 import Foundation
-import SalesHistory
+import CSV
 
 /// What ABC ranks by.
 public enum ABCMeasure: String, Sendable, CaseIterable, Codable {
@@ -184,7 +184,7 @@ public struct PreviousClass: Sendable {
   public var rank: Int?
   public var asOf: String?
 
-  public static func read(path: String) throws(SalesHistoryError) -> [PreviousClass] {
+  public static func read(path: String) throws(CSVError) -> [PreviousClass] {
     let table = try CSVTable.read(path: path, required: ["sku", "abc"])
     var out: [PreviousClass] = []
     for row in table.rows {

@@ -1,4 +1,4 @@
-import Forecasting
+import Statistics
 import Foundation
 
 /// Classical single-item inventory formulas. Notation follows Snyder & Shen (2019) *Fundamentals of Supply

@@ -1,4 +1,4 @@
-import SalesHistory
+import CSV
 
 /// A supplier's defaults for the items it supplies (`suppliers.csv`).
 public struct Supplier: Sendable, Equatable {
@@ -161,7 +161,7 @@ public struct ItemMaster: Sendable {
     return changed
   }
 
-  public static func read(items path: String, suppliers supplierPath: String? = nil) throws(SalesHistoryError) -> ItemMaster {
+  public static func read(items path: String, suppliers supplierPath: String? = nil) throws(CSVError) -> ItemMaster {
     var suppliers: [Supplier] = []
     if let supplierPath {
       let table = try CSVTable.read(path: supplierPath, required: ["supplier"], known: supplierColumns)

@@ -1,4 +1,4 @@
-import Forecasting
+import Statistics
 import Foundation
 
 /// What the forecast says about one SKU's coming demand, in periods of `periodDays` days.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSV
 import Forecasting
 import Foundation
 import SalesHistory
@@ -34,7 +35,7 @@ func readHistory(_ input: HistoryOptions) throws -> SalesHistory {
       printError("\(input.history): skipped \(history.report.rowsSkipped) bad rows (--on-error skip); first: \(history.report.badRows.first.map(\.description) ?? "")")
     }
     return history
-  } catch let error as SalesHistoryError {
+  } catch let error as CSVError {
     printError(error.description)
     throw dataErrorExitCode
   }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSV
 import Foundation
 import SalesHistory
 import TimeSeries
@@ -47,7 +48,7 @@ struct InspectCommand: ParsableCommand {
     do {
       history = try SalesHistoryReader.read(
         file: input.history, options: try input.readerOptions(collectBadRows: true, maximumReportedErrors: maxErrors))
-    } catch let error as SalesHistoryError {
+    } catch let error as CSVError {
       printError(error.description)
       throw dataErrorExitCode
     }

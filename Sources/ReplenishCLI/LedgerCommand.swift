@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSV
 import Foundation
 import Ledger
 import Policy
@@ -196,7 +197,7 @@ struct LedgerInit: ParsableCommand {
         }
         try store.defineKits(rows)
       }
-    } catch let error as SalesHistoryError {
+    } catch let error as CSVError {
       printError(error.description)
       throw dataErrorExitCode
     } catch let error as LedgerError {

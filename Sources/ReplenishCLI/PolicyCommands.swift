@@ -1,9 +1,11 @@
 import ArgumentParser
+import CSV
 import Forecasting
 import Foundation
 import Planning
 import Policy
 import SalesHistory
+import Statistics
 import TimeSeries
 
 extension ABCMeasure: ExpressibleByArgument {}

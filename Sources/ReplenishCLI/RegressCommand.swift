@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSV
 import Forecasting
 import Foundation
 import SalesHistory

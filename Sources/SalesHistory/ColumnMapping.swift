@@ -1,3 +1,4 @@
+import CSV
 /// The roles a column of a sales history can play.
 public enum SalesColumn: String, CaseIterable, Sendable, Codable {
   case sku, date, qty, location, price, channel, inStock = "in_stock"
@@ -27,24 +28,24 @@ public struct ColumnMapping: Sendable, Equatable {
   public init(_ names: [SalesColumn: String] = [:]) { self.names = names }
 
   /// Parses `role=Header,role=Header`.
-  /// - Throws: `SalesHistoryError` of kind `.badColumnMapping` naming the bad part.
-  public init(parsing text: String) throws(SalesHistoryError) {
+  /// - Throws: `CSVError` of kind `.badColumnMapping` naming the bad part.
+  public init(parsing text: String) throws(CSVError) {
     var names: [SalesColumn: String] = [:]
     let accepted = SalesColumn.allCases.map(\.rawValue).joined(separator: ", ")
     for part in text.split(separator: ",", omittingEmptySubsequences: false) {
       let pieces = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
       guard pieces.count == 2, !pieces[1].isEmpty else {
-        throw SalesHistoryError(
+        throw CSVError(
           .badColumnMapping, file: "--columns", value: String(part), problem: "mapping entry is not role=Header",
           expected: "comma-separated role=Header pairs, e.g. sku=StockCode,date=InvoiceDate,qty=Quantity")
       }
       guard let role = SalesColumn(rawValue: String(pieces[0]).lowercased()) else {
-        throw SalesHistoryError(
+        throw CSVError(
           .badColumnMapping, file: "--columns", value: String(pieces[0]), problem: "unknown column role",
           expected: "one of \(accepted)")
       }
       guard names[role] == nil else {
-        throw SalesHistoryError(
+        throw CSVError(
           .badColumnMapping, file: "--columns", value: String(part), problem: "role '\(role.rawValue)' is mapped twice",
           expected: "each role at most once")
       }
@@ -69,14 +70,14 @@ public struct ResolvedColumns: Sendable, Equatable {
   }
 
   /// Resolves roles against a header, or explains precisely why it cannot.
-  static func resolve(header: [String], mapping: ColumnMapping, file: String, delimiter: UInt8) throws(SalesHistoryError)
+  static func resolve(header: [String], mapping: ColumnMapping, file: String, delimiter: UInt8) throws(CSVError)
     -> ResolvedColumns
   {
     // Duplicate header names make every by-name lookup ambiguous.
     var firstPosition: [String: Int] = [:]
     for (i, name) in header.enumerated() {
       if let earlier = firstPosition[name] {
-        throw SalesHistoryError(
+        throw CSVError(
           .duplicateColumn, file: file, line: 1, column: i + 1, value: name,
           problem: "header names column '\(name)' twice (columns \(earlier + 1) and \(i + 1))",
           expected: "unique column names")
@@ -89,7 +90,7 @@ public struct ResolvedColumns: Sendable, Equatable {
         if let i = header.firstIndex(of: wanted) ?? uniqueCaseInsensitive(wanted, in: header) {
           indices[role] = i
         } else {
-          throw SalesHistoryError(
+          throw CSVError(
             .missingColumn, file: file, line: 1, value: wanted,
             problem: "--columns maps \(role.rawValue) to '\(wanted)', which is not in the header",
             expected: "one of the header's columns: \(header.joined(separator: ", "))")
@@ -98,7 +99,7 @@ public struct ResolvedColumns: Sendable, Equatable {
       }
       let matches = header.indices.filter { role.automaticNames.contains(header[$0].lowercased()) }
       if matches.count > 1 {
-        throw SalesHistoryError(
+        throw CSVError(
           .ambiguousColumn, file: file, line: 1,
           value: matches.map { header[$0] }.joined(separator: ", "),
           problem: "several columns could be the \(role.rawValue) column",
@@ -111,7 +112,7 @@ public struct ResolvedColumns: Sendable, Equatable {
     for role in SalesColumn.allCases {
       guard let i = indices[role] else { continue }
       if let other = owner[i] {
-        throw SalesHistoryError(
+        throw CSVError(
           .badColumnMapping, file: file, line: 1, value: header[i],
           problem: "column '\(header[i])' is used as both \(other.rawValue) and \(role.rawValue)",
           expected: "one role per column")
@@ -132,26 +133,26 @@ public struct ResolvedColumns: Sendable, Equatable {
 
   /// Tells a wrong delimiter, a missing header row and plainly missing columns apart.
   private static func diagnoseMissing(_ missing: [SalesColumn], header: [String], file: String, delimiter: UInt8)
-    -> SalesHistoryError
+    -> CSVError
   {
     let delimiterName = delimiter == UInt8(ascii: ",") ? "','" : "'\(Character(Unicode.Scalar(delimiter)))'"
     if header.count == 1 {
       for (candidate, name) in [(";", "';'"), ("\t", "tab"), ("|", "'|'"), (",", "','")]
       where String(Unicode.Scalar(delimiter)) != candidate && header[0].contains(candidate) {
-        return SalesHistoryError(
+        return CSVError(
           .wrongDelimiter, file: file, line: 1, value: header[0],
           problem: "the header has one column; the file seems to be separated by \(name), not \(delimiterName)",
           expected: "comma-separated values (or pass --delimiter)")
       }
     }
     if header.contains(where: { looksLikeData($0) }) {
-      return SalesHistoryError(
+      return CSVError(
         .noHeader, file: file, line: 1, value: header.joined(separator: ","),
         problem: "the first line looks like data, not a header",
         expected: "a header row naming the columns, e.g. sku,date,qty")
     }
     let names = missing.map { role in "\(role.rawValue) (\(role.automaticNames.joined(separator: "/")))" }
-    return SalesHistoryError(
+    return CSVError(
       .missingColumn, file: file, line: 1, value: header.joined(separator: ","),
       problem: "required column\(missing.count > 1 ? "s" : "") missing: \(names.joined(separator: ", "))",
       expected: "a header with sku, date and qty columns, or --columns sku=…,date=…,qty=…")

@@ -1,3 +1,4 @@
+import CSV
 import TimeSeries
 
 /// A calendar of events and holidays by day (the M5 `calendar.csv` layout, or any CSV with a `date`
@@ -13,11 +14,11 @@ public struct EventCalendar: Sendable {
 
   public enum EventKey: String, Sendable { case type, name }
 
-  public static func read(path: String, events: EventKey = .type, flags: [String] = []) throws(SalesHistoryError) -> EventCalendar {
+  public static func read(path: String, events: EventKey = .type, flags: [String] = []) throws(CSVError) -> EventCalendar {
     let table = try CSVTable.read(path: path, required: ["date"])
     let eventColumns = table.header.filter { $0.hasPrefix("event_\(events.rawValue)_") }
     for flag in flags where !table.header.contains(flag) {
-      throw SalesHistoryError(.missingColumn, file: path, line: 1, columnName: flag, problem: "no column '\(flag)'",
+      throw CSVError(.missingColumn, file: path, line: 1, columnName: flag, problem: "no column '\(flag)'",
                               expected: "one of \(table.header.filter { !$0.hasPrefix("event_") && $0 != "date" }.joined(separator: ", "))")
     }
     var names: [String] = []
@@ -43,7 +44,7 @@ public struct EventCalendar: Sendable {
       rows.append((date.dayNumber, active, flagValues))
     }
     guard let first = rows.map(\.0).min(), let last = rows.map(\.0).max() else {
-      throw SalesHistoryError(.emptyFile, file: path, problem: "the calendar has no days", expected: "one row per day")
+      throw CSVError(.emptyFile, file: path, problem: "the calendar has no days", expected: "one row per day")
     }
     var days: [Int: [Double]] = [:]
     for (day, active, flagValues) in rows { days[day] = names.map { active.contains($0) ? 1 : 0 } + flagValues }

@@ -1,3 +1,4 @@
+import CSV
 import TimeSeries
 
 /// What a planner checks before trusting a sales history: coverage, gaps, sparsity, anomalies and bad rows.

@@ -3,6 +3,7 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
+import CSV
 import TimeSeries
 
 /// What to do with a row that cannot be read.
@@ -54,7 +55,7 @@ public struct ReadReport: Sendable {
   public var rowsUsed = 0
   public var rowsSkipped = 0
   /// The first `maximumReportedErrors` bad rows.
-  public var badRows: [SalesHistoryError] = []
+  public var badRows: [CSVError] = []
   public var blankLines = 0
   /// Rows whose (SKU, location, channel, date) repeats an earlier row; their quantities are summed.
   public var duplicateRows = 0
@@ -79,7 +80,7 @@ public struct ReadReport: Sendable {
 /// line, column, value and what is accepted, or (with `.skip`) a counted, listed skip.
 public enum SalesHistoryReader {
   public static func read(file path: String, options: SalesHistoryOptions = SalesHistoryOptions())
-    throws(SalesHistoryError) -> SalesHistory
+    throws(CSVError) -> SalesHistory
   {
     let scanner: CSVScanner
     do {
@@ -91,23 +92,23 @@ public enum SalesHistoryReader {
     return try reader.run()
   }
 
-  static func scanError(_ error: CSVScanner.ScanError, file: String, header: [String]) -> SalesHistoryError {
+  static func scanError(_ error: CSVScanner.ScanError, file: String, header: [String]) -> CSVError {
     func name(_ field: Int) -> String? { field >= 1 && field <= header.count ? header[field - 1] : nil }
     switch error {
     case .io(let message):
-      return SalesHistoryError(.io, file: file, problem: "cannot read file: \(message)", expected: "a readable CSV file")
+      return CSVError(.io, file: file, problem: "cannot read file: \(message)", expected: "a readable CSV file")
     case let .unterminatedQuote(line, field):
-      return SalesHistoryError(
+      return CSVError(
         .unterminatedQuote, file: file, line: line, column: field, columnName: name(field),
         problem: "quoted field is never closed (the file may be truncated)",
         expected: "a closing '\"' before the end of the file; write a quote inside a field as \"\"")
     case let .textAfterQuote(line, field):
-      return SalesHistoryError(
+      return CSVError(
         .textAfterQuote, file: file, line: line, column: field, columnName: name(field),
         problem: "text follows the closing quote of a field",
         expected: "a delimiter or line break right after the closing '\"'")
     case .recordTooLong(let line):
-      return SalesHistoryError(
+      return CSVError(
         .recordTooLong, file: file, line: line, problem: "record is longer than 64 MiB",
         expected: "one record per line (check the delimiter and quoting)")
     }
@@ -144,7 +145,7 @@ private struct RowReader {
     self.builder = PanelBuilder(frequency: options.frequency, tracksPrices: false)
   }
 
-  mutating func run() throws(SalesHistoryError) -> SalesHistory {
+  mutating func run() throws(CSVError) -> SalesHistory {
     header = try readHeader()
     let columns = try ResolvedColumns.resolve(
       header: header, mapping: options.columns, file: path, delimiter: options.delimiter)
@@ -201,7 +202,7 @@ private struct RowReader {
   /// Reads one record into the panel, or returns why it cannot. Every field is validated before any
   /// state changes, so a skipped row leaves no trace.
   @inline(__always)
-  private mutating func readRow(_ record: CSVScanner.Record) -> SalesHistoryError? {
+  private mutating func readRow(_ record: CSVScanner.Record) -> CSVError? {
     if record.fieldCount != header.count { return fieldCountError(record) }
     let fields = scanner.fields
     let base = scanner.base
@@ -317,49 +318,49 @@ private struct RowReader {
   }
 
   private func rowError(
-    _ kind: SalesHistoryError.Kind, _ line: Int, _ column: Int, _ problem: String, _ expected: String
-  ) -> SalesHistoryError {
-    SalesHistoryError(
+    _ kind: CSVError.Kind, _ line: Int, _ column: Int, _ problem: String, _ expected: String
+  ) -> CSVError {
+    CSVError(
       kind, file: path, line: line, column: column + 1, columnName: header[column],
-      value: SalesHistoryError.display(scanner.bytes(scanner.fields[column])), problem: problem, expected: expected)
+      value: CSVError.display(scanner.bytes(scanner.fields[column])), problem: problem, expected: expected)
   }
 
-  private mutating func readHeader() throws(SalesHistoryError) -> [String] {
+  private mutating func readHeader() throws(CSVError) -> [String] {
     let record: CSVScanner.Record?
     do { record = try scanner.next() } catch { throw SalesHistoryReader.scanError(error, file: path, header: []) }
     guard let record else {
-      throw SalesHistoryError(
+      throw CSVError(
         .emptyFile, file: path, problem: "file is empty",
         expected: "a header row (e.g. sku,date,qty) followed by one row per SKU, date and quantity")
     }
     guard record.fieldCount <= scanner.fields.count else {
-      throw SalesHistoryError(
+      throw CSVError(
         .missingColumn, file: path, line: 1, problem: "header has \(record.fieldCount) columns",
         expected: "at most \(scanner.fields.count) columns")
     }
     var names: [String] = []
     for k in 0..<record.fieldCount {
       guard let name = scanner.text(scanner.fields[k]) else {
-        throw SalesHistoryError(
+        throw CSVError(
           .invalidText, file: path, line: 1, column: k + 1,
-          value: SalesHistoryError.display(scanner.bytes(scanner.fields[k])),
+          value: CSVError.display(scanner.bytes(scanner.fields[k])),
           problem: "header is not valid UTF-8", expected: "a UTF-8 encoded file (re-save it as UTF-8)")
       }
       names.append(name.trimmingSpaces)
     }
     if names.allSatisfy(\.isEmpty) {
-      throw SalesHistoryError(
+      throw CSVError(
         .emptyFile, file: path, line: 1, problem: "the first line is blank",
         expected: "a header row (e.g. sku,date,qty) on the first line")
     }
     return names
   }
 
-  private func fieldCountError(_ record: CSVScanner.Record) -> SalesHistoryError {
+  private func fieldCountError(_ record: CSVScanner.Record) -> CSVError {
     let found = record.fieldCount, expected = header.count
     let columns = header.joined(separator: ",")
     if found < expected && !record.terminated {
-      return SalesHistoryError(
+      return CSVError(
         .truncatedRow, file: path, line: record.line, column: found,
         problem: "last row has \(found) of \(expected) fields and no line break: the file looks truncated",
         expected: "complete rows with \(expected) fields (\(columns))")
@@ -376,7 +377,7 @@ private struct RowReader {
       }
       if hint.isEmpty { hint = " (a field containing the delimiter must be quoted)" }
     }
-    return SalesHistoryError(
+    return CSVError(
       .fieldCount, file: path, line: record.line, column: min(found, expected) + (found > expected ? 1 : 0),
       problem: "row has \(found) fields but the header has \(expected)\(hint)",
       expected: "\(expected) fields per row (\(columns))")

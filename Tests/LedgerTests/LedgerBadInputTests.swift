@@ -1,9 +1,9 @@
+import CSV
 import Foundation
 import Testing
 import TestSupport
 
 @testable import Ledger
-@testable import SalesHistory
 
 /// What must not change when an event is refused: balances and movements.
 struct StockState: Equatable {
@@ -86,7 +86,7 @@ struct LedgerBadInputTests {
 
   @Test("Event files: malformed CSV and JSON Lines are refused whole with line and column; BOM and CRLF are read")
   func eventFiles() throws {
-    func error(_ text: String, name: String = "events.csv") -> SalesHistoryError? {
+    func error(_ text: String, name: String = "events.csv") -> CSVError? {
       do {
         _ = try EventFile.read(path: temporaryFile(text, name: name), defaultSource: "f")
         return nil
@@ -101,7 +101,7 @@ struct LedgerBadInputTests {
     #expect(error("key,kind,sku,qty\n1,receive,\"A\nB\",1\n")?.kind == .invalidText)
     #expect(error("key,kind,sku,qty\n1,receive,A,1,\n")?.kind == .fieldCount)
     let badUTF8 = temporaryFile([UInt8]("key,kind,sku,qty\n1,receive,A".utf8) + [0xFF] + [UInt8](",1\n".utf8), name: "e.csv")
-    #expect(throws: SalesHistoryError.self) { try EventFile.read(path: badUTF8, defaultSource: "f") }
+    #expect(throws: CSVError.self) { try EventFile.read(path: badUTF8, defaultSource: "f") }
     for (qty, label) in [("1,000", "quoted thousands"), ("10 ", "trailing space"), ("NaN", "NaN"), ("inf", "inf"), ("1e309", "1e309"), ("1.5", "fraction"), ("٣", "Arabic digit"), ("99999999999999999999", "overflow")] {
       let e = error("key,kind,sku,qty\n1,receive,A,\"\(qty)\"\n")
       #expect(e?.kind == .invalidNumber && e?.line == 2 && e?.column == 4 && e?.columnName == "qty", "\(label)")

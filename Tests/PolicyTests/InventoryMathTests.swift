@@ -1,9 +1,9 @@
+import CSV
 import Foundation
 import Testing
 import TestSupport
 
 @testable import Policy
-import SalesHistory
 
 /// Rows of `Fixtures/stockpyl_reference.csv` (stockpyl 1.0.2; see `stockpyl-fixtures.py`).
 struct StockpylCase {
@@ -253,7 +253,7 @@ struct MasterNumberTests {
   @Test("Hex, separators, NaN and inf are refused in items.csv too")
   func refused() {
     for bad in ["0x10", "1,5", "nan", "inf", "1e400", "12 "] {
-      #expect(throws: SalesHistoryError.self, "\(bad)") {
+      #expect(throws: CSVError.self, "\(bad)") {
         _ = try ItemMaster.read(items: temporaryFile("sku,unit_cost\nA,\"\(bad)\"\n", name: "items.csv"))
       }
     }

@@ -1,3 +1,4 @@
+import CSV
 import Foundation
 import Testing
 
@@ -145,7 +146,7 @@ struct BadInputTests {
 
   @Test("Column mapping errors")
   func mappingErrors() {
-    #expect(throws: SalesHistoryError.self) { try ColumnMapping(parsing: "sku") }
+    #expect(throws: CSVError.self) { try ColumnMapping(parsing: "sku") }
     do {
       _ = try ColumnMapping(parsing: "sku=StockCode,colour=Red")
     } catch {

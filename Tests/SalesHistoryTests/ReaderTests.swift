@@ -158,12 +158,4 @@ struct ReaderTests {
     #expect(history.report.rows == 2)
     #expect(history.report.columns.ignored == ["note"])
   }
-
-  @Test("Numbers: integers, decimals, exponents and long mantissas parse exactly like strtod")
-  func numbers() throws {
-    for text in ["0", "7", "-3", "+4", "12.5", ".5", "5.", "1e3", "2.5E-2", "123456789012345678901234", "0.1", "3.14159265358979323846"] {
-      let value = Array(text.utf8).withUnsafeBytes { FieldParser.parseNumber($0) }
-      #expect(try value.get() == strtod(text, nil), "\(text)")
-    }
-  }
 }

@@ -1,3 +1,4 @@
+import CSV
 import Foundation
 import Testing
 
@@ -12,7 +13,7 @@ func read(_ text: String, _ options: SalesHistoryOptions = SalesHistoryOptions()
 
 /// Expects reading to fail with `kind`, and the message to contain every fragment.
 func expectError(
-  _ contents: [UInt8], _ kind: SalesHistoryError.Kind, _ fragments: [String],
+  _ contents: [UInt8], _ kind: CSVError.Kind, _ fragments: [String],
   options: SalesHistoryOptions = SalesHistoryOptions(), sourceLocation: SourceLocation = #_sourceLocation
 ) {
   let path = temporaryFile(contents)
@@ -30,7 +31,7 @@ func expectError(
 }
 
 func expectError(
-  _ text: String, _ kind: SalesHistoryError.Kind, _ fragments: [String],
+  _ text: String, _ kind: CSVError.Kind, _ fragments: [String],
   options: SalesHistoryOptions = SalesHistoryOptions(), sourceLocation: SourceLocation = #_sourceLocation
 ) {
   expectError(Array(text.utf8), kind, fragments, options: options, sourceLocation: sourceLocation)

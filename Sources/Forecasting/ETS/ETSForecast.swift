@@ -1,6 +1,7 @@
 import Foundation
 import LinearAlgebra
 import Sampling
+import Statistics
 
 extension ETSFit {
   public var specification: (any ForecastingMethod)? { ETSMethod(alias: "ets:" + name, spec: spec) }

@@ -1,4 +1,5 @@
 import Foundation
+import Statistics
 
 /// Simple exponential smoothing with the "simple" start (level₁ = x₁), R's `ses(initial = "simple")`:
 /// `ℓ₁ = x₁, ℓ_t = α·x_t + (1 − α)·ℓ_{t−1}`; the forecast is the last level.

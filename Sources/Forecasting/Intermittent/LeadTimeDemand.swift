@@ -1,3 +1,4 @@
+import Statistics
 /// Quantiles of demand summed over a lead time — what a reorder point needs — not per-period quantiles
 /// added up (which overstate the spread of independent periods).
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import Statistics
 
 /// Forecasts by repeating the value one season (lag) earlier, with optional drift — R's `lagwalk`,
 /// behind `naive()`, `snaive()` and `rwf(drift = TRUE)`.

@@ -1,5 +1,6 @@
 import Foundation
 import LinearAlgebra
+import Statistics
 import TimeSeries
 
 /// Price / promotion / calendar regression for every series of a panel, batched by shared design.

@@ -1,5 +1,6 @@
 import Foundation
 import Sampling
+import Statistics
 
 /// The Theta method as R's `thetaf()` (Assimakopoulos & Nikolopoulos 2000; Hyndman & Billah 2003):
 /// simple exponential smoothing with drift equal to half the slope of a linear trend, on the seasonally

@@ -1,5 +1,6 @@
 import Foundation
 import LinearAlgebra
+import Statistics
 
 /// Linear trend + seasonal regression, R's `tslm(y ~ trend + season)`, solved through LAPACK.
 ///

@@ -1,3 +1,4 @@
+import Statistics
 /// Rolling-origin evaluation (Tashman 2000): the last `windows` forecast origins, `step` periods apart,
 /// each forecasting `horizon` periods from the history before it.
 ///

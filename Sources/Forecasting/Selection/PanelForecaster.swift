@@ -1,3 +1,4 @@
+import Statistics
 import TimeSeries
 
 /// The forecast of one series, with the model that produced it and, if the requested model failed,

@@ -1,4 +1,5 @@
 import Foundation
+import Statistics
 
 /// Sample autocorrelations r₁…r_maxLag (R's `acf`, no missing values):
 /// ```

@@ -6,13 +6,13 @@
 import TimeSeries
 
 /// Strict, allocation-free parsers for the fields of a sales history.
-enum FieldParser {
+package enum FieldParser {
   // MARK: Numbers
 
-  enum NumberProblem: Error {
+  package enum NumberProblem: Error {
     case empty, whitespace, thousandsSeparator, notFinite, outOfRange, nonASCII, malformed
 
-    var message: String {
+    package var message: String {
       switch self {
       case .empty: return "empty number"
       case .whitespace: return "number has leading or trailing spaces"
@@ -27,7 +27,7 @@ enum FieldParser {
 
   /// 10^k for 0 ≤ k ≤ 22, all exactly representable.
   @inline(__always)
-  static func powerOfTen(_ k: Int) -> Double {
+  package static func powerOfTen(_ k: Int) -> Double {
     switch k {
     case 0: return 1
     case 1: return 1e1
@@ -60,7 +60,7 @@ enum FieldParser {
   /// Fast path (Clinger 1990): with at most 15 significant digits and a decimal exponent of at most 22,
   /// `mantissa / 10^k` is exact-operand division and so correctly rounded. Otherwise `strtod`.
   @inline(__always)
-  static func parseNumber(_ bytes: UnsafeRawBufferPointer) -> Result<Double, NumberProblem> {
+  package static func parseNumber(_ bytes: UnsafeRawBufferPointer) -> Result<Double, NumberProblem> {
     let n = bytes.count
     if n == 0 { return .failure(.empty) }
     var i = 0
@@ -124,7 +124,7 @@ enum FieldParser {
   }
 
   /// Explains why a field is not a number.
-  static func classify(_ bytes: UnsafeRawBufferPointer) -> NumberProblem {
+  package static func classify(_ bytes: UnsafeRawBufferPointer) -> NumberProblem {
     if bytes.contains(where: { $0 >= 0x80 }) { return .nonASCII }
     let text = String(decoding: bytes, as: UTF8.self)
     let trimmed = text.trimmingSpaces
@@ -141,21 +141,22 @@ enum FieldParser {
 
   /// The day number of the first of the last month parsed, to skip the calendar arithmetic when
   /// consecutive rows fall in the same month.
-  struct MonthCache {
-    var key = -1
-    var firstDay = 0
+  package struct MonthCache {
+    package init() {}
+    package var key = -1
+    package var firstDay = 0
   }
 
   /// Parses `YYYY-MM-DD`, optionally followed by `T` or a space and a time `HH:MM[:SS[.fff]]`, and an
   /// optional zone `Z` or `±HH:MM` (the calendar date as written is used). Returns the day number.
   @inline(__always)
-  static func parseDay(_ b: UnsafeRawBufferPointer) -> Int? {
+  package static func parseDay(_ b: UnsafeRawBufferPointer) -> Int? {
     var cache = MonthCache()
     return parseDay(b, cache: &cache)
   }
 
   @inline(__always)
-  static func parseDay(_ b: UnsafeRawBufferPointer, cache: inout MonthCache) -> Int? {
+  package static func parseDay(_ b: UnsafeRawBufferPointer, cache: inout MonthCache) -> Int? {
     let n = b.count
     guard n >= 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return nil }
     @inline(__always) func digit(_ i: Int) -> Int? {
@@ -215,11 +216,11 @@ enum FieldParser {
     return false
   }
 
-  static let acceptedDates =
+  package static let acceptedDates =
     "an ISO-8601 date YYYY-MM-DD, optionally with a time (2011-01-29, 2011-01-29 08:26:00, 2011-01-29T08:26:00Z)"
 
   /// A hint for common non-ISO dates.
-  static func dateHint(_ bytes: UnsafeRawBufferPointer) -> String {
+  package static func dateHint(_ bytes: UnsafeRawBufferPointer) -> String {
     let text = String(decoding: bytes, as: UTF8.self)
     if text.isEmpty { return "empty date" }
     if text.trimmingSpaces != text { return "date has leading or trailing spaces" }
@@ -236,7 +237,7 @@ enum FieldParser {
   // MARK: Flags
 
   /// `1`/`0`, `true`/`false` (any case); empty means "not marked" (in stock).
-  static func parseInStock(_ b: UnsafeRawBufferPointer) -> Bool? {
+  package static func parseInStock(_ b: UnsafeRawBufferPointer) -> Bool? {
     if b.count == 0 { return true }
     if b.count == 1 {
       if b[0] == UInt8(ascii: "1") { return true }
@@ -253,7 +254,7 @@ enum FieldParser {
 
 extension String {
   /// The string without leading and trailing ASCII spaces and tabs.
-  var trimmingSpaces: String {
+  package var trimmingSpaces: String {
     var s = Substring(self)
     while let c = s.first, c == " " || c == "\t" { s = s.dropFirst() }
     while let c = s.last, c == " " || c == "\t" { s = s.dropLast() }

@@ -1,3 +1,14 @@
+/// The Syntetos–Boylan demand pattern of a series (see `DemandClassification`), stored as its stable
+/// lower-case name.
+public enum DemandPattern: String, Sendable, Codable, CaseIterable {
+  case smooth, erratic, intermittent, lumpy
+  /// No demand at all in the history.
+  case none
+
+  /// Intermittent or lumpy: most periods without demand (ADI ≥ 1.32).
+  public var isIntermittent: Bool { self == .intermittent || self == .lumpy }
+}
+
 /// Demand pattern by the average inter-demand interval and the squared coefficient of variation of the
 /// non-zero demand sizes (Syntetos, Boylan & Croston 2005, "On the categorization of demand patterns",
 /// JORS 56:495–503):
@@ -8,15 +19,9 @@
 /// ```
 /// Missing periods (`.nan`, stock-outs) are left out of both statistics.
 public struct DemandClassification: Sendable, Equatable, Codable {
-  public enum Pattern: String, Sendable, Codable, CaseIterable {
-    case smooth, erratic, intermittent, lumpy
-    /// No demand at all in the history.
-    case none
-  }
-
   public let adi: Double
   public let cv2: Double
-  public let pattern: Pattern
+  public let pattern: DemandPattern
   public static let adiCutoff = 1.32
   public static let cv2Cutoff = 0.49
 
@@ -45,5 +50,5 @@ public struct DemandClassification: Sendable, Equatable, Codable {
     }
   }
 
-  public var isIntermittent: Bool { pattern == .intermittent || pattern == .lumpy }
+  public var isIntermittent: Bool { pattern.isIntermittent }
 }

@@ -5,12 +5,12 @@
 #endif
 
 /// One field of the current record: a byte range into the scanner's buffer.
-struct FieldSpan {
-  var start: Int
-  var end: Int
-  var quoted: Bool
+package struct FieldSpan {
+  package var start: Int
+  package var end: Int
+  package var quoted: Bool
   /// The field contains `""` escapes that must be unescaped to read its text.
-  var escapedQuotes: Bool
+  package var escapedQuotes: Bool
 }
 
 /// Streams RFC 4180 records from a file in fixed-size chunks, without building a `String` per row.
@@ -18,8 +18,8 @@ struct FieldSpan {
 /// Quoted fields may hold delimiters, `""` escapes and line breaks; CRLF and LF endings are both read
 /// (a CR before LF is not part of the last field); a leading UTF-8 byte-order mark is skipped. A record
 /// may span chunk boundaries; one longer than `maximumRecordBytes` is an error, not a hang.
-final class CSVScanner {
-  enum ScanError: Error {
+package final class CSVScanner {
+  package enum ScanError: Error {
     case io(String)
     /// `line` is where the quoted field opens.
     case unterminatedQuote(line: Int, field: Int)
@@ -27,31 +27,31 @@ final class CSVScanner {
     case recordTooLong(line: Int)
   }
 
-  struct Record {
+  package struct Record {
     /// Physical line where the record starts (1-based).
-    var line: Int
+    package var line: Int
     /// Number of fields found (may exceed the stored capacity; only the first `capacity` are stored).
-    var fieldCount: Int
+    package var fieldCount: Int
     /// The record ended with a line break (false only for a last line without one).
-    var terminated: Bool
+    package var terminated: Bool
   }
 
-  let delimiter: UInt8
+  package let delimiter: UInt8
   private let fd: Int32
   private var storage: UnsafeMutableRawBufferPointer
   private var filled = 0
   private var position = 0
   private var atEOF = false
   private var nextLine = 1
-  private(set) var fields: UnsafeMutableBufferPointer<FieldSpan>
-  static let maximumRecordBytes = 64 << 20
+  package private(set) var fields: UnsafeMutableBufferPointer<FieldSpan>
+  package static let maximumRecordBytes = 64 << 20
 
   /// Bytes consumed from the file so far.
-  private(set) var bytesRead = 0
-  private(set) var byteOrderMark = false
-  private(set) var crlfLines = 0
+  package private(set) var bytesRead = 0
+  package private(set) var byteOrderMark = false
+  package private(set) var crlfLines = 0
 
-  init(path: String, delimiter: UInt8, chunkBytes: Int = 1 << 22) throws(ScanError) {
+  package init(path: String, delimiter: UInt8, chunkBytes: Int = 1 << 22) throws(ScanError) {
     let fd = open(path, O_RDONLY)
     if fd < 0 { throw .io(String(cString: strerror(errno))) }
     var info = stat()
@@ -78,7 +78,7 @@ final class CSVScanner {
   }
 
   /// Makes room for at least `capacity` stored fields.
-  func reserveFields(_ capacity: Int) {
+  package func reserveFields(_ capacity: Int) {
     guard capacity > fields.count else { return }
     fields.deallocate()
     fields = .allocate(capacity: capacity)
@@ -86,22 +86,22 @@ final class CSVScanner {
   }
 
   /// Start of the buffer the current record's fields point into (valid until the next call to `next()`).
-  var base: UnsafeRawPointer { UnsafeRawPointer(storage.baseAddress!) }
+  package var base: UnsafeRawPointer { UnsafeRawPointer(storage.baseAddress!) }
 
   /// The bytes of a stored field (valid until the next call to `next()`).
   @inline(__always)
-  func bytes(_ field: FieldSpan) -> UnsafeRawBufferPointer {
+  package func bytes(_ field: FieldSpan) -> UnsafeRawBufferPointer {
     UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(storage)[field.start..<field.end])
   }
 
   /// The text of a stored field with `""` unescaped, or `nil` when it is not valid UTF-8.
-  func text(_ field: FieldSpan) -> String? {
+  package func text(_ field: FieldSpan) -> String? {
     guard let s = String(validating: bytes(field), as: UTF8.self) else { return nil }
     return field.escapedQuotes ? s.replacingQuotePairs() : s
   }
 
   /// Reads the next record, or `nil` at the end of the file.
-  func next() throws(ScanError) -> Record? {
+  package func next() throws(ScanError) -> Record? {
     while true {
       if position >= filled && atEOF { return nil }
       if let record = try parse() { return record }
@@ -240,7 +240,7 @@ final class CSVScanner {
 }
 
 extension String {
-  func replacingQuotePairs() -> String {
+  package func replacingQuotePairs() -> String {
     var out = ""
     var previousWasQuote = false
     for c in self {

@@ -1,7 +1,7 @@
 /// A problem with a sales-history file, located precisely enough to fix it in an editor.
 ///
 /// Rendered as `file:line:column: problem (column 'qty', value "1,000"); expected …`.
-public struct SalesHistoryError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
   public enum Kind: String, Sendable, Codable {
     case io, emptyFile, noHeader, wrongDelimiter, missingColumn, duplicateColumn, ambiguousColumn
     case badColumnMapping, fieldCount, truncatedRow, unterminatedQuote, textAfterQuote, recordTooLong
@@ -48,7 +48,7 @@ public struct SalesHistoryError: Error, Sendable, Equatable, CustomStringConvert
   }
 
   /// Renders raw bytes for a message: printable UTF-8 as is, the rest escaped, at most 60 characters.
-  static func display(_ bytes: UnsafeRawBufferPointer) -> String {
+  package static func display(_ bytes: UnsafeRawBufferPointer) -> String {
     var out = ""
     if let text = String(validating: bytes, as: UTF8.self) {
       for scalar in text.unicodeScalars {

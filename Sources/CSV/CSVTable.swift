@@ -23,16 +23,16 @@ public struct CSVTable: Sendable {
     }
 
     /// An error located at this row and `column`.
-    public func error(_ column: String, value: String?, problem: String, expected: String) -> SalesHistoryError {
+    public func error(_ column: String, value: String?, problem: String, expected: String) -> CSVError {
       let i = columns[column]
-      return SalesHistoryError(
+      return CSVError(
         .invalidNumber, file: file, line: line, column: i.map { $0 + 1 }, columnName: column, value: value,
         problem: problem, expected: expected)
     }
 
     /// A whole number (`Int64` range), or `nil` when empty. Refuses fractions, separators, spaces,
     /// signs where `minimum` forbids them, and out-of-range values.
-    public func integer(_ column: String, minimum: Int = Int.min) throws(SalesHistoryError) -> Int? {
+    public func integer(_ column: String, minimum: Int = Int.min) throws(CSVError) -> Int? {
       guard let raw = text(column) else { return nil }
       guard let value = CSVTable.parseInteger(raw), value >= minimum else {
         let expectation = minimum == 0 ? "a whole number ≥ 0" : minimum == 1 ? "a whole number ≥ 1" : "a whole number"
@@ -43,7 +43,7 @@ public struct CSVTable: Sendable {
 
     /// A finite decimal number, or `nil` when empty.
     public func number(_ column: String, range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude,
-                       expected: String = "a finite decimal number") throws(SalesHistoryError) -> Double? {
+                       expected: String = "a finite decimal number") throws(CSVError) -> Double? {
       guard let raw = text(column) else { return nil }
       // The sales-history reader's number rules (plain decimals; no separators, hex, NaN or inf).
       var copy = raw
@@ -60,20 +60,20 @@ public struct CSVTable: Sendable {
   public let rows: [Row]
 
   /// Reads `path`. `required` columns must be present; with `known` given, any other column is refused.
-  public static func read(path: String, required: [String], known: [String]? = nil) throws(SalesHistoryError) -> CSVTable {
+  public static func read(path: String, required: [String], known: [String]? = nil) throws(CSVError) -> CSVTable {
     let scanner: CSVScanner
     do { scanner = try CSVScanner(path: path, delimiter: UInt8(ascii: ",")) } catch {
-      throw SalesHistoryError(.io, file: path, problem: "cannot open the file (\(scanError(error)))", expected: "a readable CSV file")
+      throw CSVError(.io, file: path, problem: "cannot open the file (\(scanError(error)))", expected: "a readable CSV file")
     }
-    func located(_ error: CSVScanner.ScanError) -> SalesHistoryError {
+    func located(_ error: CSVScanner.ScanError) -> CSVError {
       switch error {
-      case .io(let m): return SalesHistoryError(.io, file: path, problem: "cannot read (\(m))", expected: "a readable CSV file")
+      case .io(let m): return CSVError(.io, file: path, problem: "cannot read (\(m))", expected: "a readable CSV file")
       case .unterminatedQuote(let line, let field):
-        return SalesHistoryError(.unterminatedQuote, file: path, line: line, column: field, problem: "quoted field is never closed", expected: "a closing '\"'")
+        return CSVError(.unterminatedQuote, file: path, line: line, column: field, problem: "quoted field is never closed", expected: "a closing '\"'")
       case .textAfterQuote(let line, let field):
-        return SalesHistoryError(.textAfterQuote, file: path, line: line, column: field, problem: "text after a closing quote", expected: "a delimiter or line end after '\"'")
+        return CSVError(.textAfterQuote, file: path, line: line, column: field, problem: "text after a closing quote", expected: "a delimiter or line end after '\"'")
       case .recordTooLong(let line):
-        return SalesHistoryError(.recordTooLong, file: path, line: line, problem: "record longer than 64 MiB", expected: "shorter records")
+        return CSVError(.recordTooLong, file: path, line: line, problem: "record longer than 64 MiB", expected: "shorter records")
       }
     }
     scanner.reserveFields(256)
@@ -82,37 +82,37 @@ public struct CSVTable: Sendable {
     var columns: [String: Int] = [:]
     do {
       guard let first = try scanner.next() else {
-        throw SalesHistoryError(.emptyFile, file: path, problem: "the file is empty", expected: "a header line naming the columns (\(required.joined(separator: ", ")))")
+        throw CSVError(.emptyFile, file: path, problem: "the file is empty", expected: "a header line naming the columns (\(required.joined(separator: ", ")))")
       }
       for i in 0..<min(first.fieldCount, scanner.fields.count) {
         guard let name = scanner.text(scanner.fields[i]) else {
-          throw SalesHistoryError(.invalidText, file: path, line: 1, column: i + 1, value: SalesHistoryError.display(scanner.bytes(scanner.fields[i])), problem: "header is not valid UTF-8", expected: "UTF-8 text")
+          throw CSVError(.invalidText, file: path, line: 1, column: i + 1, value: CSVError.display(scanner.bytes(scanner.fields[i])), problem: "header is not valid UTF-8", expected: "UTF-8 text")
         }
         header.append(name.trimmingSpaces.lowercased())
       }
       if header.count == 1 && required.count > 1 {
         let only = header[0]
         for (d, label) in [(";", "semicolon"), ("\t", "tab"), ("|", "pipe")] where only.contains(d) {
-          throw SalesHistoryError(.wrongDelimiter, file: path, line: 1, value: only, problem: "the header is one field; it looks \(label)-delimited", expected: "comma-separated values")
+          throw CSVError(.wrongDelimiter, file: path, line: 1, value: only, problem: "the header is one field; it looks \(label)-delimited", expected: "comma-separated values")
         }
       }
       for (i, name) in header.enumerated() {
         if columns[name] != nil {
-          throw SalesHistoryError(.duplicateColumn, file: path, line: 1, column: i + 1, columnName: name, problem: "column appears twice", expected: "each column once")
+          throw CSVError(.duplicateColumn, file: path, line: 1, column: i + 1, columnName: name, problem: "column appears twice", expected: "each column once")
         }
         if let known, !known.contains(name) {
-          throw SalesHistoryError(.missingColumn, file: path, line: 1, column: i + 1, columnName: name, value: name, problem: "unknown column", expected: "columns among: \(known.joined(separator: ", "))")
+          throw CSVError(.missingColumn, file: path, line: 1, column: i + 1, columnName: name, value: name, problem: "unknown column", expected: "columns among: \(known.joined(separator: ", "))")
         }
         columns[name] = i
       }
       for name in required where columns[name] == nil {
-        throw SalesHistoryError(.missingColumn, file: path, line: 1, columnName: name, problem: "required column '\(name)' is missing (found: \(header.joined(separator: ", ")))", expected: "a header with \(required.joined(separator: ", "))")
+        throw CSVError(.missingColumn, file: path, line: 1, columnName: name, problem: "required column '\(name)' is missing (found: \(header.joined(separator: ", ")))", expected: "a header with \(required.joined(separator: ", "))")
       }
       while let record = try scanner.next() {
         if record.fieldCount == 1 && scanner.fields[0].start == scanner.fields[0].end && !scanner.fields[0].quoted { continue }
         if record.fieldCount != header.count {
-          let kind: SalesHistoryError.Kind = record.terminated ? .fieldCount : .truncatedRow
-          throw SalesHistoryError(kind, file: path, line: record.line, column: min(record.fieldCount, header.count + 1), value: nil,
+          let kind: CSVError.Kind = record.terminated ? .fieldCount : .truncatedRow
+          throw CSVError(kind, file: path, line: record.line, column: min(record.fieldCount, header.count + 1), value: nil,
             problem: "row has \(record.fieldCount) fields\(record.terminated ? "" : " and no line end (truncated file?)")",
             expected: "\(header.count) fields as in the header")
         }
@@ -121,10 +121,10 @@ public struct CSVTable: Sendable {
         for i in 0..<record.fieldCount {
           let span = scanner.fields[i]
           guard let value = scanner.text(span) else {
-            throw SalesHistoryError(.invalidText, file: path, line: record.line, column: i + 1, columnName: header[i], value: SalesHistoryError.display(scanner.bytes(span)), problem: "not valid UTF-8", expected: "UTF-8 text")
+            throw CSVError(.invalidText, file: path, line: record.line, column: i + 1, columnName: header[i], value: CSVError.display(scanner.bytes(span)), problem: "not valid UTF-8", expected: "UTF-8 text")
           }
           if value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
-            throw SalesHistoryError(.invalidText, file: path, line: record.line, column: i + 1, columnName: header[i], value: SalesHistoryError.display(scanner.bytes(span)), problem: "control character (line break or tab) inside a field", expected: "text without control characters")
+            throw CSVError(.invalidText, file: path, line: record.line, column: i + 1, columnName: header[i], value: CSVError.display(scanner.bytes(span)), problem: "control character (line break or tab) inside a field", expected: "text without control characters")
           }
           fields.append(value)
         }
@@ -132,10 +132,10 @@ public struct CSVTable: Sendable {
       }
     } catch let error as CSVScanner.ScanError {
       throw located(error)
-    } catch let error as SalesHistoryError {
+    } catch let error as CSVError {
       throw error
     } catch {
-      throw SalesHistoryError(.io, file: path, problem: "\(error)", expected: "a readable CSV file")
+      throw CSVError(.io, file: path, problem: "\(error)", expected: "a readable CSV file")
     }
     return CSVTable(file: path, header: header, rows: rows)
   }

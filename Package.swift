@@ -55,14 +55,14 @@ let package = Package(
     /// Seeded generator of M5-shaped demand panels for benchmarks and tests.
     .target(name: "SyntheticData", dependencies: ["TimeSeries", "Sampling"]),
     /// Forecasting models (baselines, ETS, Theta, regression), accuracy metrics, backtests, selection.
-    .target(name: "Forecasting", dependencies: ["LinearAlgebra", "Statistics", "TimeSeries", "Sampling"]),
+    .target(name: "Forecasting", dependencies: ["CSV", "LinearAlgebra", "Statistics", "TimeSeries", "Sampling"]),
     /// The perpetual inventory ledger (ATP) on embedded SQLite: events, movements, balances, verification.
     .target(
       name: "Ledger",
       dependencies: ["CSV", "TimeSeries", .product(name: "GRDB", package: "GRDB.swift")]
     ),
     /// Safety stock, reorder policies (s,Q), (s,S), (R,S), min/max, EOQ, ABC/XYZ, policy simulation.
-    .target(name: "Policy", dependencies: ["CSV", "Statistics"]),
+    .target(name: "Policy", dependencies: ["CSV", "Statistics", "TimeSeries"]),
     /// The planning job: demand estimates from forecasts, policy backtests, PO suggestions, scenarios, reports.
     .target(name: "Planning", dependencies: ["CSV", "Forecasting", "Ledger", "Policy", "Sampling", "Statistics", "TimeSeries"]),
     /// The `replenish` commands (thin: parse flags, call the domain targets, print).

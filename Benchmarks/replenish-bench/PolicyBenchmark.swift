@@ -26,7 +26,7 @@ func policyBenchmark(skus: Int, poSKUs: Int, locations: Int, peerItems: Int) {
   t = now()
   let classes = Classifier().classify(inputs)
   let classifySeconds = now() - t
-  let a = classes.filter { $0.abc == "A" }.count
+  let a = classes.filter { $0.abc == .A }.count
   print(String(format: "ABC/XYZ of %d SKUs (26 periods each): %.3f s (%.0f SKUs/s), A %d; of which a bare sort of the values takes %.3f s",
                skus, classifySeconds, Double(skus) / classifySeconds, a, sortSeconds))
 
@@ -40,15 +40,15 @@ func policyBenchmark(skus: Int, poSKUs: Int, locations: Int, peerItems: Int) {
   for c in classes {
     item.sku = c.sku
     let demand = DemandEstimate(sku: c.sku, periodDays: 7, meanPerPeriod: c.meanDemand, sigmaPerPeriod: c.meanDemand.squareRoot() + 0.5,
-                                sigmaSource: "bench", pattern: "smooth")
+                                sigmaSource: "bench", pattern: .smooth)
     checksum += PolicyCalculator.compute(item: item, demand: demand, serviceLevel: c.serviceLevel, serviceLevelSource: "class").reorderPoint
   }
   let policySeconds = now() - t
   print(String(format: "policies (safety stock, reorder point, EOQ with rounding) for %d SKUs: %.3f s (%.0f SKUs/s), Σ s = %.0f", skus, policySeconds, Double(skus) / policySeconds, checksum))
 
   // PO suggestions for poSKUs × locations.
-  var policies: [PolicyResult] = []
-  var positions: [String: StockPosition] = [:]
+  var policies: [(policy: PolicyResult, item: PlannedItem)] = []
+  var positions: StockPositions = [:]
   var master: [Item] = []
   for s in 0..<poSKUs {
     for l in 0..<locations {
@@ -59,13 +59,15 @@ func policyBenchmark(skus: Int, poSKUs: Int, locations: Int, peerItems: Int) {
       master.append(it)
       let d = Double(s % 40) + 0.5
       let demand = DemandEstimate(sku: it.sku, location: it.location, periodDays: 7, meanPerPeriod: l == 2 ? 0 : d, sigmaPerPeriod: d.squareRoot(), sigmaSource: "bench")
-      policies.append(PolicyCalculator.compute(item: it, demand: demand, serviceLevel: 0.95, serviceLevelSource: "bench"))
-      positions["P\(s)\u{1F}L\(l)"] = StockPosition(sellable: Double(rng.poisson(d * 3)), committed: Double(rng.poisson(d / 2)))
+      let planned = PlannedItem(series: policies.count, key: StockKey(sku: it.sku, location: "L\(l)"), item: it, abc: .new, serviceLevel: 0.95,
+                                serviceLevelSource: "bench")
+      policies.append((PolicyCalculator.compute(planned, demand: demand), planned))
+      positions[planned.key] = StockPosition(sellable: Double(rng.poisson(d * 3)), committed: Double(rng.poisson(d / 2)))
     }
   }
   let items = ItemMaster(items: master, suppliers: (0..<200).map { Supplier(name: "SUP\($0)", minimumOrderValue: Double($0 % 4) * 250) })
   t = now()
-  let plan = PurchasePlanner(budget: 5_000_000, today: 20_000).plan(policies: policies, positions: positions, items: items, classes: [:])
+  let plan = PurchasePlanner(budget: 5_000_000, today: 20_000).plan(policies, positions: positions, master: items)
   let poSeconds = now() - t
   print(String(format: "PO suggestions for %d SKUs × %d locations: %.3f s — %d lines in %d POs, %d deferred, %d transfers; peak memory %.0f MiB",
                poSKUs, locations, poSeconds, plan.orders.reduce(0) { $0 + $1.lines.count }, plan.orders.count, plan.deferred.count, plan.transfers.count, peakRSSMiB()))
@@ -131,7 +133,7 @@ func planBenchmark(file: String, frequency: Frequency, models: String, folder: S
   var settings = PlanSettings(method: methods[0], seasonLength: frequency.defaultSeasonLength, threads: ProcessInfo.processInfo.activeProcessorCount, horizon: 13)
   settings.budget = 2_000_000
   let t2 = now()
-  let result = try PlanJob.run(panel: panel, items: ItemMaster(items: master), positions: try PlanJob.positions(from: ledger), settings: settings)
+  let result = try PlanJob.run(PlanInputs(panel: panel, items: ItemMaster(items: master), positions: try StockSource.read(ledger).positions, settings: settings))
   let planSeconds = now() - t2
   let lines = result.purchase.orders.reduce(0) { $0 + $1.lines.count }
   print(String(format: "plan on %@ (%d series, %@ly): read %.1f s, ledger %d opening events %.1f s, plan %.1f s (%@); %d PO lines, %d deferred; peak memory %.0f MiB",

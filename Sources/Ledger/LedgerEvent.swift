@@ -154,7 +154,7 @@ public struct LedgerError: Error, Sendable, Equatable, Codable, CustomStringConv
     case returnWithoutShipment = "return_without_shipment", unknownReason = "unknown_reason"
     case unknownReceipt = "unknown_receipt", unknownTransfer = "unknown_transfer", transferExists = "transfer_exists", kitNotAllowed = "kit_not_allowed"
     case invalidKit = "invalid_kit", keyReused = "key_reused_with_different_payload", overflow
-    case busy, invalidMasterData = "invalid_master_data", notALedger = "not_a_ledger"
+    case busy, invalidMasterData = "invalid_master_data", notALedger = "not_a_ledger", cannotWrite = "cannot_write"
   }
 
   public let code: Code

@@ -15,16 +15,20 @@ public final class LedgerStore: Sendable {
 
   public static let schemaVersion = 1
 
-  /// Opens (creating when asked) the ledger at `path`.
-  public init(path: String, create: Bool = false) throws {
+  /// Opens (creating when asked) the ledger at `path`; `readOnly` for queries (works on a file the process
+  /// may not write, and never takes the write lock).
+  public init(path: String, create: Bool = false, readOnly: Bool = false) throws {
     self.path = path
     if !create && !FileManager.default.fileExists(atPath: path) {
       throw LedgerError(.notALedger, "\(path): no ledger here; create one with `replenish ledger init --db \(path)`")
     }
     var configuration = Configuration()
+    configuration.readonly = readOnly && !create
     configuration.busyMode = .timeout(10)
-    configuration.prepareDatabase { db in
-      try db.execute(sql: "PRAGMA synchronous = NORMAL")
+    if !configuration.readonly {
+      configuration.prepareDatabase { db in
+        try db.execute(sql: "PRAGMA synchronous = NORMAL")
+      }
     }
     do {
       pool = try DatabasePool(path: path, configuration: configuration)
@@ -32,10 +36,17 @@ public final class LedgerStore: Sendable {
       throw LedgerError(.notALedger, "\(path): cannot open as SQLite (\(error))")
     }
     do {
-      try pool.write { db in
-        if create { try Self.createSchema(db) }
+      let check = { (db: Database) throws in
         guard try db.tableExists("positions"), try db.tableExists("events") else {
           throw LedgerError(.notALedger, "\(path): not a Replenish ledger (tables missing); run `replenish ledger init`")
+        }
+      }
+      if configuration.readonly {
+        try pool.read(check)
+      } else {
+        try pool.write { db in
+          if create { try Self.createSchema(db) }
+          try check(db)
         }
       }
     } catch let error as LedgerError {

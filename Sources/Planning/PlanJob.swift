@@ -1,8 +1,11 @@
 import Forecasting
 import Foundation
-import Ledger
 import Policy
 import TimeSeries
+
+/// Stock positions by SKU × location, from the ledger (`StockSource.read`) or a stock
+/// snapshot (`StockSnapshot.read`).
+public typealias StockPositions = [StockKey: StockPosition]
 
 /// Everything the planning job needs besides the data files.
 public struct PlanSettings: Sendable {
@@ -17,8 +20,8 @@ public struct PlanSettings: Sendable {
   public var budget: Double?
   /// The planning date (day number); default: the history's last day.
   public var asOfDay: Int?
-  /// Service level shift applied on top of every resolved service level (scenarios), capped to [0.5, 0.9999].
-  public var serviceLevelShift = 0.0
+  /// Budget priority weight per class (ties between classes: A before B before C).
+  public var classWeights: [ABCClass: Double] = [.A: 3, .B: 2, .C: 1, .new: 1]
 
   public init(method: any ForecastingMethod, seasonLength: Int, threads: Int, horizon: Int) {
     self.method = method
@@ -28,38 +31,68 @@ public struct PlanSettings: Sendable {
   }
 }
 
-/// The outcome of one planning run: demand, classes, policies, ledger positions and PO suggestions.
+/// What a plan is computed from: the history panel, the item master, the stock positions, the settings.
+/// The CLI, the server and the tests build one of these and call `PlanJob.run`.
+public struct PlanInputs: Sendable {
+  public var panel: Panel
+  public var items: ItemMaster
+  public var positions: StockPositions
+  public var settings: PlanSettings
+
+  public init(panel: Panel, items: ItemMaster, positions: StockPositions, settings: PlanSettings) {
+    self.panel = panel
+    self.items = items
+    self.positions = positions
+    self.settings = settings
+  }
+}
+
+/// The outcome of one planning run: demand, classes, resolved items, policies, positions and PO suggestions.
+/// `demands[i]`, `planned[i]` and `policies[i]` describe the same series, `planned[i].series`.
 public struct PlanResult: Sendable {
   public var asOfDay: Int
   public var panel: Panel
+  public var settings: PlanSettings
   public var demands: [SeriesDemand]
   public var classes: [ClassifiedSKU]
   public var classMap: [String: ClassifiedSKU]
-  public var items: [Item]
+  public var planned: [PlannedItem]
   public var policies: [PolicyResult]
-  public var positions: [String: StockPosition]
+  public var positions: StockPositions
   public var purchase: PurchasePlan
   public var timings: [(step: String, seconds: Double)]
+
+  /// The position of a planned series (zero when the stock source has none).
+  public func position(of planned: PlannedItem) -> StockPosition { positions[planned.key] ?? StockPosition() }
+
+  /// The figures of the one-screen summary.
+  public struct Summary: Sendable {
+    public var classCounts: [(abc: ABCClass, skus: Int)]
+    public var fitted: Int
+    public var fallbacks: Int
+    public var lines: Int
+    public var deferredValue: Double
+    public var transferUnits: Double
+    public var overstockValue: Double
+  }
+
+  public var summary: Summary {
+    let fallbacks = demands.filter { $0.fallback != nil }.count
+    return Summary(
+      classCounts: ABCClass.ranked.map { c in (c, classes.filter { $0.abc == c }.count) }, fitted: demands.count - fallbacks, fallbacks: fallbacks,
+      lines: purchase.orders.reduce(0) { $0 + $1.lines.count }, deferredValue: purchase.deferred.reduce(0) { $0 + $1.lineValue },
+      transferUnits: purchase.transfers.reduce(0) { $0 + $1.quantity }, overstockValue: purchase.overstock.reduce(0) { $0 + $1.excessValue })
+  }
 }
 
 public enum PlanJob {
-  public static func positionKey(_ sku: String, _ location: String) -> String { sku + "\u{1F}" + location }
-
-  /// Ledger balances as planner positions, keyed by `positionKey`.
-  public static func positions(from ledger: LedgerStore) throws -> [String: StockPosition] {
-    var out: [String: StockPosition] = [:]
-    for p in try ledger.positions() where !p.isKit {
-      out[positionKey(p.sku, p.location)] = StockPosition(
-        sellable: Double(p.sellable), committed: Double(p.committed), backordered: Double(p.backordered), inbound: Double(p.inbound),
-        inTransit: Double(p.inTransit), averageUnitCost: Double(p.averageUnitCostMicros) / 1_000_000)
-    }
-    return out
-  }
-
-  /// Runs forecast → classify → policy → PO suggestions. `adjustDemand` lets scenarios scale the demand
-  /// estimate of a series (its forecast path and σ) before policies are computed.
-  public static func run(panel: Panel, items master: ItemMaster, positions: [String: StockPosition], settings: PlanSettings,
-                         demands precomputed: [SeriesDemand]? = nil, adjust: (@Sendable (SeriesDemand, Item) -> (SeriesDemand, Item))? = nil,
+  /// Runs classify → resolve items → forecast → (scenario) → policy → PO suggestions.
+  ///
+  /// With a `scenario`, its service-level shift and budget replace the settings', and its demand, lead-time
+  /// and price changes are applied once to each series' demand and item, which then drive the policy, the
+  /// PO priorities and the expected arrival dates alike. `demands` reuses forecasts of an earlier run on
+  /// the same panel (a scenario against its baseline).
+  public static func run(_ inputs: PlanInputs, scenario: ScenarioSpec? = nil, demands precomputed: [SeriesDemand]? = nil,
                          progress: (@Sendable (String, Int, Int) -> Void)? = nil) throws(ClassificationInputs.Problem) -> PlanResult {
     var timings: [(String, Double)] = []
     var clock = Date()
@@ -67,59 +100,47 @@ public enum PlanJob {
       timings.append((name, Date().timeIntervalSince(clock)))
       clock = Date()
     }
+    let panel = inputs.panel
+    var settings = inputs.settings
+    if let budget = scenario?.budget { settings.budget = budget }
     let lastDay = panel.frequency.firstDay(ofPeriod: panel.endPeriod) - 1
     let asOf = settings.asOfDay ?? lastDay
-    let classes = try settings.classifier.classify(panel: panel, asOfDay: asOf, windowDays: settings.windowDays, measure: settings.measure, items: master).classes
+    let classes = try settings.classifier.classify(panel: panel, asOfDay: asOf, windowDays: settings.windowDays, measure: settings.measure,
+                                                   items: inputs.items).classes
     let classMap = Dictionary(uniqueKeysWithValues: classes.map { ($0.sku, $0) })
     lap("classify")
 
+    var planned = PlannedItem.resolve(panel: panel, master: inputs.items, classes: classMap, serviceLevelShift: scenario?.serviceLevelShift ?? 0)
     let periodDays = panel.frequency.nominalDays
-    let items = (0..<panel.seriesCount).map { s -> Item in
-      let key = panel.keys[s]
-      var item = master.item(sku: key.sku, location: key.location)
-      if item.location == nil { item.location = key.location ?? "" }
-      return item
+    var demands: [SeriesDemand]
+    if let precomputed {
+      demands = precomputed
+    } else {
+      let estimator = DemandEstimator(method: settings.method, seasonLength: settings.seasonLength, threads: settings.threads, horizon: settings.horizon)
+      let total = panel.seriesCount
+      let exposure = planned.map { ($0.exposurePeriods(periodDays: periodDays), $0.serviceLevel) }
+      demands = estimator.estimate(panel: panel, exposure: { exposure[$0] }, progress: { progress?("forecast", $0, total) })
     }
-    let shift = settings.serviceLevelShift
-    let levels = items.map { item -> (Double, String) in
-      let (level, source) = serviceLevel(for: item, classes: classMap)
-      return (min(0.9999, max(0.5, level + shift)), shift == 0 ? source : source + String(format: " %+.3f", shift))
-    }
-    let estimator = DemandEstimator(method: settings.method, seasonLength: settings.seasonLength, threads: settings.threads, horizon: settings.horizon)
-    let total = panel.seriesCount
-    var demands = precomputed ?? estimator.estimate(panel: panel, exposure: { s in
-      let item = items[s]
-      return (item.exposureDays / periodDays, levels[s].0)
-    }, progress: { progress?("forecast", $0, total) })
     lap(precomputed == nil ? "forecast" : "forecast (reused)")
 
-    var adjustedItems = items
-    if let adjust {
+    if let scenario {
       for i in demands.indices {
-        let (d, item) = adjust(demands[i], items[demands[i].series])
-        demands[i] = d
-        adjustedItems[demands[i].series] = item
+        let s = demands[i].series
+        (demands[i], planned[s].item) = scenario.adjust(demands[i], item: planned[s].item, frequency: panel.frequency, firstForecastPeriod: panel.endPeriod)
       }
     }
-    let policies = demands.map { d in
-      PolicyCalculator.compute(item: adjustedItems[d.series], demand: d.estimate, serviceLevel: levels[d.series].0, serviceLevelSource: levels[d.series].1)
-    }
+    let plannedInOrder = demands.map { planned[$0.series] }
+    let policies = zip(demands, plannedInOrder).map { PolicyCalculator.compute($1, demand: $0.estimate) }
     lap("policy")
 
-    // Days since the last sale, for dead stock.
-    var lastSale: [String: Int] = [:]
-    for s in 0..<panel.seriesCount {
-      let values = panel.values(of: s)
-      if let k = values.lastIndex(where: { $0 > 0 }) {
-        let day = panel.frequency.firstDay(ofPeriod: panel.startPeriods[s] + (k - values.startIndex))
-        lastSale[panel.keys[s].sku] = max(0, asOf - day)
-      }
-    }
+    let lastSale = panel.daysSinceLastSale(asOfDay: asOf)
+    var daysSinceLastSale: [StockKey: Int] = [:]
+    for p in planned { if let days = lastSale[p.series] { daysSinceLastSale[p.key] = min(days, daysSinceLastSale[p.key] ?? .max) } }
     var planner = PurchasePlanner(budget: settings.budget, today: asOf)
-    planner.classWeights = ["A": 3, "B": 2, "C": 1]
-    let purchase = planner.plan(policies: policies, positions: positions, items: master, classes: classMap, daysSinceLastSale: lastSale)
+    planner.classWeights = settings.classWeights
+    let purchase = planner.plan(Array(zip(policies, plannedInOrder)), positions: inputs.positions, master: inputs.items, daysSinceLastSale: daysSinceLastSale)
     lap("purchase suggestions")
-    return PlanResult(asOfDay: asOf, panel: panel, demands: demands, classes: classes, classMap: classMap, items: adjustedItems, policies: policies,
-                      positions: positions, purchase: purchase, timings: timings)
+    return PlanResult(asOfDay: asOf, panel: panel, settings: settings, demands: demands, classes: classes, classMap: classMap, planned: plannedInOrder,
+                      policies: policies, positions: inputs.positions, purchase: purchase, timings: timings)
   }
 }

@@ -11,7 +11,7 @@ public enum PlanTables {
   public static func classes(_ classes: [ClassifiedSKU], asOf: String) -> String {
     var out = "as_of,sku,abc,xyz,class,value,share,cumulative_share,rank,units,mean_demand,cv,service_level\n"
     for c in classes {
-      out += [asOf, csvField(c.sku), String(c.abc), String(c.xyz), c.cell, n(c.value), n(c.share, 6), n(c.cumulativeShare, 6), "\(c.rank)",
+      out += [asOf, csvField(c.sku), c.abc.rawValue, c.xyz.rawValue, c.cell.description, n(c.value), n(c.share, 6), n(c.cumulativeShare, 6), "\(c.rank)",
               "\(c.units)", n(c.meanDemand, 4), c.cv.map { n($0, 4) } ?? "", "\(c.serviceLevel)"].joined(separator: ",") + "\n"
     }
     return out
@@ -22,7 +22,7 @@ public enum PlanTables {
       + "review_period_days,exposure_days,exposure_demand,sigma_exposure,service_level,service_level_source,safety_stock_method,"
       + "safety_factor,safety_stock,reorder_point,order_up_to,eoq,order_quantity,moq,case_pack,order_multiple,notes\n"
     for p in policies {
-      out += [csvField(p.sku), csvField(p.location ?? ""), classes[p.sku]?.cell ?? "", p.policy.rawValue, n(p.demandPerDay, 4), n(p.sigmaPerPeriod, 4),
+      out += [csvField(p.sku), csvField(p.location ?? ""), classes[p.sku]?.cell.description ?? "", p.policy.rawValue, n(p.demandPerDay, 4), n(p.sigmaPerPeriod, 4),
               csvField(p.sigmaSource), n(p.periodDays, 4), n(p.leadTimeDays), n(p.leadTimeSDDays), n(p.reviewPeriodDays), n(p.exposureDays),
               n(p.exposureDemand, 4), n(p.sigmaExposure, 4), "\(p.serviceLevel)", csvField(p.serviceLevelSource), p.safetyStockMethod.rawValue,
               p.safetyFactor.map { n($0, 4) } ?? "", n(p.safetyStock, 4), n(p.reorderPoint, 4), n(p.orderUpTo, 4), p.economicOrderQuantity.map { n($0, 4) } ?? "",
@@ -36,7 +36,7 @@ public enum PlanTables {
     + "expected_shortage_units,priority,status,notes\n"
 
   static func line(_ l: SuggestedLine, po: String) -> String {
-    [csvField(po), csvField(l.supplier), csvField(l.location), csvField(l.sku), l.abc, n(l.quantity, 0), l.unitCost.map { n($0, 4) } ?? "", l.unitCostSource,
+    [csvField(po), csvField(l.supplier), csvField(l.location), csvField(l.sku), l.abc.rawValue, n(l.quantity, 0), l.unitCost.map { n($0, 4) } ?? "", l.unitCostSource,
      n(l.lineValue), CivilDate(dayNumber: l.expectedArrivalDay).description, n(l.position, 0), n(l.demandPerDay, 4), n(l.exposureDemand),
      n(l.sigmaExposure), n(l.safetyStock), n(l.reorderPoint), n(l.orderUpTo), n(l.rawNeed), n(l.coveredByTransfer, 0), csvField(l.rounding),
      n(l.expectedShortageUnits, 3), n(l.priority, 4), l.status.rawValue, csvField(l.notes.joined(separator: "; "))].joined(separator: ",") + "\n"
@@ -87,12 +87,12 @@ public enum PlanTables {
     return out
   }
 
-  public static func scenario(baseline: [String: ScenarioProjection.ClassFigures], scenario: [String: ScenarioProjection.ClassFigures], name: String) -> String {
+  public static func scenario(_ comparison: ScenarioComparison) -> String {
     var out = "class,run,skus,po_spend,avg_inventory_value,fill_rate,stockout_units\n"
-    for cls in ["A", "B", "C", "new", "all"] {
-      for (run, figures) in [("baseline", baseline), (name, scenario)] {
+    for cls in ABCClass.allCases.map(Optional.some) + [nil] {
+      for (run, figures) in [("baseline", comparison.baselineFigures), (comparison.spec.name, comparison.scenarioFigures)] {
         guard let f = figures[cls] else { continue }
-        out += [cls, csvField(run), "\(f.skus)", n(f.spend), n(f.inventoryValue), n(f.fillRate, 4), n(f.stockOutUnits, 1)].joined(separator: ",") + "\n"
+        out += [cls?.rawValue ?? "all", csvField(run), "\(f.skus)", n(f.spend), n(f.inventoryValue), n(f.fillRate, 4), n(f.stockOutUnits, 1)].joined(separator: ",") + "\n"
       }
     }
     return out
@@ -102,7 +102,7 @@ public enum PlanTables {
 /// The self-contained HTML report: inline CSS and SVG, no scripts, no network.
 public struct PlanReport {
   public var plan: PlanResult
-  public var scenario: (name: String, baseline: [String: ScenarioProjection.ClassFigures], scenario: [String: ScenarioProjection.ClassFigures])?
+  public var scenario: ScenarioComparison?
   public var topSKUs = 6
   public var title = "Replenishment plan"
   public var sources: [String] = []
@@ -151,7 +151,7 @@ public struct PlanReport {
 
     h += "<h3>Highest-priority lines (why each is ordered)</h3><table><tr><th>SKU</th><th>class</th><th>qty</th><th>value</th><th>position</th><th>forecast over L+R</th><th>σ</th><th>safety stock</th><th>reorder point</th><th>order-up-to</th><th>rounding</th></tr>"
     for l in lines.sorted(by: { $0.priority > $1.priority }).prefix(12) {
-      h += "<tr><td>\(SVGChart.escape(l.sku))</td><td>\(l.abc)</td><td>\(Int(l.quantity))</td><td>\(money(l.lineValue))</td><td>\(Int(l.position))</td><td>\(fmt(l.exposureDemand))</td><td>\(fmt(l.sigmaExposure))</td><td>\(fmt(l.safetyStock))</td><td>\(fmt(l.reorderPoint))</td><td>\(fmt(l.orderUpTo))</td><td>\(SVGChart.escape(l.rounding))</td></tr>"
+      h += "<tr><td>\(SVGChart.escape(l.sku))</td><td>\(l.abc.rawValue)</td><td>\(Int(l.quantity))</td><td>\(money(l.lineValue))</td><td>\(Int(l.position))</td><td>\(fmt(l.exposureDemand))</td><td>\(fmt(l.sigmaExposure))</td><td>\(fmt(l.safetyStock))</td><td>\(fmt(l.reorderPoint))</td><td>\(fmt(l.orderUpTo))</td><td>\(SVGChart.escape(l.rounding))</td></tr>"
     }
     h += "</table>"
 
@@ -160,14 +160,14 @@ public struct PlanReport {
     for d in top { h += forecastChart(d) }
     h += "</div>"
 
-    if let first = top.first, let policy = p.policies.first(where: { $0.sku == first.key.sku }) {
-      h += "<h2>Projected inventory of \(SVGChart.escape(first.key.sku)) against its reorder point</h2>" + projectionChart(first, policy: policy)
+    if let first = top.first, let i = p.demands.firstIndex(where: { $0.series == first.series }) {
+      h += "<h2>Projected inventory of \(SVGChart.escape(first.key.sku)) against its reorder point</h2>" + projectionChart(first, policy: p.policies[i], planned: p.planned[i])
     }
 
     h += "<h2>ABC Pareto curve and class matrix</h2><div class='grid2'>" + paretoChart() + matrixTable() + "</div>"
 
     if let scenario {
-      h += "<h2>Scenario “\(SVGChart.escape(scenario.name))” vs baseline</h2>" + scenarioSection(scenario)
+      h += "<h2>Scenario “\(SVGChart.escape(scenario.spec.name))” vs baseline</h2>" + scenarioSection(scenario)
     }
 
     let overstock = p.purchase.overstock.prefix(10)
@@ -202,9 +202,10 @@ public struct PlanReport {
 
   func forecastChart(_ d: SeriesDemand) -> String {
     let frequency = plan.panel.frequency
-    let historyCount = min(52, d.history.count)
-    let history = Array(d.history.suffix(historyCount))
-    let end = d.firstPeriod + d.history.count
+    let fitted = plan.panel.history(of: d.series, censorStockOuts: true).prefix(d.historyLength)
+    let historyCount = min(52, fitted.count)
+    let history = Array(fitted.suffix(historyCount))
+    let end = plan.panel.startPeriods[d.series] + fitted.count
     guard let f = d.forecast else { return "" }
     let hist = history.enumerated().map { (Double(end - historyCount + $0.offset), $0.element) }
     let fc = f.mean.enumerated().map { (Double(end + $0.offset), $0.element) }
@@ -224,25 +225,19 @@ public struct PlanReport {
     c.line([hist.last ?? fc[0]] + fc, cssClass: "mean")
     c.vline(Double(end), cssClass: "now", label: "forecast")
     c.legend([("hist", "actual"), ("mean", "forecast"), ("b80", "80%"), ("b95", "95%")])
-    let cls = plan.classMap[d.key.sku]?.cell ?? ""
+    let cls = plan.classMap[d.key.sku]?.cell.description ?? ABCClass.new.rawValue
     return "<div><h3>\(SVGChart.escape(d.key.sku)) <span class='pill'>\(cls)</span> <span class='muted'>\(SVGChart.escape(d.model))</span></h3>\(c.svg(title: "forecast of \(d.key.sku)"))</div>"
   }
 
-  /// On hand week by week: today's ATP, minus the forecast mean, plus inbound at the lead time and this
-  /// run's suggested PO line at its expected arrival; against the reorder point and safety stock.
-  func projectionChart(_ d: SeriesDemand, policy: PolicyResult) -> String {
+  /// Net stock period by period as the planner projects it (`ProjectedInventory`: net stock now, the
+  /// pipeline and this run's PO line received after the lead time, minus the forecast mean), against the
+  /// reorder point and safety stock.
+  func projectionChart(_ d: SeriesDemand, policy: PolicyResult, planned: PlannedItem) -> String {
     guard let f = d.forecast else { return "" }
-    let location = policy.location ?? ""
-    let pos = plan.positions[PlanJob.positionKey(d.key.sku, location)] ?? StockPosition()
-    let line = plan.purchase.orders.flatMap(\.lines).first { $0.sku == d.key.sku && $0.location == location }
-    let lead = max(1, Int((policy.leadTimeDays / policy.periodDays).rounded()))
-    var onHand = pos.sellable - pos.committed - pos.backordered
-    var points: [(Double, Double)] = [(0, onHand)]
-    for h in f.mean.indices {
-      if h + 1 == lead { onHand += pos.inbound + pos.inTransit + (line?.quantity ?? 0) }
-      onHand -= f.mean[h]
-      points.append((Double(h + 1), onHand))
-    }
+    let line = plan.purchase.orders.flatMap(\.lines).first { $0.sku == planned.key.sku && $0.location == planned.key.location }
+    let projection = ProjectedInventory(position: plan.position(of: planned), policy: policy, forecastMean: f.mean, ordered: line?.quantity ?? 0)
+    let lead = projection.arrivalPeriod
+    let points = projection.values.enumerated().map { (Double($0.offset), $0.element) }
     let ys = points.map(\.1) + [policy.reorderPoint, policy.orderUpTo, 0]
     var c = SVGChart(width: 900, height: 250, x: 0...Double(f.mean.count), y: min(0, ys.min()!)...(ys.max()! * 1.08))
     c.axes(xLabels: stride(from: 0, through: f.mean.count, by: max(1, f.mean.count / 6)).map { (Double($0), "+\($0) \(plan.panel.frequency.rawValue)") }, yTitle: "units (ATP − backorders, projected with the forecast mean)")
@@ -275,7 +270,7 @@ public struct PlanReport {
     for i in stride(from: 0, to: cls.count, by: step) { pts.append((Double(i + 1) / n, cls[i].cumulativeShare)) }
     pts.append((1, cls.last!.cumulativeShare))
     c.line(pts, cssClass: "pareto")
-    let a = Double(cls.filter { $0.abc == "A" }.count) / n, b = Double(cls.filter { $0.abc != "C" }.count) / n
+    let a = Double(cls.filter { $0.abc == .A }.count) / n, b = Double(cls.filter { $0.abc != .C }.count) / n
     c.vline(a, cssClass: "rop", label: String(format: "A: %.0f%% of SKUs", 100 * a))
     c.vline(b, cssClass: "ss", label: String(format: "A+B: %.0f%%", 100 * b))
     return c.svg(title: "ABC Pareto curve")
@@ -283,12 +278,13 @@ public struct PlanReport {
 
   func matrixTable() -> String {
     var h = "<table class='matrix'><tr><th>ABC \\ XYZ</th><th>X (steady)</th><th>Y</th><th>Z (erratic)</th></tr>"
-    for abc in "ABC" {
-      h += "<tr><th>\(abc)</th>"
-      for xyz in "XYZ" {
+    for abc in ABCClass.ranked {
+      h += "<tr><th>\(abc.rawValue)</th>"
+      for xyz in XYZClass.allCases {
         let members = plan.classes.filter { $0.abc == abc && $0.xyz == xyz }
         let value = members.reduce(0) { $0 + $1.value }
-        let level = members.first?.serviceLevel ?? Classifier().serviceLevels["\(abc)\(xyz)"] ?? 0
+        // The configured level of the cell (what a SKU classified there would get).
+        let level = plan.settings.classifier.serviceLevel(ClassCell(abc, xyz))
         h += "<td>\(members.count) SKUs<br><span class='muted'>\(money(value)) · SL \(String(format: "%.0f%%", 100 * level))</span></td>"
       }
       h += "</tr>"
@@ -296,13 +292,14 @@ public struct PlanReport {
     return h + "</table>"
   }
 
-  func scenarioSection(_ s: (name: String, baseline: [String: ScenarioProjection.ClassFigures], scenario: [String: ScenarioProjection.ClassFigures])) -> String {
-    let classes = ["A", "B", "C"].filter { s.baseline[$0] != nil }
+  func scenarioSection(_ comparison: ScenarioComparison) -> String {
+    let s = (name: comparison.spec.name, baseline: comparison.baselineFigures, scenario: comparison.scenarioFigures)
+    let classes = ABCClass.allCases.filter { s.baseline[$0] != nil }
     var h = "<div class='grid2'>"
     for (title, metric, percent) in [("fill rate", { (f: ScenarioProjection.ClassFigures) in f.fillRate }, true), ("PO spend", { $0.spend }, false)] {
       let values = classes.flatMap { [metric(s.baseline[$0]!), metric(s.scenario[$0] ?? s.baseline[$0]!)] }
       var c = SVGChart(width: 520, height: 240, x: 0...Double(classes.count), y: 0...max(percent ? 1 : 1, (values.max() ?? 1) * 1.15))
-      c.axes(xLabels: classes.enumerated().map { (Double($0.offset) + 0.5, "class \($0.element)") }, yTitle: title, percentY: percent)
+      c.axes(xLabels: classes.enumerated().map { (Double($0.offset) + 0.5, "class \($0.element.rawValue)") }, yTitle: title, percentY: percent)
       for (i, cls) in classes.enumerated() {
         let b = metric(s.baseline[cls]!), x = metric(s.scenario[cls] ?? s.baseline[cls]!)
         c.bar(x0: Double(i) + 0.12, x1: Double(i) + 0.48, y: b, cssClass: "base", label: percent ? String(format: "%.1f%%", 100 * b) : money(b))
@@ -312,10 +309,10 @@ public struct PlanReport {
       h += "<div><h3>\(title)</h3>\(c.svg(title: title))</div>"
     }
     h += "</div><table><tr><th>class</th><th>run</th><th>PO spend</th><th>avg inventory value</th><th>fill rate</th><th>stock-out units</th></tr>"
-    for cls in classes + ["all"] {
+    for cls in classes.map(Optional.some) + [nil] {
       for (run, figures) in [("baseline", s.baseline), (s.name, s.scenario)] {
         guard let f = figures[cls] else { continue }
-        h += "<tr><td>\(cls)</td><td>\(SVGChart.escape(run))</td><td>\(money(f.spend))</td><td>\(money(f.inventoryValue))</td><td>\(String(format: "%.1f%%", 100 * f.fillRate))</td><td>\(String(format: "%.0f", f.stockOutUnits))</td></tr>"
+        h += "<tr><td>\(cls?.rawValue ?? "all")</td><td>\(SVGChart.escape(run))</td><td>\(money(f.spend))</td><td>\(money(f.inventoryValue))</td><td>\(String(format: "%.1f%%", 100 * f.fillRate))</td><td>\(String(format: "%.0f", f.stockOutUnits))</td></tr>"
       }
     }
     return h + "</table>"

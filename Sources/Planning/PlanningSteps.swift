@@ -88,3 +88,69 @@ public func serviceLevel(for item: Item, classes: [String: ClassifiedSKU]) -> (l
   if let c = classes[item.sku] { return (c.serviceLevel, "class \(c.cell)") }
   return (ItemMaster.defaultServiceLevel, "default")
 }
+
+/// One series as every planning step sees it: its item resolved once from the master (the location's
+/// row, else the SKU's row, else the documented defaults; scenario changes applied once), its ABC class
+/// (`new` when unclassified) and its target service level with where that came from.
+public struct PlannedItem: Sendable {
+  public var series: Int
+  public var key: StockKey
+  public var item: Item
+  public var abc: ABCClass
+  public var serviceLevel: Double
+  public var serviceLevelSource: String
+
+  public init(series: Int, key: StockKey, item: Item, abc: ABCClass, serviceLevel: Double, serviceLevelSource: String) {
+    self.series = series
+    self.key = key
+    self.item = item
+    self.abc = abc
+    self.serviceLevel = serviceLevel
+    self.serviceLevelSource = serviceLevelSource
+  }
+
+  /// Exposure (lead time + review period in force) in periods of `periodDays` days.
+  public func exposurePeriods(periodDays: Double) -> Double { item.exposureDays / periodDays }
+}
+
+extension PlannedItem {
+  /// Resolves every series of `panel` against `master`: item, class and service level.
+  ///
+  /// service level = `fixedServiceLevel`, else the item master's, else the ABC×XYZ cell's, else 0.95;
+  /// then + `serviceLevelShift`, clamped to [0.5, 0.9999]. `safetyStockMethod` overrides every item's rule.
+  public static func resolve(panel: Panel, master: ItemMaster, classes: [String: ClassifiedSKU], serviceLevelShift: Double = 0,
+                             fixedServiceLevel: Double? = nil, safetyStockMethod: SafetyStockMethod? = nil) -> [PlannedItem] {
+    (0..<panel.seriesCount).map { s in
+      let key = panel.keys[s]
+      var item = master.item(sku: key.sku, location: key.location)
+      if item.location == nil { item.location = key.location ?? "" }
+      if let safetyStockMethod { item.safetyStockMethod = safetyStockMethod }
+      var (level, source) = fixedServiceLevel.map { ($0, "fixed for the run") } ?? Planning.serviceLevel(for: item, classes: classes)
+      if serviceLevelShift != 0 {
+        level = min(0.9999, max(0.5, level + serviceLevelShift))
+        source += String(format: " %+.3f", serviceLevelShift)
+      }
+      // The stocking location is the item's (an item master row may place a history without locations).
+      return PlannedItem(series: s, key: StockKey(sku: key.sku, location: item.location ?? ""), item: item, abc: classes.abcClass(of: key.sku), serviceLevel: level, serviceLevelSource: source)
+    }
+  }
+}
+
+extension PolicyCalculator {
+  /// The policy of a planned item for a demand estimate.
+  public static func compute(_ planned: PlannedItem, demand: DemandEstimate) -> PolicyResult {
+    compute(item: planned.item, demand: demand, serviceLevel: planned.serviceLevel, serviceLevelSource: planned.serviceLevelSource)
+  }
+}
+
+extension Panel {
+  /// Days since the last positive sale of each series as of `asOfDay` (`nil`: never sold).
+  public func daysSinceLastSale(asOfDay: Int) -> [Int?] {
+    (0..<seriesCount).map { s in
+      let series = values(of: s)
+      guard let k = series.lastIndex(where: { $0 > 0 }) else { return nil }
+      let day = frequency.firstDay(ofPeriod: startPeriods[s] + (k - series.startIndex))
+      return max(0, asOfDay - day)
+    }
+  }
+}

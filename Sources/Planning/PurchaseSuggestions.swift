@@ -21,9 +21,37 @@ public struct StockPosition: Sendable {
     self.averageUnitCost = averageUnitCost
   }
 
-  /// Inventory position = sellable + inbound + in transit − committed − backorders.
-  public var inventoryPosition: Double { sellable + inbound + inTransit - committed - backordered }
+  /// Net stock = sellable − committed − backorders: what is left on the shelf for new demand.
+  public var netStock: Double { sellable - committed - backordered }
+  /// Pipeline = inbound + in transit: ordered or moving, not yet on the shelf.
+  public var pipeline: Double { inbound + inTransit }
+  /// Inventory position = net stock + pipeline = sellable + inbound + in transit − committed − backorders.
+  public var inventoryPosition: Double { netStock + pipeline }
   public var availableToPromise: Double { sellable - committed }
+}
+
+extension PolicyResult {
+  /// The lead time in whole periods (at least 1): when an order placed now is received.
+  public var leadTimePeriods: Int { max(1, Int((leadTimeDays / periodDays).rounded())) }
+}
+
+/// Net stock projected period by period with the forecast mean: starts at the position's net stock,
+/// receives the pipeline and `ordered` units (this run's PO line) after the lead time, and falls by the
+/// forecast each period. `values[0]` is now; `values[h]` after h periods.
+public struct ProjectedInventory: Sendable {
+  public var values: [Double]
+  public var arrivalPeriod: Int
+
+  public init(position: StockPosition, policy: PolicyResult, forecastMean: [Double], ordered: Double) {
+    arrivalPeriod = policy.leadTimePeriods
+    var stock = position.netStock
+    values = [stock]
+    for (h, demand) in forecastMean.enumerated() {
+      if h + 1 == arrivalPeriod { stock += position.pipeline + ordered }
+      stock -= demand
+      values.append(stock)
+    }
+  }
 }
 
 /// A suggested purchase-order line with its derivation.
@@ -32,7 +60,7 @@ public struct SuggestedLine: Sendable, Codable {
   public var sku: String
   public var location: String
   public var supplier: String
-  public var abc: String
+  public var abc: ABCClass
   public var quantity: Double
   public var unitCost: Double?
   public var unitCostSource: String
@@ -110,30 +138,34 @@ public struct PurchasePlan: Sendable, Codable {
 public struct PurchasePlanner: Sendable {
   public var budget: Double?
   public var today: Int
-  public var classWeights: [String: Double] = ["A": 3, "B": 2, "C": 1]
+  public var classWeights: [ABCClass: Double] = [.A: 3, .B: 2, .C: 1, .new: 1]
 
   public init(budget: Double? = nil, today: Int) {
     self.budget = budget
     self.today = today
   }
 
-  public func plan(policies: [PolicyResult], positions: [String: StockPosition], items: ItemMaster, classes: [String: ClassifiedSKU],
-                   daysSinceLastSale: [String: Int] = [:]) -> PurchasePlan {
-    func key(_ sku: String, _ location: String) -> String { sku + "\u{1F}" + location }
-    var surplus: [String: Double] = [:]
-    var needs: [(policy: PolicyResult, position: StockPosition, need: Double)] = []
+  /// `planned` pairs each policy with its resolved item (the same item its policy was computed from:
+  /// prices, lead times and order rules are never looked up again). `master` gives the supplier
+  /// minimums and the unit cost of stock held where nothing is planned.
+  public func plan(_ planned: [(policy: PolicyResult, item: PlannedItem)], positions: StockPositions, master: ItemMaster,
+                   daysSinceLastSale: [StockKey: Int] = [:]) -> PurchasePlan {
+    var surplus: [StockKey: Double] = [:]
+    var needs: [(policy: PolicyResult, planned: PlannedItem, position: StockPosition, need: Double)] = []
     var overstock: [OverstockLine] = []
-    for p in policies {
-      let location = p.location ?? ""
-      let pos = positions[key(p.sku, location)] ?? StockPosition()
+    var itemByKey: [StockKey: Item] = [:]
+    for (p, planned) in planned {
+      let key = planned.key
+      let item = planned.item
+      itemByKey[key] = item
+      let pos = positions[key] ?? StockPosition()
       let ip = pos.inventoryPosition
-      let item = items.item(sku: p.sku, location: p.location)
       let cost = pos.averageUnitCost > 0 ? pos.averageUnitCost : item.unitCost ?? 0
       if ip > p.orderUpTo {
-        surplus[key(p.sku, location)] = max(0, min(pos.availableToPromise, (ip - p.orderUpTo).rounded(.down)))
-        let days = daysSinceLastSale[p.sku]
+        surplus[key] = max(0, min(pos.availableToPromise, (ip - p.orderUpTo).rounded(.down)))
+        let days = daysSinceLastSale[key]
         let excess = ip - p.orderUpTo
-        overstock.append(OverstockLine(sku: p.sku, location: location, position: ip, orderUpTo: p.orderUpTo, excessUnits: excess,
+        overstock.append(OverstockLine(sku: key.sku, location: key.location, position: ip, orderUpTo: p.orderUpTo, excessUnits: excess,
                                        excessValue: excess * cost, daysSinceLastSale: days, dead: (days ?? 0) >= 180 || p.demandPerDay == 0))
       }
       var need = 0.0
@@ -145,42 +177,36 @@ public struct PurchasePlanner: Sendable {
         if ip <= p.reorderPoint { need = (((p.reorderPoint - ip) / p.orderQuantity).rounded(.down) + 1) * p.orderQuantity }
       case .sS, .minMax: if ip <= p.reorderPoint { need = p.orderUpTo - ip }
       }
-      if need > 0 { needs.append((p, pos, need)) }
+      if need > 0 { needs.append((p, planned, pos, need)) }
     }
     // Locations holding stock without a policy there (no demand: a returns centre, an overflow store)
     // can give all their ATP.
-    let planned = Set(policies.map { key($0.sku, $0.location ?? "") })
-    for (k, pos) in positions where !planned.contains(k) && pos.availableToPromise > 0 {
-      surplus[k] = pos.availableToPromise.rounded(.down)
-      let parts = k.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
-      let cost = pos.averageUnitCost > 0 ? pos.averageUnitCost : items.item(sku: parts[0], location: parts[1]).unitCost ?? 0
-      overstock.append(OverstockLine(sku: parts[0], location: parts[1], position: pos.inventoryPosition, orderUpTo: 0,
+    for (key, pos) in positions where itemByKey[key] == nil && pos.availableToPromise > 0 {
+      surplus[key] = pos.availableToPromise.rounded(.down)
+      let cost = pos.averageUnitCost > 0 ? pos.averageUnitCost : master.item(sku: key.sku, location: key.location).unitCost ?? 0
+      overstock.append(OverstockLine(sku: key.sku, location: key.location, position: pos.inventoryPosition, orderUpTo: 0,
                                      excessUnits: pos.inventoryPosition, excessValue: pos.inventoryPosition * cost,
-                                     daysSinceLastSale: daysSinceLastSale[parts[0]], dead: false))
+                                     daysSinceLastSale: daysSinceLastSale[key], dead: false))
     }
     // Transfer before buy.
     var transfers: [SuggestedTransfer] = []
     var lines: [SuggestedLine] = []
     var donors: [String: [String]] = [:]
-    for k in surplus.keys.sorted() {
-      let parts = k.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
-      donors[parts[0], default: []].append(parts[1])
-    }
-    for (p, pos, need) in needs {
-      let location = p.location ?? ""
+    for k in surplus.keys.sorted() { donors[k.sku, default: []].append(k.location) }
+    for (p, planned, pos, need) in needs {
+      let sku = planned.key.sku, location = planned.key.location
       var remaining = need.rounded(.up)
-      for donorLocation in (donors[p.sku] ?? []) where remaining > 0 {
-        let donor = key(p.sku, donorLocation)
-        let parts = [p.sku, donorLocation]
-        guard parts[1] != location, let available = surplus[donor], available > 0 else { continue }
+      for donorLocation in (donors[sku] ?? []) where remaining > 0 {
+        let donor = StockKey(sku: sku, location: donorLocation)
+        guard donorLocation != location, let available = surplus[donor], available > 0 else { continue }
         let move = min(available, remaining)
         surplus[donor] = available - move
         remaining -= move
-        transfers.append(SuggestedTransfer(sku: p.sku, from: parts[1], to: location, quantity: move,
-                                           reason: String(format: "%@ is %.0f above its order-up-to level; %@ needs %.0f", parts[1], available, location, need)))
+        transfers.append(SuggestedTransfer(sku: sku, from: donorLocation, to: location, quantity: move,
+                                           reason: String(format: "%@ is %.0f above its order-up-to level; %@ needs %.0f", donorLocation, available, location, need)))
       }
       guard remaining > 0 else { continue }
-      let item = items.item(sku: p.sku, location: p.location)
+      let item = planned.item
       let quantity = PolicyCalculator.roundOrderQuantity(remaining, item: item)
       var rounding: [String] = []
       if quantity != remaining.rounded(.up) {
@@ -196,12 +222,12 @@ public struct PurchasePlanner: Sendable {
         : max(0, p.exposureDemand - ip)
       let shortage = min(normalShortage, p.exposureDemand + max(0, -ip))
       let price = item.unitPrice ?? cost ?? 0
-      let abc = classes[p.sku].map { String($0.abc) } ?? "C"
+      let abc = planned.abc
       let priority = value > 0 ? shortage * price / value * (classWeights[abc] ?? 1) : shortage * (classWeights[abc] ?? 1)
       var notes: [String] = p.notes
       if cost == nil { notes.append("no unit cost: the line has no value and is not limited by the budget") }
       lines.append(SuggestedLine(
-        sku: p.sku, location: location, supplier: item.supplier.isEmpty ? "(no supplier)" : item.supplier, abc: abc, quantity: quantity,
+        sku: sku, location: location, supplier: item.supplier.isEmpty ? "(no supplier)" : item.supplier, abc: abc, quantity: quantity,
         unitCost: cost, unitCostSource: costSource, lineValue: value, expectedArrivalDay: today + Int(item.leadTimeDays.rounded(.up)),
         position: ip, demandPerDay: p.demandPerDay, exposureDemand: p.exposureDemand, sigmaExposure: p.sigmaExposure, safetyStock: p.safetyStock,
         reorderPoint: p.reorderPoint, orderUpTo: p.orderUpTo, rawNeed: need, coveredByTransfer: need.rounded(.up) - remaining,
@@ -229,7 +255,7 @@ public struct PurchasePlanner: Sendable {
     for groupKey in groups.keys.sorted() {
       var group = groups[groupKey]!
       let supplier = group[0].supplier, location = group[0].location
-      let minimum = items.suppliers[supplier]?.minimumOrderValue
+      let minimum = master.suppliers[supplier]?.minimumOrderValue
       var total = group.reduce(0) { $0 + $1.lineValue }
       var notes: [String] = []
       if let minimum, total < minimum {
@@ -240,7 +266,7 @@ public struct PurchasePlanner: Sendable {
           guard let i = group.indices.filter({ group[$0].demandPerDay > 0 && ($0 >= 0) && (group[$0].unitCost ?? 0) > 0 })
             .min(by: { (group[$0].position + group[$0].quantity) / group[$0].demandPerDay < (group[$1].position + group[$1].quantity) / group[$1].demandPerDay })
           else { break }
-          let item = items.item(sku: group[i].sku, location: location)
+          let item = itemByKey[StockKey(sku: group[i].sku, location: location)]!
           let step = Double(PolicyCalculator.lcm(item.casePack, item.orderMultiple))
           let add = step * (group[i].unitCost ?? 0)
           if let budget, spend + add > budget + 1e-9 { break }
@@ -268,10 +294,10 @@ public struct PurchasePlanner: Sendable {
                                            lines: group.sorted { ($0.sku) < ($1.sku) }, notes: notes))
     }
     // What transfers move out is no longer excess where it was.
-    var moved: [String: Double] = [:]
-    for t in transfers { moved[key(t.sku, t.from), default: 0] += t.quantity }
+    var moved: [StockKey: Double] = [:]
+    for t in transfers { moved[StockKey(sku: t.sku, location: t.from), default: 0] += t.quantity }
     overstock = overstock.compactMap { line in
-      guard let out = moved[key(line.sku, line.location)], out > 0 else { return line }
+      guard let out = moved[StockKey(sku: line.sku, location: line.location)], out > 0 else { return line }
       var l = line
       let unitValue = l.excessUnits > 0 ? l.excessValue / l.excessUnits : 0
       l.excessUnits -= out

@@ -90,17 +90,18 @@ public struct ScenarioProjection: Sendable {
     self.seed = seed
   }
 
-  public func project(_ plan: PlanResult, threads: Int) -> [String: ClassFigures] {
-    let perSeries = parallelMap(count: plan.demands.count, threads: threads) { i -> (String, ClassFigures) in
+  /// Figures per ABC class (`nil` key: all SKUs).
+  public func project(_ plan: PlanResult, threads: Int) -> [ABCClass?: ClassFigures] {
+    let perSeries = parallelMap(count: plan.demands.count, threads: threads) { i -> (ABCClass, ClassFigures) in
       let demand = plan.demands[i]
       let policy = plan.policies[i]
-      let item = plan.items[demand.series]
-      let cls = plan.classMap[demand.key.sku].map { String($0.abc) } ?? "new"
+      let planned = plan.planned[i]
+      let item = planned.item
+      let cls = planned.abc
       var figures = ClassFigures()
       figures.skus = 1
       guard let path = demand.forecast?.mean, !path.isEmpty else { return (cls, figures) }
-      let location = policy.location ?? ""
-      let position = plan.positions[PlanJob.positionKey(demand.key.sku, location)] ?? StockPosition()
+      let position = plan.position(of: planned)
       let cost = position.averageUnitCost > 0 ? position.averageUnitCost : item.unitCost ?? 0
       let leadPeriods = max(1, Int((item.leadTimeDays / policy.periodDays).rounded()))
       let sigma = demand.estimate.sigmaPerPeriod
@@ -113,8 +114,8 @@ public struct ScenarioProjection: Sendable {
           return Double(rng.negativeBinomial(mean: mu, size: mu * mu / (variance - mu)))
         }
         let result = PolicySimulation.run(
-          policy: policy, item: item, demand: draws, seed: seed &+ UInt64(r), initialOnHand: max(0, position.sellable - position.committed),
-          initialBackorders: position.backordered, initialPipeline: position.inbound + position.inTransit > 0 ? [(leadPeriods, position.inbound + position.inTransit)] : [])
+          policy: policy, item: item, demand: draws, seed: seed &+ UInt64(r), initialOnHand: max(0, position.availableToPromise),
+          initialBackorders: position.backordered, initialPipeline: position.pipeline > 0 ? [(leadPeriods, position.pipeline)] : [])
         figures.spend += result.unitsOrdered * cost
         figures.inventoryValue += result.averageOnHand * cost
         figures.demand += result.demand
@@ -129,9 +130,9 @@ public struct ScenarioProjection: Sendable {
       figures.stockOutUnits /= n
       return (cls, figures)
     }
-    var byClass: [String: ClassFigures] = [:]
+    var byClass: [ABCClass?: ClassFigures] = [:]
     for (cls, f) in perSeries {
-      for key in [cls, "all"] {
+      for key in [cls, nil] as [ABCClass?] {
         var t = byClass[key, default: ClassFigures()]
         t.skus += f.skus
         t.spend += f.spend
@@ -143,5 +144,24 @@ public struct ScenarioProjection: Sendable {
       }
     }
     return byClass
+  }
+}
+
+/// A what-if run: the baseline plan, the same plan under a scenario (from the baseline's forecasts), and
+/// both projected by the same seeded Monte Carlo.
+public struct ScenarioComparison: Sendable {
+  public var spec: ScenarioSpec
+  public var baseline: PlanResult
+  public var scenario: PlanResult
+  public var baselineFigures: [ABCClass?: ScenarioProjection.ClassFigures]
+  public var scenarioFigures: [ABCClass?: ScenarioProjection.ClassFigures]
+
+  public static func run(_ inputs: PlanInputs, spec: ScenarioSpec, projection: ScenarioProjection,
+                         progress: (@Sendable (String, Int, Int) -> Void)? = nil) throws(ClassificationInputs.Problem) -> ScenarioComparison {
+    let baseline = try PlanJob.run(inputs, progress: progress)
+    let scenario = try PlanJob.run(inputs, scenario: spec, demands: baseline.demands)
+    let threads = inputs.settings.threads
+    return ScenarioComparison(spec: spec, baseline: baseline, scenario: scenario, baselineFigures: projection.project(baseline, threads: threads),
+                              scenarioFigures: projection.project(scenario, threads: threads))
   }
 }

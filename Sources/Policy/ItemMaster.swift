@@ -1,4 +1,5 @@
 import CSV
+import TimeSeries
 
 /// A supplier's defaults for the items it supplies (`suppliers.csv`).
 public struct Supplier: Sendable, Equatable {
@@ -99,11 +100,12 @@ public struct ItemMaster: Sendable {
   public static let supplierColumns = ["supplier", "lead_time_days", "lead_time_sd_days", "min_order_value", "review_period_days"]
 
   /// Items by (sku, location); a row without a location applies to every location of that SKU.
-  public private(set) var items: [String: Item] = [:]
+  /// Keyed by (SKU, location); a `nil` location is the SKU's row for every location.
+  public private(set) var items: [SeriesKey: Item] = [:]
   public private(set) var suppliers: [String: Supplier] = [:]
-  public private(set) var order: [String] = []
+  public private(set) var order: [SeriesKey] = []
   /// First row per SKU, for callers that do not know the location (a history without a location column).
-  private var firstBySKU: [String: String] = [:]
+  private var firstBySKU: [String: SeriesKey] = [:]
 
   public init(items: [Item] = [], suppliers: [Supplier] = []) {
     for s in suppliers { self.suppliers[s.name] = s }
@@ -115,7 +117,7 @@ public struct ItemMaster: Sendable {
     }
   }
 
-  static func key(_ sku: String, _ location: String?) -> String { sku + "\u{1F}" + (location ?? "") }
+  static func key(_ sku: String, _ location: String?) -> SeriesKey { SeriesKey(sku: sku, location: location) }
 
   /// The item for a SKU at a location: the location's row, else the SKU's general row, else defaults.
   public func item(sku: String, location: String?) -> Item {
@@ -179,7 +181,7 @@ public struct ItemMaster: Sendable {
     let bySupplier = Dictionary(uniqueKeysWithValues: suppliers.map { ($0.name, $0) })
     let table = try CSVTable.read(path: path, required: ["sku"], known: itemColumns)
     var items: [Item] = []
-    var seen = Set<String>()
+    var seen = Set<SeriesKey>()
     for row in table.rows {
       guard let sku = row.text("sku") else { throw row.error("sku", value: "", problem: "empty SKU", expected: "a SKU code") }
       var item = Item(sku: sku, location: row.text("location"))

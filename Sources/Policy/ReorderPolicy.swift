@@ -13,12 +13,12 @@ public struct DemandEstimate: Sendable {
   /// Where σ came from ("backtest RMSE", "80% interval", …).
   public var sigmaSource: String
   /// Syntetos–Boylan pattern of the history (smooth, erratic, intermittent, lumpy).
-  public var pattern: String
+  public var pattern: DemandPattern?
   /// Quantiles of demand summed over the exposure period (lead time + review), when the forecast gave them.
   public var exposureDemand: ExposureDemand?
 
   public init(sku: String, location: String? = nil, periodDays: Double, meanPerPeriod: Double, sigmaPerPeriod: Double,
-              sigmaSource: String, pattern: String = "", exposureDemand: ExposureDemand? = nil) {
+              sigmaSource: String, pattern: DemandPattern? = nil, exposureDemand: ExposureDemand? = nil) {
     self.sku = sku
     self.location = location
     self.periodDays = periodDays
@@ -127,7 +127,7 @@ public enum PolicyCalculator {
 
     var method = item.safetyStockMethod
     if method == .automatic {
-      let intermittent = demand.pattern == "intermittent" || demand.pattern == "lumpy"
+      let intermittent = demand.pattern?.isIntermittent ?? false
       method = intermittent && demand.exposureDemand != nil ? .distribution : .cycleService
     }
     var factor: Double?

@@ -27,24 +27,15 @@ struct ModelOptions: ParsableArguments {
   var workerCount: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
 }
 
-/// Reads a history for a command, turning reader errors into exit 65 with the located message.
+/// Reads a history for a command (reader errors are `CSVError`s: exit 65 with the located message).
 func readHistory(_ input: HistoryOptions) throws -> SalesHistory {
-  do {
-    let history = try SalesHistoryReader.read(file: input.history, options: try input.readerOptions())
-    if history.report.rowsSkipped > 0 {
-      printError("\(input.history): skipped \(history.report.rowsSkipped) bad rows (--on-error skip); first: \(history.report.badRows.first.map(\.description) ?? "")")
-    }
-    return history
-  } catch let error as CSVError {
-    printError(error.description)
-    throw dataErrorExitCode
+  let history = try SalesHistoryReader.read(file: input.history, options: try input.readerOptions())
+  if history.report.rowsSkipped > 0 {
+    printError("\(input.history): skipped \(history.report.rowsSkipped) bad rows (--on-error skip); first: \(history.report.badRows.first.map(\.description) ?? "")")
   }
+  return history
 }
 
-/// The key columns of a series: `sku` or `sku,location`.
-func keyFields(_ key: SeriesKey, hasLocation: Bool) -> String {
-  hasLocation ? csvField(key.sku) + "," + csvField(key.location ?? "") : csvField(key.sku)
-}
 
 /// `replenish forecast`: forecasts for every series, with prediction intervals.
 struct ForecastCommand: ParsableCommand {
@@ -120,55 +111,12 @@ struct ForecastCommand: ParsableCommand {
       censorStockOuts: !noCensor, leadTime: leadTime, leadTimeQuantiles: ltdTaus)
     let results = forecaster.run(panel: panel) { progress.update($0) }
     progress.finish()
-    let hasLocation = panel.keys.contains { $0.location != nil }
-    var csv = (hasLocation ? "sku,location," : "sku,") + "date,method,model,demand_pattern,mean"
-    for l in levelValues { csv += ",lo-\(levelLabel(l)),hi-\(levelLabel(l))" }
-    for tau in taus { csv += ",q-\(tau)" }
-    csv += "\n"
-    var ltdCSV = (hasLocation ? "sku,location," : "sku,") + "method,model,demand_pattern,lead_time,mean,"
-      + ltdTaus.map { "q-\($0)" }.joined(separator: ",") + ",quantile_method,origins\n"
-    var fallbackCSV = (hasLocation ? "sku,location," : "sku,") + "method,fallback_model,reason\n"
-    var fallbackCount = 0, failed = 0
-    var modelCounts: [String: Int] = [:]
-    for result in results {
-      let key = keyFields(panel.keys[result.series], hasLocation: hasLocation)
-      if let reason = result.fallbackReason {
-        fallbackCount += 1
-        fallbackCSV += "\(key),\(result.method),\(csvField(result.forecast?.model ?? "")),\(csvField(reason))\n"
-      }
-      guard let forecast = result.forecast else {
-        failed += 1
-        continue
-      }
-      modelCounts[forecast.model.split(separator: "(").first.map(String.init) ?? forecast.model, default: 0] += 1
-      let pattern = result.pattern.pattern.rawValue
-      for step in 0..<horizon {
-        let date = panel.frequency.label(ofPeriod: panel.endPeriod + step)
-        csv += "\(key),\(date),\(result.method),\(csvField(forecast.model)),\(pattern),\(csvNumber(forecast.mean[step]))"
-        for level in levelValues {
-          let k = forecast.levels.firstIndex(of: level)!
-          csv += ",\(csvNumber(forecast.lower[k][step])),\(csvNumber(forecast.upper[k][step]))"
-        }
-        for tau in taus {
-          let q = quantileFromIntervals(forecast, tau, step: step)
-          csv += ",\(csvNumber(roundQuantiles ? q.rounded(.up) : q))"
-        }
-        csv += "\n"
-      }
-      if let ltd = result.leadTimeDemand {
-        ltdCSV += "\(key),\(result.method),\(csvField(forecast.model)),\(pattern),\(ltd.leadTime),\(csvNumber(ltd.mean)),"
-        ltdCSV += ltd.quantiles.map { csvNumber(roundQuantiles ? $0.value.rounded(.up) : $0.value) }.joined(separator: ",")
-        ltdCSV += ",\(ltd.method.rawValue),\(ltd.origins)\n"
-      }
-    }
-    do {
-      try writeAtomically(csv, to: out)
-      if let fallbacks { try writeAtomically(fallbackCSV, to: fallbacks) }
-      if let ltdOut { try writeAtomically(ltdCSV, to: ltdOut) }
-    } catch let error as CLIError {
-      printError(error.description)
-      throw ExitCode(73)
-    }
+    let tables = ForecastTables(panel: panel, results: results, horizon: horizon, levels: levelValues, quantiles: taus, leadTimeQuantiles: ltdTaus,
+                                roundQuantiles: roundQuantiles)
+    try writeAtomically(tables.forecasts, to: out)
+    if let fallbacks { try writeAtomically(tables.fallbacks, to: fallbacks) }
+    if let ltdOut { try writeAtomically(tables.leadTimeDemand, to: ltdOut) }
+    let (modelCounts, fallbackCount, failed) = (tables.modelCounts, tables.fallbackCount, tables.failed)
     let models = modelCounts.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
     print(String(
       format: "Forecast %d series × %d model(s), horizon %d, in %.1f s on %d thread(s): %@. Fallbacks: %d%@. Wrote %@.",
@@ -195,9 +143,7 @@ func parseNumberList(_ text: String, flag: String, openRange: ClosedRange<Double
   return Array(Set(values)).sorted()
 }
 
-func levelLabel(_ level: Double) -> String {
-  level == level.rounded() ? String(Int(level)) : String(level)
-}
+func levelLabel(_ level: Double) -> String { ForecastTables.levelLabel(level) }
 
 /// `replenish backtest`: rolling-origin accuracy per series and model.
 struct BacktestCommand: ParsableCommand {
@@ -250,57 +196,10 @@ struct BacktestCommand: ParsableCommand {
       methods: methods, plan: plan, seasonLength: m, threads: modelOptions.workerCount, censorStockOuts: !noCensor
     ).run(panel: panel) { progress.update($0) }
     progress.finish()
-    let hasLocation = panel.keys.contains { $0.location != nil }
-    var csv = (hasLocation ? "sku,location," : "sku,") + "method,model,origin,periods," + AccuracyMetrics.names.joined(separator: ",") + ",error\n"
-    struct Totals {
-      var metrics: [String: [Double]] = [:]
-      var absError = 0.0, absActual = 0.0
-      var series = Set<Int>()
-      var failures = 0
-    }
-    var totals: [String: Totals] = [:]
-    for row in rows {
-      let key = keyFields(panel.keys[row.series], hasLocation: hasLocation)
-      switch row.window {
-      case .success(let w):
-        let origin = panel.frequency.label(ofPeriod: panel.startPeriods[row.series] + w.origin)
-        csv += "\(key),\(row.method),\(csvField(w.model)),\(origin),\(w.metrics.count),"
-        csv += AccuracyMetrics.names.map { csvNumber(w.metrics.value($0)!) }.joined(separator: ",") + ",\n"
-        var t = totals[row.method, default: Totals()]
-        for name in AccuracyMetrics.names {
-          let v = w.metrics.value(name)!
-          if v.isFinite { t.metrics[name, default: []].append(v) }
-        }
-        t.absError += w.metrics.mae * Double(w.metrics.count)
-        let y = panel.history(of: row.series, censorStockOuts: !noCensor)[w.origin..<(w.origin + horizon)]
-        t.absActual += y.reduce(0) { $0 + ($1.isNaN ? 0 : abs($1)) }
-        t.series.insert(row.series)
-        totals[row.method] = t
-      case .failure(let error):
-        csv += "\(key),\(row.method),,,0," + AccuracyMetrics.names.map { _ in "" }.joined(separator: ",") + ",\(csvField(error.description))\n"
-        totals[row.method, default: Totals()].failures += 1
-      }
-    }
-    var summaryCSV = "method,series,windows," + AccuracyMetrics.names.map { "mean_\($0)" }.joined(separator: ",") + ",pooled_wape,failed_windows\n"
-    var table = [["method", "series", "windows"] + AccuracyMetrics.names + ["pooled wape", "failed"]]
-    for method in methods.map(\.alias) {
-      let t = totals[method] ?? Totals()
-      let means = AccuracyMetrics.names.map { name -> Double in
-        let v = t.metrics[name] ?? []
-        return v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count)
-      }
-      let windowsCount = t.metrics["mae"]?.count ?? 0
-      let pooled = t.absActual > 0 ? t.absError / t.absActual : .nan
-      summaryCSV += "\(method),\(t.series.count),\(windowsCount)," + means.map(csvNumber).joined(separator: ",") + ",\(csvNumber(pooled)),\(t.failures)\n"
-      table.append([method, String(t.series.count), String(windowsCount)] + means.map { String(format: "%.4f", $0) } + [String(format: "%.4f", pooled), String(t.failures)])
-    }
-    do {
-      try writeAtomically(csv, to: out)
-      if let summary { try writeAtomically(summaryCSV, to: summary) }
-    } catch let error as CLIError {
-      printError(error.description)
-      throw ExitCode(73)
-    }
+    let tables = BacktestTables(panel: panel, rows: rows, methods: methods.map(\.alias), horizon: horizon, censorStockOuts: !noCensor)
+    try writeAtomically(tables.windows, to: out)
+    if let summary { try writeAtomically(tables.summary, to: summary) }
+    let table = tables.summaryRows
     print(renderTable(table))
     print(String(format: "Backtest of %d series, %d window(s) of %d periods, in %.1f s. Wrote %@.", panel.seriesCount, windows, horizon, progress.elapsed, out))
   }

@@ -44,14 +44,8 @@ struct InspectCommand: ParsableCommand {
   }
 
   func run() throws {
-    let history: SalesHistory
-    do {
-      history = try SalesHistoryReader.read(
-        file: input.history, options: try input.readerOptions(collectBadRows: true, maximumReportedErrors: maxErrors))
-    } catch let error as CSVError {
-      printError(error.description)
-      throw dataErrorExitCode
-    }
+    let history = try SalesHistoryReader.read(
+      file: input.history, options: try input.readerOptions(collectBadRows: true, maximumReportedErrors: maxErrors))
     let perSeriesLimit = format == .csv ? 0 : perSKU ? top : nil
     let inspection = HistoryInspection(
       history, seasonLength: seasonLength, minimumPeriods: minimumPeriods, perSeriesLimit: perSeriesLimit)
@@ -61,9 +55,7 @@ struct InspectCommand: ParsableCommand {
     case .csv: print(perSeriesCSV(inspection.perSeries ?? []), terminator: "")
     }
     if inspection.rowsSkipped > 0 && input.onError == .fail {
-      printError(
-        "\(input.history): \(inspection.rowsSkipped) bad row\(inspection.rowsSkipped == 1 ? "" : "s"); fix them, or pass --on-error skip to leave them out")
-      throw dataErrorExitCode
+      throw CLIError("\(input.history): \(inspection.rowsSkipped) bad row\(inspection.rowsSkipped == 1 ? "" : "s"); fix them, or pass --on-error skip to leave them out")
     }
   }
 }
@@ -72,9 +64,6 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
   case table, json, csv
 }
 
-func printError(_ message: String) {
-  FileHandle.standardError.write(Data(("replenish: " + message + "\n").utf8))
-}
 
 func jsonString<T: Encodable>(_ value: T) throws -> String {
   let encoder = JSONEncoder()

@@ -32,11 +32,9 @@ struct LedgerDatabaseOptions: ParsableArguments {
   @Option(name: .long, help: "Output format: table, csv or json.")
   var format: OutputFormat = .table
 
-  func open(create: Bool = false) throws -> LedgerStore {
-    do { return try LedgerStore(path: db, create: create) } catch let error as LedgerError {
-      printError(error.message)
-      throw dataErrorExitCode
-    }
+  /// Opens the ledger (`readOnly` for queries: no write lock, and a file the user may only read works).
+  func open(create: Bool = false, readOnly: Bool = false) throws -> LedgerStore {
+    try LedgerStore(path: db, create: create, readOnly: readOnly)
   }
 }
 
@@ -107,11 +105,7 @@ func moneyMicros(_ text: String?, flag: String) throws -> Int? {
 /// Applies one event and reports it; refusals exit 65 (also on replay of a refused event).
 func submit(_ event: LedgerEvent, _ options: LedgerDatabaseOptions) throws {
   let store = try options.open()
-  let outcome: EventOutcome
-  do { outcome = try store.apply(event) } catch let error as LedgerError {
-    printError(error.description)
-    throw error.code == .busy ? ExitCode(75) : dataErrorExitCode
-  }
+  let outcome = try store.apply(event)
   let replay = outcome.replayed ? " (replay of event \(outcome.eventID); nothing changed)" : ""
   switch options.format {
   case .json:
@@ -121,22 +115,16 @@ func submit(_ event: LedgerEvent, _ options: LedgerDatabaseOptions) throws {
       print("applied: \(event.kind.rawValue) event \(outcome.eventID)\(replay)")
     }
   }
-  if let error = outcome.error {
-    printError("refused\(replay): \(error.description)")
-    throw dataErrorExitCode
-  }
+  if let error = outcome.error { throw CLIError("refused\(replay): \(error.description)") }
   if outcome.succeeded, options.format == .table, let sku = event.sku, let positions = try? store.positions(sku: sku) {
     print(positionsTable(positions.filter { event.location == nil || $0.location == event.location || $0.location == event.toLocation }))
   }
 }
 
 func positionsTable(_ positions: [Position]) -> String {
-  var rows = [["sku", "location", "region", "sellable", "committed", "ATP", "backordered", "inbound", "in_transit", "quarantine", "damaged", "avg_cost"]]
-  for p in positions {
-    rows.append([p.sku + (p.isKit ? " (kit)" : ""), p.location, p.region, "\(p.sellable)", "\(p.committed)", "\(p.availableToPromise)", "\(p.backordered)",
-                 "\(p.inbound)", "\(p.inTransit)", "\(p.quarantine)", "\(p.damaged)", p.isKit ? "" : LedgerText.money(p.averageUnitCostMicros)])
-  }
-  return alignedTable(rows)
+  let rows = LedgerTables.positionRows(positions)
+  let labelled = zip(positions, rows).map { p, row in [row[0] + (p.isKit ? " (kit)" : "")] + row.dropFirst() }
+  return alignedTable([["sku", "location", "region", "sellable", "committed", "ATP", "backordered", "inbound", "in_transit", "quarantine", "damaged", "avg_cost"]] + labelled)
 }
 
 func alignedTable(_ rows: [[String]]) -> String {
@@ -164,46 +152,13 @@ struct LedgerInit: ParsableCommand {
   @Option(name: .long, help: "Kit definitions CSV (kit, component, qty).") var kits: String?
 
   func run() throws {
+    var data = LedgerMasterData()
+    if let locations { try data.addLocations(list: locations) }
+    if let locationsFile { try data.addLocations(file: locationsFile) }
+    if let items { try data.addSKUs(itemFile: items, knownColumns: ItemMaster.itemColumns) }
+    if let kits { try data.addKits(file: kits) }
     let store = try database.open(create: true)
-    do {
-      var locs: [(String, String)] = []
-      if let locations {
-        for part in locations.split(separator: ",") {
-          let pieces = part.split(separator: ":", maxSplits: 1).map(String.init)
-          locs.append((pieces[0], pieces.count > 1 ? pieces[1] : ""))
-        }
-      }
-      if let locationsFile {
-        let table = try CSVTable.read(path: locationsFile, required: ["location"], known: ["location", "region"])
-        for row in table.rows { locs.append((row.text("location") ?? "", row.text("region") ?? "")) }
-      }
-      try store.defineLocations(locs)
-      if let items {
-        let table = try CSVTable.read(path: items, required: ["sku"], known: ItemMaster.itemColumns)
-        var skus: [(String, Bool)] = []
-        for row in table.rows {
-          guard let sku = row.text("sku") else { throw row.error("sku", value: "", problem: "empty SKU", expected: "a SKU code") }
-          let backorder = try row.integer("allow_backorder", minimum: 0) ?? 0
-          guard backorder <= 1 else { throw row.error("allow_backorder", value: "\(backorder)", problem: "not a flag", expected: "0 or 1") }
-          skus.append((sku, backorder == 1))
-        }
-        try store.defineSKUs(skus)
-      }
-      if let kits {
-        let table = try CSVTable.read(path: kits, required: ["kit", "component", "qty"], known: ["kit", "component", "qty"])
-        var rows: [(String, String, Int)] = []
-        for row in table.rows {
-          rows.append((row.text("kit") ?? "", row.text("component") ?? "", try row.integer("qty", minimum: 1) ?? 0))
-        }
-        try store.defineKits(rows)
-      }
-    } catch let error as CSVError {
-      printError(error.description)
-      throw dataErrorExitCode
-    } catch let error as LedgerError {
-      printError(error.description)
-      throw dataErrorExitCode
-    }
+    try data.define(on: store)
     let master = try store.masterData()
     print("ledger \(database.db): \(master.skus.count) SKUs, \(master.locations.count) locations")
   }
@@ -421,51 +376,30 @@ struct LedgerImport: ParsableCommand {
   }
 
   func run() throws {
-    let entries: [EventFile.Entry]
-    do { entries = try EventFile.read(path: file, defaultSource: source ?? URL(fileURLWithPath: file).lastPathComponent) } catch {
-      printError(error.description)
-      throw dataErrorExitCode
-    }
+    let entries = try EventFile.read(path: file, defaultSource: source ?? URL(fileURLWithPath: file).lastPathComponent)
     let store = try database.open()
-    var applied = 0, replayed = 0
-    var refused: [(line: Int, event: LedgerEvent, error: LedgerError)] = []
     let progress = ProgressBar(total: entries.count, label: "import")
+    let result: EventImport.Result
     do {
-      let size = atomic ? max(1, entries.count) : batch
-      var start = 0
-      while start < entries.count {
-        let chunk = Array(entries[start..<min(entries.count, start + size)])
-        let (outcomes, committed) = try store.apply(batch: chunk.map(\.event), atomic: atomic)
-        for (entry, outcome) in zip(chunk, outcomes) {
-          if outcome.replayed { replayed += 1 }
-          if let error = outcome.error { refused.append((entry.line, entry.event, error)) } else if !outcome.replayed { applied += 1 }
-        }
-        if !committed { applied = 0; break }
-        start += chunk.count
+      result = try EventImport(batch: batch, atomic: atomic).run(entries, on: store) { committed in
         // Acknowledgement: these events are committed and survive a kill from here on.
-        print("acknowledged \(start)")
+        print("acknowledged \(committed)")
         fflush(nil)
-        progress.update(start)
+        progress.update(committed)
       }
     } catch let error as LedgerError {
       progress.finish()
-      printError("\(file): \(error.description)")
-      throw error.code == .busy ? ExitCode(75) : dataErrorExitCode
+      throw InFile(file: file, error: error)
     }
     progress.finish()
-    if let rejections {
-      var csv = "line,source,key,kind,code,message\n"
-      for r in refused { csv += [String(r.line), r.event.source, r.event.key, r.event.kind.rawValue, r.error.code.rawValue, r.error.message].map(csvField).joined(separator: ",") + "\n" }
-      try writeAtomically(csv, to: rejections)
-    }
-    let rolledBack = atomic && !refused.isEmpty
-    print("\(file): \(entries.count) events, \(applied) applied, \(replayed) replayed, \(refused.count) refused\(rolledBack ? " — rolled back, nothing applied (--atomic)" : "")")
+    let refused = result.refused
+    if let rejections { try writeAtomically(EventImport.rejections(refused), to: rejections) }
+    print("\(file): \(result.events) events, \(result.applied) applied, \(result.replayed) replayed, \(refused.count) refused\(result.rolledBack ? " — rolled back, nothing applied (--atomic)" : "")")
     for r in refused.prefix(20) { printError("\(file):\(r.line): \(r.event.kind.rawValue) key \(r.event.key): \(r.error.description)") }
     if refused.count > 20 { printError("… \(refused.count - 20) more refused rows\(rejections == nil ? " (--rejections FILE lists them all)" : "")") }
-    if !refused.isEmpty { throw dataErrorExitCode }
+    if !refused.isEmpty { throw AlreadyReported(description: "") }
   }
 }
-
 
 struct LedgerATP: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -488,52 +422,25 @@ struct LedgerATP: ParsableCommand {
   @Option(help: "Write to this file instead of standard output.") var out: String?
 
   func run() throws {
-    let store = try database.open()
+    let store = try database.open(readOnly: true)
     var time: Int64?
     if let asOf {
       guard let t = LedgerText.time(asOf) else { throw ValidationError("--as-of \"\(asOf)\": expected ISO 8601") }
       time = t
     }
-    var positions: [Position]
-    do { positions = try store.positions(sku: sku, location: location, asOf: time) } catch let error as LedgerError {
-      printError(error.description)
-      throw dataErrorExitCode
-    }
-    if by == .region {
-      var grouped: [String: Position] = [:]
-      for p in positions {
-        let k = p.sku + "\u{1F}" + p.region
-        var g = grouped[k] ?? { var x = Position(sku: p.sku, location: p.region, region: p.region); x.isKit = p.isKit; return x }()
-        for b in Bucket.allCases { g[b] += p[b] }
-        grouped[k] = g
-      }
-      positions = grouped.values.sorted { ($0.sku, $0.location) < ($1.sku, $1.location) }
-    }
+    var positions = try store.positions(sku: sku, location: location, asOf: time)
+    if by == .region { positions = Position.byRegion(positions) }
     var text: String
     if let channel {
-      let allocation = ChannelAllocation(name: channel, buffer: buffer, bufferPercent: bufferPercent, cap: cap)
-      var bySKU: [String: Int] = [:]
-      for p in positions { bySKU[p.sku, default: 0] += p.availableToPromise }
-      let rows = bySKU.keys.sorted().map { (sku: $0, atp: bySKU[$0]!, publish: allocation.publishable(bySKU[$0]!)) }
-      switch database.format {
-      case .json:
-        struct Feed: Encodable { let channel: String; let sku: String; let atp: Int; let available: Int }
-        text = try jsonString(rows.map { Feed(channel: channel, sku: $0.sku, atp: $0.atp, available: $0.publish) })
-      default:
-        text = "channel,sku,atp,available\n" + rows.map { "\(csvField(channel)),\(csvField($0.sku)),\($0.atp),\($0.publish)" }.joined(separator: "\n")
-      }
+      let feed = ChannelAllocation(name: channel, buffer: buffer, bufferPercent: bufferPercent, cap: cap).feed(positions)
+      text = database.format == .json ? try jsonString(feed) : LedgerTables.feed(feed)
     } else {
       switch database.format {
       case .table: text = positionsTable(positions)
       case .json:
         struct Out: Encodable { let position: Position; let atp: Int }
         text = try jsonString(positions.map { Out(position: $0, atp: $0.availableToPromise) })
-      case .csv:
-        text = "sku,location,region,sellable,committed,atp,backordered,inbound,in_transit,quarantine,damaged,avg_unit_cost\n"
-          + positions.map { p in
-            [csvField(p.sku), csvField(p.location), csvField(p.region), "\(p.sellable)", "\(p.committed)", "\(p.availableToPromise)", "\(p.backordered)",
-             "\(p.inbound)", "\(p.inTransit)", "\(p.quarantine)", "\(p.damaged)", p.isKit ? "" : LedgerText.money(p.averageUnitCostMicros)].joined(separator: ",")
-          }.joined(separator: "\n")
+      case .csv: text = LedgerTables.positions(positions)
       }
     }
     if let out { try writeAtomically(text + "\n", to: out) } else { print(text) }
@@ -547,20 +454,12 @@ struct LedgerHistory: ParsableCommand {
   @Option var location: String?
   @Option var limit = 10_000
   func run() throws {
-    let store = try database.open()
-    let records: [MovementRecord]
-    do { records = try store.history(sku: sku, location: location, limit: limit) } catch let error as LedgerError {
-      printError(error.description)
-      throw dataErrorExitCode
-    }
+    let store = try database.open(readOnly: true)
+    let records = try store.history(sku: sku, location: location, limit: limit)
     switch database.format {
     case .json: print(try jsonString(records))
-    case .csv:
-      print("at,event,source,key,kind,location,bucket,qty")
-      for r in records { print([LedgerText.iso(r.at), "\(r.eventID)", csvField(r.source), csvField(r.key), r.kind, csvField(r.location), r.bucket, "\(r.qty)"].joined(separator: ",")) }
-    case .table:
-      print(alignedTable([["at", "event", "source", "key", "kind", "location", "bucket", "qty"]]
-        + records.map { [LedgerText.iso($0.at), "\($0.eventID)", $0.source, $0.key, $0.kind, $0.location, $0.bucket, ($0.qty > 0 ? "+" : "") + "\($0.qty)"] }))
+    case .csv: print(LedgerTables.movements(records))
+    case .table: print(alignedTable([LedgerTables.movementColumns] + LedgerTables.movementRows(records, signed: true)))
     }
   }
 }
@@ -570,7 +469,7 @@ struct LedgerVerify: ParsableCommand {
     commandName: "verify", abstract: "Rebuild balances from movements and check every invariant (exit 65 on any violation).")
   @OptionGroup var database: LedgerDatabaseOptions
   func run() throws {
-    let store = try database.open()
+    let store = try database.open(readOnly: true)
     let report = try store.verify()
     if database.format == .json {
       print(try jsonString(report))
@@ -582,7 +481,7 @@ struct LedgerVerify: ParsableCommand {
       print(String(format: "events: %d applied, %d refused; %d movements, %d positions rebuilt and checked in %.2f s",
                    report.appliedEvents, report.rejectedEvents, report.movements, report.positions, report.seconds))
     }
-    if !report.passed { throw dataErrorExitCode }
+    if !report.passed { throw AlreadyReported(description: "") }
   }
 }
 

@@ -10,17 +10,12 @@ func writeAtomically(_ contents: String, to path: String) throws {
   do {
     try Data(contents.utf8).write(to: temporary)
     // rename(2) replaces the target atomically (Foundation's replaceItemAt fails on some Linux file systems).
-    guard rename(temporary.path, url.path) == 0 else { throw CLIError(String(cString: strerror(errno))) }
+    guard rename(temporary.path, url.path) == 0 else { throw CLIError(String(cString: strerror(errno)), status: .cannotCreate) }
   } catch {
     try? FileManager.default.removeItem(at: temporary)
-    throw CLIError("\(path): cannot write: \(error.localizedDescription)")
+    let reason = (error as? CLIError)?.description ?? error.localizedDescription
+    throw CLIError("\(path): cannot write: \(reason)", status: .cannotCreate)
   }
-}
-
-/// A user-facing failure: printed as `replenish: message`, exit status 65 (data) or 73 (cannot create output).
-struct CLIError: Error, CustomStringConvertible {
-  let description: String
-  init(_ description: String) { self.description = description }
 }
 
 /// A progress bar on standard error, drawn only when standard error is a terminal, at most 10 times a second.

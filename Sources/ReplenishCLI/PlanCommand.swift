@@ -16,6 +16,8 @@ struct PlanOptions: ParsableArguments {
   @Option(help: "Item master CSV.") var items: String?
   @Option(help: "Supplier master CSV.") var suppliers: String?
   @Option(help: "Ledger database (positions: on hand, committed, inbound …).") var db: String?
+  @Option(help: "Stock snapshot CSV instead of a ledger: sku, location, on_hand or available, committed, incoming … (Shopify's inventory export reads as it is).")
+  var stock: String?
   @Option(help: "Forecast models (auto or a list; see `replenish models`).") var models: String?
   @Option(help: "Open-to-buy budget for this run's PO lines.") var budget: Double?
   @Option(name: .customLong("as-of"), help: "Planning date (default: the history's last day).") var asOf: String?
@@ -29,7 +31,9 @@ struct PlanOptions: ParsableArguments {
     if let columns { c.columns = columns }
     if let items { c.items = items }
     if let suppliers { c.suppliers = suppliers }
-    if let db { c.db = db }
+    if db != nil && stock != nil { throw ValidationError("--db and --stock: positions come from a ledger or a stock snapshot, not both") }
+    if let db { c.db = db; c.stock = nil }
+    if let stock { c.stock = stock; c.db = nil }
     if let models { c.models = models }
     if let budget {
       guard budget >= 0, budget.isFinite else { throw ValidationError("--budget must be a finite amount ≥ 0") }
@@ -43,45 +47,44 @@ struct PlanOptions: ParsableArguments {
   }
 }
 
-/// Reads the inputs a plan needs and runs it; shared by `plan` and `scenario`.
-struct PlanInputs {
+/// Reads the files a plan needs into `PlanInputs`; shared by `plan` and `scenario`.
+struct PlanSetup {
   let config: PlanConfig
-  let panel: Panel
-  let items: ItemMaster
-  let positions: [String: StockPosition]
-  let settings: PlanSettings
+  let inputs: PlanInputs
   let sources: [String]
 
   init(_ c: PlanConfig) throws {
     config = c
-    let options = try HistoryOptions.parse(["--history", c.history!, "--freq", c.freq] + (c.columns.map { ["--columns", $0] } ?? []))
-    let history = try readHistory(options)
+    guard let frequency = Frequency(rawValue: c.freq) else { throw ValidationError("freq \"\(c.freq)\": expected day, week or month") }
+    let mapping: ColumnMapping
+    do { mapping = try c.columns.map { try ColumnMapping(parsing: $0) } ?? ColumnMapping() } catch { throw ValidationError("columns: \(error)") }
+    let history = try SalesHistoryReader.read(file: c.history!, options: SalesHistoryOptions(columns: mapping, frequency: frequency))
     var panel = history.panel
     var notes: [String] = []
     if let corrections = c.corrections {
-      do {
-        let (corrected, applied) = try DemandCorrections.apply(file: corrections, to: panel)
-        panel = corrected
-        for a in applied {
-          print("correction: \(a.sku) \(a.period): \(a.recorded) → \(a.corrected) (\(a.reason))")
-        }
-        notes.append("\(applied.count) demand corrections")
-      } catch {
-        printError(error.description)
-        throw dataErrorExitCode
-      }
+      let (corrected, applied) = try DemandCorrections.apply(file: corrections, to: panel)
+      panel = corrected
+      for a in applied { print("correction: \(a.sku) \(a.period): \(a.recorded) → \(a.corrected) (\(a.reason))") }
+      notes.append("\(applied.count) demand corrections")
     }
-    self.panel = panel
     var items = try readItems(c.items, suppliers: c.suppliers)
-    let ledger: LedgerStore
-    do { ledger = try LedgerStore(path: c.db) } catch let error as LedgerError {
-      printError("\(error.message) — the plan needs stock positions (run `replenish ledger init` and `replenish ledger import`)")
-      throw dataErrorExitCode
+    let positions: StockPositions
+    let stockSource: String
+    if let stock = c.stock {
+      positions = try StockSnapshot.read(path: stock)
+      stockSource = "stock snapshot \(URL(fileURLWithPath: stock).lastPathComponent)"
+    } else {
+      let path = c.db ?? "replenish.sqlite"
+      let ledger: LedgerStore
+      do { ledger = try LedgerStore(path: path, readOnly: true) } catch let error as LedgerError where error.code == .notALedger {
+        throw CLIError("\(error.message) — the plan needs stock positions: a ledger (--db, `replenish ledger init` and `import`) or a stock snapshot (--stock FILE.csv with sku, location, on_hand, committed, incoming)")
+      }
+      let snapshot = try StockSource.read(ledger)
+      positions = snapshot.positions
+      let learned = items.learnLeadTimes(from: snapshot.receipts.map { ($0.sku, $0.leadTimeDays) })
+      if !learned.isEmpty { notes.append("lead times of \(learned.count) SKUs learned from past receipts") }
+      stockSource = "ledger \(URL(fileURLWithPath: path).lastPathComponent)"
     }
-    positions = try PlanJob.positions(from: ledger)
-    let learned = items.learnLeadTimes(from: try ledger.receivedPurchaseOrders().map { ($0.sku, $0.leadTimeDays) })
-    if !learned.isEmpty { notes.append("lead times of \(learned.count) SKUs learned from past receipts") }
-    self.items = items
     let method: any ForecastingMethod
     switch ModelCatalog.methods(c.models) {
     case .success(let methods) where methods.count == 1: method = methods[0]
@@ -95,30 +98,22 @@ struct PlanInputs {
     settings.windowDays = c.windowDays
     settings.budget = c.budget
     if let asOf = c.asOf { settings.asOfDay = try parseDay(asOf, flag: "as_of") }
-    self.settings = settings
+    inputs = PlanInputs(panel: panel, items: items, positions: positions, settings: settings)
     sources = [URL(fileURLWithPath: c.history!).lastPathComponent, c.items.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "no item master",
-               "ledger \(URL(fileURLWithPath: c.db).lastPathComponent)"] + notes
+               stockSource] + notes
   }
 
-  func run(settings: PlanSettings? = nil, demands: [SeriesDemand]? = nil, adjust: (@Sendable (SeriesDemand, Item) -> (SeriesDemand, Item))? = nil) throws -> PlanResult {
-    let progress = ProgressBar(total: panel.seriesCount, label: "forecast")
-    defer { progress.finish() }
-    do {
-      return try PlanJob.run(panel: panel, items: items, positions: positions, settings: settings ?? self.settings, demands: demands, adjust: adjust) { _, done, _ in
-        progress.update(done)
-      }
-    } catch {
-      printError("\(config.history!): \(error)")
-      throw dataErrorExitCode
-    }
+  /// A progress callback drawing one bar per step on standard error.
+  func progressBar() -> (bar: ProgressBar, callback: @Sendable (String, Int, Int) -> Void) {
+    let bar = ProgressBar(total: inputs.panel.seriesCount, label: "forecast")
+    return (bar, { _, done, _ in bar.update(done) })
   }
 }
 
 /// Writes every table and the HTML report into `folder` (each file atomically).
 func writeReports(_ result: PlanResult, report: PlanReport, folder: String, extra: [(String, String)] = []) throws -> [String] {
   do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
-    printError("\(folder): cannot create the reports folder (\(error.localizedDescription))")
-    throw ExitCode(73)
+    throw CLIError("\(folder): cannot create the reports folder (\(error.localizedDescription))", status: .cannotCreate)
   }
   let asOf = CivilDate(dayNumber: result.asOfDay).description
   let files: [(String, String)] = [
@@ -127,12 +122,7 @@ func writeReports(_ result: PlanResult, report: PlanReport, folder: String, extr
     ("overstock.csv", PlanTables.overstock(result.purchase)), ("policies.csv", PlanTables.policies(result.policies, classes: result.classMap)),
     ("classes.csv", PlanTables.classes(result.classes, asOf: asOf)), ("forecasts.csv", PlanTables.forecasts(result)), ("report.html", report.html()),
   ] + extra
-  for (name, text) in files {
-    do { try writeAtomically(text, to: folder + "/" + name) } catch {
-      printError("\(error)")
-      throw ExitCode(73)
-    }
-  }
+  for (name, text) in files { try writeAtomically(text, to: folder + "/" + name) }
   return files.map(\.0)
 }
 
@@ -161,29 +151,31 @@ struct PlanCommand: ParsableCommand {
   func run() throws {
     let start = Date()
     let config = try options.resolved()
-    let inputs = try PlanInputs(config)
-    let result = try inputs.run()
+    let setup = try PlanSetup(config)
+    let (bar, progress) = setup.progressBar()
+    let result: PlanResult
+    do { result = try PlanJob.run(setup.inputs, progress: progress) } catch { throw InFile(file: config.history!, error: error) }
+    bar.finish()
     var report = PlanReport(plan: result)
     report.title = config.title
     report.topSKUs = config.top
-    report.sources = inputs.sources
+    report.sources = setup.sources
     let files = try writeReports(result, report: report, folder: config.out)
     printSummary(result, folder: config.out, files: files, seconds: Date().timeIntervalSince(start))
   }
 }
 
 func printSummary(_ r: PlanResult, folder: String, files: [String], seconds: Double) {
-  let lines = r.purchase.orders.flatMap(\.lines)
-  let fallbacks = r.demands.filter { $0.fallback != nil }.count
-  let classes = "ABC".map { c in "\(c) \(r.classes.filter { $0.abc == c }.count)" }.joined(separator: " / ")
+  let summary = r.summary
+  let classes = summary.classCounts.map { "\($0.abc.rawValue) \($0.skus)" }.joined(separator: " / ")
   print("""
     plan as of \(CivilDate(dayNumber: r.asOfDay)) — \(r.panel.seriesCount) series, \(r.panel.frequency.rawValue)ly
       classes      \(classes)
-      forecasts    \(r.demands.count - fallbacks) fitted, \(fallbacks) too short (mean of last 13 periods)
-      PO lines     \(lines.count) in \(r.purchase.orders.count) purchase orders, \(String(format: "%.2f", r.purchase.spend))\(r.purchase.budget.map { String(format: " of budget %.2f", $0) } ?? "")
-      deferred     \(r.purchase.deferred.count) lines (\(String(format: "%.2f", r.purchase.deferred.reduce(0) { $0 + $1.lineValue })))
-      transfers    \(r.purchase.transfers.count) (\(Int(r.purchase.transfers.reduce(0) { $0 + $1.quantity })) units before buying)
-      overstock    \(r.purchase.overstock.count) lines, \(String(format: "%.2f", r.purchase.overstock.reduce(0) { $0 + $1.excessValue })) excess value
+      forecasts    \(summary.fitted) fitted, \(summary.fallbacks) fell back (\(DemandEstimator.fallbackDescription))
+      PO lines     \(summary.lines) in \(r.purchase.orders.count) purchase orders, \(String(format: "%.2f", r.purchase.spend))\(r.purchase.budget.map { String(format: " of budget %.2f", $0) } ?? "")
+      deferred     \(r.purchase.deferred.count) lines (\(String(format: "%.2f", summary.deferredValue)))
+      transfers    \(r.purchase.transfers.count) (\(Int(summary.transferUnits)) units before buying)
+      overstock    \(r.purchase.overstock.count) lines, \(String(format: "%.2f", summary.overstockValue)) excess value
       time         \(String(format: "%.1f", seconds)) s (\(r.timings.map { "\($0.step) \(String(format: "%.1f", $0.seconds)) s" }.joined(separator: ", "))), peak memory \(String(format: "%.0f", peakMemoryMiB())) MiB
       wrote        \(folder)/{\(files.joined(separator: ","))}
     """)
@@ -211,38 +203,32 @@ struct ScenarioCommand: ParsableCommand {
     var scenarioConfig = try ScenarioConfig.load(scenario)
     if let runs { scenarioConfig.runs = runs }
     if let seed { scenarioConfig.seed = seed }
-    let inputs = try PlanInputs(config)
-    let baseline = try inputs.run()
+    let setup = try PlanSetup(config)
+    let (bar, progress) = setup.progressBar()
     let spec = scenarioConfig.spec
-    var settings = inputs.settings
-    settings.serviceLevelShift = spec.serviceLevelShift
-    if let budget = spec.budget { settings.budget = budget }
-    let frequency = inputs.panel.frequency
-    let first = inputs.panel.endPeriod
-    let variant = try inputs.run(settings: settings, demands: baseline.demands) { demand, item in
-      spec.adjust(demand, item: item, frequency: frequency, firstForecastPeriod: first)
-    }
-    let projection = ScenarioProjection(runs: scenarioConfig.runs, seed: scenarioConfig.seed)
-    let threads = inputs.settings.threads
-    let baseFigures = projection.project(baseline, threads: threads)
-    let scenarioFigures = projection.project(variant, threads: threads)
-    var report = PlanReport(plan: variant)
+    let comparison: ScenarioComparison
+    do {
+      comparison = try ScenarioComparison.run(setup.inputs, spec: spec, projection: ScenarioProjection(runs: scenarioConfig.runs, seed: scenarioConfig.seed),
+                                              progress: progress)
+    } catch { throw InFile(file: config.history!, error: error) }
+    bar.finish()
+    var report = PlanReport(plan: comparison.scenario)
     report.title = "\(config.title) — scenario \(spec.name)"
     report.topSKUs = config.top
-    report.sources = inputs.sources + ["scenario \(URL(fileURLWithPath: scenario).lastPathComponent)", "\(scenarioConfig.runs) runs, seed \(scenarioConfig.seed)"]
-    report.scenario = (spec.name, baseFigures, scenarioFigures)
+    report.sources = setup.sources + ["scenario \(URL(fileURLWithPath: scenario).lastPathComponent)", "\(scenarioConfig.runs) runs, seed \(scenarioConfig.seed)"]
+    report.scenario = comparison
     let folder = config.out + "/scenario-" + spec.name.replacingOccurrences(of: "/", with: "-")
-    let files = try writeReports(variant, report: report, folder: folder,
-                                 extra: [("scenario.csv", PlanTables.scenario(baseline: baseFigures, scenario: scenarioFigures, name: spec.name))])
-    printSummary(variant, folder: folder, files: files, seconds: Date().timeIntervalSince(start))
+    let files = try writeReports(comparison.scenario, report: report, folder: folder, extra: [("scenario.csv", PlanTables.scenario(comparison))])
+    printSummary(comparison.scenario, folder: folder, files: files, seconds: Date().timeIntervalSince(start))
     var rows = [["class", "run", "PO spend", "inventory value", "fill rate", "stock-out units"]]
-    for cls in ["A", "B", "C", "all"] {
-      for (run, figures) in [("baseline", baseFigures), (spec.name, scenarioFigures)] {
+    for cls in ABCClass.allCases.map(Optional.some) + [nil] {
+      for (run, figures) in [("baseline", comparison.baselineFigures), (spec.name, comparison.scenarioFigures)] {
         guard let f = figures[cls] else { continue }
-        rows.append([cls, run, String(format: "%.0f", f.spend), String(format: "%.0f", f.inventoryValue), String(format: "%.1f%%", 100 * f.fillRate), String(format: "%.0f", f.stockOutUnits)])
+        rows.append([cls?.rawValue ?? "all", run, String(format: "%.0f", f.spend), String(format: "%.0f", f.inventoryValue), String(format: "%.1f%%", 100 * f.fillRate),
+                     String(format: "%.0f", f.stockOutUnits)])
       }
     }
-    print("\nMonte Carlo over \(inputs.settings.horizon) \(frequency.rawValue)s, \(scenarioConfig.runs) runs per SKU, seed \(scenarioConfig.seed):")
+    print("\nMonte Carlo over \(setup.inputs.settings.horizon) \(setup.inputs.panel.frequency.rawValue)s, \(scenarioConfig.runs) runs per SKU, seed \(scenarioConfig.seed):")
     print(alignedTable(rows))
   }
 }

@@ -8,7 +8,7 @@ import TOMLKit
 /// ```toml
 /// [history]   file, freq (day|week|month), columns ("sku=…,date=…"), season_length, corrections (CSV)
 /// [items]     file, suppliers
-/// [ledger]    db
+/// [ledger]    db                     (or [stock] file: a stock snapshot CSV instead of a ledger)
 /// [forecast]  models ("auto"), horizon (periods), threads
 /// [classes]   by (revenue|margin|units), a_cutoff, b_cutoff, x_cutoff, y_cutoff, window_days
 /// [service_levels]  AX = 0.99 … (per ABC×XYZ cell)
@@ -24,7 +24,9 @@ struct PlanConfig {
   var seasonLength: Int?
   var items: String?
   var suppliers: String?
-  var db = "replenish.sqlite"
+  /// Positions from this ledger, or from the `stock` snapshot; with neither, `replenish.sqlite` if it exists.
+  var db: String?
+  var stock: String?
   var models = "auto"
   var horizon = 13
   var threads: Int?
@@ -38,7 +40,7 @@ struct PlanConfig {
   var title = "Replenishment plan"
 
   static let sections: [String: [String]] = [
-    "history": ["file", "freq", "columns", "season_length", "corrections"], "items": ["file", "suppliers"], "ledger": ["db"],
+    "history": ["file", "freq", "columns", "season_length", "corrections"], "items": ["file", "suppliers"], "ledger": ["db"], "stock": ["file"],
     "forecast": ["models", "horizon", "threads"], "classes": ["by", "a_cutoff", "b_cutoff", "x_cutoff", "y_cutoff", "window_days"],
     "service_levels": ["AX", "AY", "AZ", "BX", "BY", "BZ", "CX", "CY", "CZ"], "purchase": ["budget", "as_of"], "report": ["out", "top", "title"],
   ]
@@ -62,7 +64,8 @@ struct PlanConfig {
     c.seasonLength = try table.int("history", "season_length", range: 1...400)
     c.items = resolve(try table.string("items", "file"))
     c.suppliers = resolve(try table.string("items", "suppliers"))
-    c.db = resolve(try table.string("ledger", "db")) ?? c.db
+    c.db = resolve(try table.string("ledger", "db"))
+    c.stock = resolve(try table.string("stock", "file"))
     c.models = try table.string("forecast", "models") ?? c.models
     c.horizon = try table.int("forecast", "horizon", range: 1...520) ?? c.horizon
     c.threads = try table.int("forecast", "threads", range: 1...1024)
@@ -72,8 +75,8 @@ struct PlanConfig {
     c.classifier.xCutoff = try table.double("classes", "x_cutoff", range: 0.01...10) ?? c.classifier.xCutoff
     c.classifier.yCutoff = try table.double("classes", "y_cutoff", range: 0.01...20) ?? c.classifier.yCutoff
     c.windowDays = try table.int("classes", "window_days", range: 1...3650) ?? c.windowDays
-    for cell in sections["service_levels"]! {
-      if let level = try table.double("service_levels", cell, range: 0.5...0.9999) { c.classifier.serviceLevels[cell] = level }
+    for cell in ClassCell.all {
+      if let level = try table.double("service_levels", cell.description, range: 0.5...0.9999) { c.classifier.serviceLevels[cell] = level }
     }
     c.budget = try table.double("purchase", "budget", range: 0...1e13)
     c.asOf = try table.string("purchase", "as_of")
@@ -83,6 +86,7 @@ struct PlanConfig {
     guard c.classifier.aCutoff < c.classifier.bCutoff, c.classifier.xCutoff < c.classifier.yCutoff else {
       throw CLIError("\(path): [classes] needs a_cutoff < b_cutoff and x_cutoff < y_cutoff")
     }
+    if c.db != nil && c.stock != nil { throw CLIError("\(path): [ledger] db and [stock] file both given; positions come from one of them") }
     return c
   }
 }

@@ -47,10 +47,7 @@ func parseDay(_ text: String, flag: String) throws -> Int {
 
 func readItems(_ items: String?, suppliers: String?) throws -> ItemMaster {
   guard let items else { return ItemMaster() }
-  do { return try ItemMaster.read(items: items, suppliers: suppliers) } catch {
-    printError(error.description)
-    throw dataErrorExitCode
-  }
+  return try ItemMaster.read(items: items, suppliers: suppliers)
 }
 
 /// `replenish classify`: ABC/XYZ as of a date, with the transition from a previous run.
@@ -89,69 +86,33 @@ struct ClassifyCommand: ParsableCommand {
     let master = try readItems(items, suppliers: nil)
     let inputs: [ClassificationInput]
     do { inputs = try ClassificationInputs.build(panel: panel, asOfDay: asOfDay, windowDays: classes.windowDays, measure: classes.by, items: master) } catch {
-      printError("\(input.history): \(error)")
-      throw dataErrorExitCode
+      throw InFile(file: input.history, error: error)
     }
     var selected = inputs
     if xyz == .forecastError {
       guard let method = ModelCatalog.method(xyzModel) else { throw ValidationError("--xyz-model: unknown model \(xyzModel) (see `replenish models`)") }
-      let m = panel.frequency.defaultSeasonLength
-      let snapshot = selected
-      let cvs = parallelMap(count: snapshot.count, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount) { i -> Double? in
-        let y = snapshot[i].periodDemand
-        let observed = y.filter { !$0.isNaN }
-        let mean = observed.reduce(0, +) / Double(max(1, observed.count))
-        guard mean > 0, let fit = try? method.fitCensored(y, seasonLength: m) else { return nil }
-        let errors = fit.forecast(horizon: 1, levels: []).residuals.filter(\.isFinite)
-        guard !errors.isEmpty else { return nil }
-        return (errors.reduce(0) { $0 + $1 * $1 } / Double(errors.count)).squareRoot() / mean
-      }
-      for i in selected.indices { selected[i].forecastErrorCV = cvs[i] }
+      selected = ClassificationInputs.withForecastErrorCV(inputs, method: method, seasonLength: panel.frequency.defaultSeasonLength,
+                                                          threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
     }
     let result = classes.classifier.classify(selected)
     let path = out ?? "abc-\(label).csv"
     try writeAtomically(PlanTables.classes(result, asOf: label), to: path)
     print("classes as of \(label) (\(classes.windowDays)-day window, by \(classes.by.rawValue)) → \(path)")
-    let total = result.reduce(0) { $0 + max(0, $1.value) }
-    var rows = [["class", "SKUs", "value", "share", "X", "Y", "Z"]]
-    for abc in "ABC" {
-      let members = result.filter { $0.abc == abc }
-      let value = members.reduce(0) { $0 + $1.value }
-      rows.append([String(abc), "\(members.count)", String(format: "%.0f", value), String(format: "%.1f%%", total > 0 ? 100 * value / total : 0)]
-        + "XYZ".map { x in "\(members.filter { $0.xyz == x }.count)" })
-    }
+    let rows = [["class", "SKUs", "value", "share", "X", "Y", "Z"]]
+      + ClassSummaryRow.rows(result).map { r in
+        [r.abc.rawValue, "\(r.skus)", String(format: "%.0f", r.value), String(format: "%.1f%%", 100 * r.share)] + XYZClass.allCases.map { "\(r.xyz[$0] ?? 0)" }
+      }
     print(alignedTable(rows))
     if let previous {
-      let before: [PreviousClass]
-      do { before = try PreviousClass.read(path: previous) } catch {
-        printError(error.description)
-        throw dataErrorExitCode
-      }
-      let t = ClassTransition(previous: before, current: result)
-      let labels = ["A", "B", "C", "-"]
-      var matrix = "from,to,skus,value\n"
-      var table = [["from \\ to"] + labels]
-      for f in labels {
-        var row = [f]
-        for to in labels {
-          let cell = t.counts[f]?[to] ?? (0, 0)
-          row.append("\(cell.skus)")
-          if cell.skus > 0 { matrix += "\(f),\(to),\(cell.skus),\(String(format: "%.2f", cell.value))\n" }
-        }
-        table.append(row)
-      }
+      let t = ClassTransition(previous: try PreviousClass.read(path: previous), current: result)
+      let labels = PlanTables.transitionClasses
+      let table = [["from \\ to"] + labels.map(PlanTables.transitionLabel)]
+        + labels.map { from in [PlanTables.transitionLabel(from)] + labels.map { "\(t.counts[from]?[$0]?.skus ?? 0)" } }
       print("\ntransitions from \(previous) (\"-\" = not classified: new or no sales):")
       print(alignedTable(table))
       print("\(t.moves.count) SKUs changed class")
-      if let transitions { try writeAtomically(matrix, to: transitions) }
-      if let moves {
-        var csv = "sku,from,to,share_then,share_now,rank_then,rank_now,value_now,reason\n"
-        for m in t.moves {
-          csv += [csvField(m.sku), m.from, m.to, m.shareThen.map { String(format: "%.6f", $0) } ?? "", m.shareNow.map { String(format: "%.6f", $0) } ?? "",
-                  m.rankThen.map(String.init) ?? "", m.rankNow.map(String.init) ?? "", String(format: "%.2f", m.valueNow), csvField(m.reason)].joined(separator: ",") + "\n"
-        }
-        try writeAtomically(csv, to: moves)
-      }
+      if let transitions { try writeAtomically(PlanTables.transitions(t), to: transitions) }
+      if let moves { try writeAtomically(PlanTables.moves(t), to: moves) }
     }
   }
 }
@@ -183,58 +144,13 @@ struct PolicyCommand: ParsableCommand {
 
   func run() throws {
     let master = try readItems(items, suppliers: suppliers)
+    let classifier = Classifier()
     var classMap: [String: ClassifiedSKU] = [:]
     if let classes {
-      let table: CSVTable
-      do { table = try CSVTable.read(path: classes, required: ["sku", "abc", "xyz"]) } catch {
-        printError(error.description)
-        throw dataErrorExitCode
-      }
-      let classifier = Classifier()
-      for row in table.rows {
-        guard let sku = row.text("sku"), let abc = row.text("abc")?.first, let xyz = row.text("xyz")?.first else { continue }
-        let level = (try? row.number("service_level", range: 0.5...0.9999)) ?? classifier.serviceLevels["\(abc)\(xyz)"] ?? ItemMaster.defaultServiceLevel
-        classMap[sku] = ClassifiedSKU(sku: sku, abc: abc, xyz: xyz, value: 0, units: 0, share: 0, cumulativeShare: 0, rank: 0, meanDemand: 0, cv: nil,
-                                      serviceLevel: level)
-      }
+      for c in try PreviousClass.read(path: classes, requireXYZ: true) { classMap[c.sku] = c.classified(classifier) }
     }
-    let table: CSVTable
-    do { table = try CSVTable.read(path: forecasts, required: ["sku", "date", "mean"]) } catch {
-      printError(error.description)
-      throw dataErrorExitCode
-    }
-    let hasInterval = table.header.contains("hi-80")
-    var paths: [String: (location: String?, means: [Double], sigma: Double)] = [:]
-    var order: [String] = []
-    for row in table.rows {
-      guard let sku = row.text("sku") else { continue }
-      if let method, row.text("method") != method { continue }
-      let key = sku + "\u{1F}" + (row.text("location") ?? "")
-      if paths[key] == nil {
-        order.append(key)
-        var sigma = 0.0
-        if hasInterval, let hi = try row.number("hi-80"), let mean = try row.number("mean") { sigma = max(0, (hi - mean) / normalQuantile(0.9)) }
-        paths[key] = (row.text("location"), [], sigma)
-      } else if let firstMethod = table.rows.first?.text("method"), method == nil, row.text("method") != firstMethod {
-        continue
-      }
-      guard let mean = try row.number("mean") else { throw row.error("mean", value: "", problem: "empty mean", expected: "a number") }
-      paths[key]!.means.append(mean)
-    }
-    var policies: [PolicyResult] = []
-    for key in order {
-      let path = paths[key]!
-      let sku = String(key.split(separator: "\u{1F}", omittingEmptySubsequences: false)[0])
-      let item = master.item(sku: sku, location: path.location)
-      let exposure = item.exposureDays / periodDays
-      let periods = max(1, min(path.means.count, Int(exposure.rounded(.up))))
-      let d = path.means.prefix(periods).reduce(0, +) / Double(periods)
-      if Double(path.means.count) < exposure { printError("\(sku): forecast covers \(path.means.count) periods, exposure is \(String(format: "%.1f", exposure)); the mean is extended flat") }
-      let estimate = DemandEstimate(sku: sku, location: path.location, periodDays: periodDays, meanPerPeriod: d, sigmaPerPeriod: path.sigma,
-                                    sigmaSource: hasInterval ? "80% interval of step 1" : "none (no intervals in the forecast file)")
-      let (level, source) = serviceLevel(for: item, classes: classMap)
-      policies.append(PolicyCalculator.compute(item: item, demand: estimate, serviceLevel: level, serviceLevelSource: source))
-    }
+    let (policies, warnings) = try ForecastFile.read(path: forecasts, method: method).policies(items: master, classes: classMap, periodDays: periodDays)
+    for warning in warnings { printError(warning) }
     try writeAtomically(PlanTables.policies(policies, classes: classMap), to: out)
     print("\(policies.count) policies → \(out)")
   }

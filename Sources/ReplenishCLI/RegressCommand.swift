@@ -44,13 +44,7 @@ struct RegressCommand: ParsableCommand {
   func run() throws {
     let history = try readHistory(input)
     let panel = history.panel
-    let calendarData: EventCalendar
-    do {
-      calendarData = try EventCalendar.read(path: calendar, events: events, flags: flags.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces).lowercased() })
-    } catch {
-      printError(error.description)
-      throw dataErrorExitCode
-    }
+    let calendarData = try EventCalendar.read(path: calendar, events: events, flags: flags.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces).lowercased() })
     let m = seasonLength ?? panel.frequency.defaultSeasonLength
     let levels = try parseLevels(level)
     let trainEnd = backtest ? panel.endPeriod - horizon : panel.endPeriod
@@ -60,30 +54,10 @@ struct RegressCommand: ParsableCommand {
     let started = Date()
     let run: (results: [PanelRegression.SeriesResult], flops: Double, seconds: Double)
     do { run = try model.run(panel: panel, trainEnd: trainEnd, horizon: horizon, levels: levels) { calendarData.values(period: $0, frequency: frequency) } } catch {
-      printError("\(calendar): \(error)")
-      throw dataErrorExitCode
+      throw CLIError("\(calendar): \(error)")
     }
-    let hasLocation = panel.keys.contains { $0.location != nil }
-    if let out {
-      var csv = (hasLocation ? "sku,location" : "sku") + ",date,method,model,mean" + levels.map { ",lo-\(Int($0)),hi-\(Int($0))" }.joined() + "\n"
-      for r in run.results {
-        for h in 0..<horizon {
-          csv += keyFields(panel.keys[r.series], hasLocation: hasLocation) + ",\(frequency.label(ofPeriod: trainEnd + h)),regression,\(csvField(r.forecast.model)),\(csvNumber(r.forecast.mean[h]))"
-          for k in levels.indices { csv += ",\(csvNumber(r.forecast.lower[k][h])),\(csvNumber(r.forecast.upper[k][h]))" }
-          csv += "\n"
-        }
-      }
-      try writeAtomically(csv, to: out)
-    }
-    if let coefficients {
-      var csv = (hasLocation ? "sku,location" : "sku") + ",log_price_elasticity,promotion_effect,residual_sd,design_rank,group_size"
-        + calendarData.features.map { "," + csvField("effect " + $0) }.joined() + "\n"
-      for r in run.results {
-        csv += keyFields(panel.keys[r.series], hasLocation: hasLocation) + ",\(csvNumber(r.elasticity)),\(csvNumber(r.promotionEffect)),\(csvNumber(r.residualSD)),\(r.rank),\(r.groupSize)"
-          + r.eventEffects.map { ",\(csvNumber($0))" }.joined() + "\n"
-      }
-      try writeAtomically(csv, to: coefficients)
-    }
+    if let out { try writeAtomically(PanelRegression.forecastTable(run.results, panel: panel, trainEnd: trainEnd, horizon: horizon, levels: levels), to: out) }
+    if let coefficients { try writeAtomically(PanelRegression.coefficientTable(run.results, panel: panel, features: calendarData.features), to: coefficients) }
     let skipped = panel.seriesCount - run.results.count
     print(String(format: "regression of %d series (%d skipped: < 8 periods) on %d calendar features + log price + promotion in %.2f s (solves %.2f s, %.2f GFLOP/s)",
                  run.results.count, skipped, calendarData.features.count, Date().timeIntervalSince(started), run.seconds, run.flops / max(run.seconds, 1e-9) / 1e9))
@@ -93,31 +67,18 @@ struct RegressCommand: ParsableCommand {
     }
     guard backtest else { return }
     var rows = [["method", "series", "mean RMSSE", "mean MASE"]]
-    func score(_ name: String, _ forecasts: [(Int, [Double])]) {
-      var rmsse: [Double] = [], mase: [Double] = []
-      for (s, mean) in forecasts {
-        let y = panel.history(of: s, censorStockOuts: true)
-        let split = trainEnd - panel.startPeriods[s]
-        guard split > 1, split + horizon <= y.count else { continue }
-        let train = Array(y[..<split]), test = Array(y[split..<(split + horizon)])
-        let firstSale = train.firstIndex { $0 > 0 } ?? 0
-        let metrics = AccuracyMetrics(actual: test, forecast: mean, training: Array(train[firstSale...]), seasonLength: m)
-        if metrics.rmsse.isFinite { rmsse.append(metrics.rmsse) }
-        if metrics.mase.isFinite { mase.append(metrics.mase) }
-      }
-      rows.append([name, "\(rmsse.count)", String(format: "%.4f", rmsse.reduce(0, +) / Double(max(1, rmsse.count))), String(format: "%.4f", mase.reduce(0, +) / Double(max(1, mase.count)))])
+    func add(_ name: String, _ score: HoldoutScore) {
+      rows.append([name, "\(score.series)", String(format: "%.4f", score.meanRMSSE), String(format: "%.4f", score.meanMASE)])
     }
-    score("regression", run.results.map { ($0.series, $0.forecast.mean) })
-    let scored = Set(run.results.map(\.series))
+    add("regression", HoldoutScore.score(run.results.map { ($0.series, $0.forecast.mean) }, panel: panel, trainEnd: trainEnd, horizon: horizon, seasonLength: m))
+    let scored = run.results.map(\.series).sorted()
     switch ModelCatalog.methods(compare) {
     case .success(let methods):
       for method in methods {
-        var out: [(Int, [Double])] = []
-        for s in scored.sorted() {
-          let y = Array(panel.history(of: s, censorStockOuts: true).prefix(trainEnd - panel.startPeriods[s]))
-          if let fit = try? method.fitCensored(y, seasonLength: m) { out.append((s, fit.forecast(horizon: horizon, levels: []).nonNegative().mean)) }
-        }
-        score(method.alias, out)
+        // The same panel loop (and fallback chain) as `forecast`, on the history before the hold-out.
+        let forecasts = PanelForecaster(methods: [method], horizon: horizon, levels: [], seasonLength: m, threads: ProcessInfo.processInfo.activeProcessorCount)
+          .run(panel: panel, seriesIndices: scored, endPeriod: trainEnd).compactMap { r in r.forecast.map { (r.series, $0.mean) } }
+        add(method.alias, HoldoutScore.score(forecasts, panel: panel, trainEnd: trainEnd, horizon: horizon, seasonLength: m))
       }
     case .failure(let error): throw ValidationError("--compare: \(error)")
     }

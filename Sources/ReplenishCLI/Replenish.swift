@@ -16,5 +16,3 @@ public struct Replenish: ParsableCommand {
   public init() {}
 }
 
-/// Exit status for bad input data (BSD sysexits `EX_DATAERR`).
-let dataErrorExitCode = ExitCode(65)

@@ -16,6 +16,25 @@ public struct SeriesKey: Hashable, Comparable, Sendable, CustomStringConvertible
   }
 }
 
+/// A SKU at a stocking location: the key of every stock position, item, policy and PO line. A history
+/// without a location column plans at the location `""`.
+public struct StockKey: Hashable, Comparable, Sendable, CustomStringConvertible {
+  public let sku: String
+  public let location: String
+
+  public init(sku: String, location: String) {
+    self.sku = sku
+    self.location = location
+  }
+
+  /// The stock key of a series (no location → `""`).
+  public init(_ series: SeriesKey) { self.init(sku: series.sku, location: series.location ?? "") }
+
+  public var description: String { location.isEmpty ? sku : "\(sku)@\(location)" }
+
+  public static func < (a: StockKey, b: StockKey) -> Bool { (a.sku, a.location) < (b.sku, b.location) }
+}
+
 /// What is known about one period of one series.
 public struct PeriodFlags: OptionSet, Hashable, Sendable {
   public let rawValue: UInt8

@@ -90,7 +90,7 @@ struct ScenarioTests {
     item.category = "christmas"
     let demand = SeriesDemand(
       series: 0, key: SeriesKey(sku: "A"), estimate: DemandEstimate(sku: "A", periodDays: 7, meanPerPeriod: 10, sigmaPerPeriod: 2, sigmaSource: "t"),
-      model: "t", forecast: Forecast(model: "t", mean: Array(repeating: 10, count: 6), fitted: [], residuals: []), history: [], firstPeriod: 0, fallback: nil)
+      model: "t", forecast: Forecast(model: "t", mean: Array(repeating: 10, count: 6), fitted: [], residuals: []), historyLength: 0, fallback: nil)
     let week = Frequency.week.period(containing: december)
     let (scaled, shifted) = spec.adjust(demand, item: item, frequency: .week, firstForecastPeriod: week)
     #expect(shifted.leadTimeDays == 21)

@@ -1,4 +1,5 @@
 import CSV
+import Statistics
 import Foundation
 import Testing
 import TestSupport
@@ -98,7 +99,7 @@ struct InventoryMathTests {
 
 @Suite("Safety stock and reorder policies")
 struct PolicyCalculatorTests {
-  func demand(_ d: Double, _ sigma: Double, pattern: String = "smooth") -> DemandEstimate {
+  func demand(_ d: Double, _ sigma: Double, pattern: DemandPattern = .smooth) -> DemandEstimate {
     DemandEstimate(sku: "X", periodDays: 7, meanPerPeriod: d, sigmaPerPeriod: sigma, sigmaSource: "test", pattern: pattern)
   }
 
@@ -153,7 +154,7 @@ struct PolicyCalculatorTests {
     var item = Item(sku: "X")
     item.leadTimeDays = 14
     item.reviewPeriodDays = 7
-    var d = demand(0.5, 1, pattern: "intermittent")
+    var d = demand(0.5, 1, pattern: .intermittent)
     d.exposureDemand = ExposureDemand(periods: 3, mean: 1.5, quantiles: [(0.9, 3), (0.95, 4), (0.99, 6)], method: "distribution")
     let r = PolicyCalculator.compute(item: item, demand: d, serviceLevel: 0.95, serviceLevelSource: "test")
     #expect(r.safetyStockMethod == .distribution && r.safetyStock == 2.5 && r.reorderPoint == 4)
@@ -172,8 +173,9 @@ struct ClassificationTests {
       ClassificationInput(sku: "e", value: -20, units: -2, periodDemand: [0, 0, 0, 0, 0]),
     ]
     let classes = Dictionary(uniqueKeysWithValues: Classifier().classify(inputs).map { ($0.sku, $0) })
-    #expect(classes["a"]!.cell == "AX" && classes["b"]!.cell == "AZ")  // 50 %, 80 % cumulative
-    #expect(classes["c"]!.cell == "BX" && classes["d"]!.abc == "C" && classes["e"]!.cell == "CZ")
+    #expect(classes["a"]!.cell == ClassCell("AX") && classes["b"]!.cell == ClassCell(.A, .Z))  // 50 %, 80 % cumulative
+    #expect(classes["c"]!.cell == ClassCell(.B, .X) && classes["d"]!.abc == .C && classes["e"]!.cell.description == "CZ")
+    #expect(classes.abcClass(of: "never-sold") == .new)
     #expect(classes["a"]!.serviceLevel == 0.99 && classes["e"]!.serviceLevel == 0.90)
     #expect(abs(classes["b"]!.cv! - 2) < 1e-12)  // sd 12 / mean 6
   }
@@ -190,14 +192,14 @@ struct ClassificationTests {
     }
     let classes = Classifier().classify(inputs)
     let counts = Dictionary(grouping: classes, by: \.abc).mapValues(\.count)
-    #expect(counts["A"] == 840 && counts["B"] == 979 && counts["C"] == 2088, "\(counts)")
+    #expect(counts[.A] == 840 && counts[.B] == 979 && counts[.C] == 2088, "\(counts)")
   }
 
   @Test("Transitions: counts, value and the reason for each move")
   func transitions() {
     let previous = [
-      PreviousClass(sku: "a", abc: "B", share: 0.1, rank: 3), PreviousClass(sku: "b", abc: "B", share: 0.1, rank: 2),
-      PreviousClass(sku: "z", abc: "C", share: 0.01, rank: 9),
+      PreviousClass(sku: "a", abc: .B, share: 0.1, rank: 3), PreviousClass(sku: "b", abc: .B, share: 0.1, rank: 2),
+      PreviousClass(sku: "z", abc: .C, share: 0.01, rank: 9),
     ]
     let current = Classifier().classify([
       ClassificationInput(sku: "a", value: 700, units: 1, periodDemand: [1]),
@@ -205,8 +207,8 @@ struct ClassificationTests {
       ClassificationInput(sku: "n", value: 100, units: 1, periodDemand: [1]),
     ])
     let t = ClassTransition(previous: previous, current: current)
-    #expect(t.counts["B"]?["A"]?.skus == 1 && t.counts["B"]?["B"]?.skus == 1 && t.counts["-"]?["C"]?.skus == 1 && t.counts["C"]?["-"]?.skus == 1)
-    #expect(t.counts["B"]?["A"]?.value == 700)
+    #expect(t.counts[.B]?[.A]?.skus == 1 && t.counts[.B]?[.B]?.skus == 1 && t.counts[nil]?[.C]?.skus == 1 && t.counts[.C]?[nil]?.skus == 1)
+    #expect(t.counts[.B]?[.A]?.value == 700)
     #expect(t.moves.count == 3)
     #expect(t.moves.first { $0.sku == "a" }!.reason.contains("rank 3 → 1"))
   }

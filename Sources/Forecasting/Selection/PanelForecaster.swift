@@ -6,6 +6,8 @@ import TimeSeries
 public struct SeriesForecast: Sendable {
   public let series: Int
   public let method: String
+  /// The fitted model's name (`ETS(M,Ad,M)`, `SeasonalNaive`, …); `nil` when nothing could be fitted.
+  public let model: String?
   public let forecast: Forecast?
   public let fallbackReason: String?
   public let error: String?
@@ -16,18 +18,65 @@ public struct SeriesForecast: Sendable {
 }
 
 extension Panel {
-  /// The history of series `s`, with stock-out periods as `.nan` (unobserved) when `censor` is set.
-  public func history(of s: Int, censorStockOuts censor: Bool) -> [Double] {
-    let range = range(of: s)
+  /// The history of series `s`, with stock-out periods as `.nan` (unobserved) when `censor` is set, up to
+  /// `endPeriod` (exclusive) when given.
+  public func history(of s: Int, censorStockOuts censor: Bool, endPeriod: Int? = nil) -> [Double] {
+    var range = range(of: s)
+    if let endPeriod { range = range.lowerBound..<max(range.lowerBound, min(range.upperBound, range.lowerBound + endPeriod - startPeriods[s])) }
     guard censor else { return Array(values[range]) }
     return range.map { flags[$0].contains(.stockOut) ? .nan : values[$0] }
   }
 }
 
-/// Forecasts every series of a panel with every requested method, in parallel across series.
+/// What a series fits to when the requested method cannot be fitted on it (too short, all zero, numerical
+/// failure): the first of seasonal naive, naive and the mean that fits. Every batch path (`forecast`,
+/// `backtest`'s forecasts, `plan`, `simulate`) uses this one chain.
+public enum FallbackChain {
+  public static let methods: [any ForecastingMethod] = [SeasonalNaiveMethod(), NaiveMethod(), AverageMethod()]
+  public static let description = "seasonal naive, else naive, else the mean"
+
+  /// `method`'s fit, else the chain's first fit with the reason; `nil` when nothing fits (no observations).
+  public static func fit(_ y: [Double], method: any ForecastingMethod, seasonLength: Int)
+    -> (fit: any FittedModel, method: any ForecastingMethod, fallback: String?)?
+  {
+    let primary: ForecastError
+    do throws(ForecastError) {
+      return (try method.fitCensored(y, seasonLength: seasonLength), method, nil)
+    } catch { primary = error }
+    for fallback in methods {
+      if let fit = try? fallback.fitCensored(y, seasonLength: seasonLength) { return (fit, fallback, "\(primary) → \(fit.name)") }
+    }
+    return nil
+  }
+
+  /// Why nothing could be fitted.
+  public static func failure(_ y: [Double], method: any ForecastingMethod, seasonLength: Int) -> String {
+    do throws(ForecastError) {
+      _ = try method.fitCensored(y, seasonLength: seasonLength)
+      return "no failure"
+    } catch { return "\(error); no fallback could be fitted" }
+  }
+}
+
+/// What to compute of demand over a lead time for one series: its length in periods and the quantile
+/// levels τ; `coverInForecast` extends the forecast to at least that many periods.
+public struct LeadTimeRequest: Sendable {
+  public var periods: Int
+  public var levels: [Double]
+  public var coverInForecast: Bool
+
+  public init(periods: Int, levels: [Double], coverInForecast: Bool = false) {
+    self.periods = periods
+    self.levels = levels
+    self.coverInForecast = coverInForecast
+  }
+}
+
+/// Forecasts every series of a panel with every requested method, in parallel across series: the one
+/// loop over series that the `forecast` command, the planning job and the policy backtest share.
 ///
-/// A method that fails on a series falls back to `fallback` (seasonal naive, else naive, else the mean)
-/// and the result says so: batch runs degrade per series, they never abort.
+/// A method that fails on a series falls back along `FallbackChain` and the result says so: batch runs
+/// degrade per series, they never abort.
 public struct PanelForecaster: Sendable {
   public let methods: [any ForecastingMethod]
   public let horizon: Int
@@ -36,13 +85,25 @@ public struct PanelForecaster: Sendable {
   public let threads: Int
   /// Treat `in_stock = 0` periods as unobserved in fitting (and in accuracy).
   public let censorStockOuts: Bool
-  /// Lead time (periods) and quantile levels τ for lead-time demand; `nil`: not computed.
-  public let leadTime: Int?
-  public let leadTimeQuantiles: [Double]
+  /// Lead-time demand per series (`nil`: not computed).
+  public let leadTime: (@Sendable (Int) -> LeadTimeRequest?)?
 
   public init(
     methods: [any ForecastingMethod], horizon: Int, levels: [Double], seasonLength: Int, threads: Int,
     censorStockOuts: Bool = true, leadTime: Int? = nil, leadTimeQuantiles: [Double] = []
+  ) {
+    var request: (@Sendable (Int) -> LeadTimeRequest?)?
+    if let leadTime {
+      let fixed = LeadTimeRequest(periods: leadTime, levels: leadTimeQuantiles)
+      request = { _ in fixed }
+    }
+    self.init(methods: methods, horizon: horizon, levels: levels, seasonLength: seasonLength, threads: threads, censorStockOuts: censorStockOuts,
+              leadTimeRequest: request)
+  }
+
+  public init(
+    methods: [any ForecastingMethod], horizon: Int, levels: [Double], seasonLength: Int, threads: Int, censorStockOuts: Bool = true,
+    leadTimeRequest: (@Sendable (Int) -> LeadTimeRequest?)?
   ) {
     self.methods = methods
     self.horizon = horizon
@@ -50,44 +111,31 @@ public struct PanelForecaster: Sendable {
     self.seasonLength = seasonLength
     self.threads = max(1, threads)
     self.censorStockOuts = censorStockOuts
-    self.leadTime = leadTime
-    self.leadTimeQuantiles = leadTimeQuantiles
+    self.leadTime = leadTimeRequest
   }
 
-  /// The fallback chain for a series of length n.
-  func fallback(_ y: [Double], primaryError: ForecastError) -> (Forecast?, String) {
-    let chain: [any ForecastingMethod] = [SeasonalNaiveMethod(), NaiveMethod(), AverageMethod()]
-    for method in chain {
-      if let fit = try? method.fitCensored(y, seasonLength: seasonLength) {
-        return (fit.forecast(horizon: horizon, levels: levels), "\(primaryError) → \(fit.name)")
-      }
-    }
-    return (nil, "\(primaryError); no fallback could be fitted")
-  }
-
-  /// Runs over `seriesIndices` of the panel (all by default). `progress` is called with the number of
-  /// series finished (from worker threads).
-  public func run(panel: Panel, seriesIndices: [Int]? = nil, progress: (@Sendable (Int) -> Void)? = nil) -> [SeriesForecast] {
+  /// Runs over `seriesIndices` of the panel (all by default), on the history before `endPeriod` when
+  /// given. `progress` is called with the number of series finished (from worker threads). Results are in
+  /// series order, then method order.
+  public func run(panel: Panel, seriesIndices: [Int]? = nil, endPeriod: Int? = nil, progress: (@Sendable (Int) -> Void)? = nil) -> [SeriesForecast] {
     let indices = seriesIndices ?? Array(0..<panel.seriesCount)
     let perSeries = parallelMap(count: indices.count, threads: threads, progress: progress) { position -> [SeriesForecast] in
       let s = indices[position]
-      let y = panel.history(of: s, censorStockOuts: censorStockOuts)
+      let y = panel.history(of: s, censorStockOuts: censorStockOuts, endPeriod: endPeriod)
       let pattern = DemandClassification(y)
+      let request = leadTime?(s)
+      let steps = request.map { $0.coverInForecast ? max(horizon, $0.periods) : horizon } ?? horizon
       return methods.map { method in
-        do throws(ForecastError) {
-          let fit = try method.fitCensored(y, seasonLength: seasonLength)
-          let ltd = leadTime.map {
-            LeadTimeDemand(history: y, fit: fit, method: method, seasonLength: seasonLength, leadTime: $0, levels: leadTimeQuantiles)
-          }
-          return SeriesForecast(
-            series: s, method: method.alias, forecast: fit.forecast(horizon: horizon, levels: levels).nonNegative(),
-            fallbackReason: nil, error: nil, pattern: pattern, leadTimeDemand: ltd)
-        } catch {
-          let (forecast, reason) = fallback(y, primaryError: error)
-          return SeriesForecast(
-            series: s, method: method.alias, forecast: forecast?.nonNegative(), fallbackReason: reason,
-            error: forecast == nil ? reason : nil, pattern: pattern, leadTimeDemand: nil)
+        guard let (fit, fitted, fallback) = FallbackChain.fit(y, method: method, seasonLength: seasonLength) else {
+          let reason = FallbackChain.failure(y, method: method, seasonLength: seasonLength)
+          return SeriesForecast(series: s, method: method.alias, model: nil, forecast: nil, fallbackReason: reason, error: reason, pattern: pattern, leadTimeDemand: nil)
         }
+        let ltd = request.map {
+          LeadTimeDemand(history: y, fit: fit, method: fitted, seasonLength: seasonLength, leadTime: $0.periods, levels: $0.levels)
+        }
+        return SeriesForecast(
+          series: s, method: method.alias, model: fit.name, forecast: fit.forecast(horizon: steps, levels: levels).nonNegative(),
+          fallbackReason: fallback, error: nil, pattern: pattern, leadTimeDemand: ltd)
       }
     }
     return perSeries.flatMap { $0 }

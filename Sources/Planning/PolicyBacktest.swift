@@ -1,0 +1,169 @@
+import Forecasting
+import Foundation
+import Policy
+import CSV
+import TimeSeries
+
+/// The policy backtest: policies computed from the history up to a date, then the real demand after it
+/// replayed under them, re-planning every few periods as a buyer would, and service and inventory
+/// measured per SKU and per class.
+///
+/// ```
+/// classes: ABC/XYZ as of the training cut (SKUs launched later: class new, no policy, not replayed)
+/// origins: the training cut, then every `replanEvery` periods until the replay end
+/// at each origin: forecast from the history before it (`DemandEstimator`), policies from the planned
+///   items (`PlannedItem.resolve`, the same resolution as the plan), then `PolicySimulation.advance`
+///   over the periods to the next origin; stock, backorders and orders in the pipeline carry over
+/// start: on hand = the first policy's order-up-to level
+/// ```
+/// Same inputs and seed → the same figures.
+public struct PolicyBacktest: Sendable {
+  public var settings: PlanSettings
+  /// Last day the policies may see.
+  public var trainUntilDay: Int
+  /// Last day replayed (default: the end of the history).
+  public var replayUntilDay: Int?
+  /// Re-plan every N periods (0 = never; default: 28 days' worth).
+  public var replanEvery: Int?
+  /// One target for every SKU instead of the item master's or the class's.
+  public var fixedServiceLevel: Double?
+  /// One safety-stock rule for every SKU.
+  public var safetyStockMethod: SafetyStockMethod?
+  /// Seed of the lead-time draws.
+  public var seed: UInt64 = 1
+
+  public init(settings: PlanSettings, trainUntilDay: Int) {
+    self.settings = settings
+    self.trainUntilDay = trainUntilDay
+  }
+
+  public enum Problem: Error, CustomStringConvertible {
+    case noTrainingOrTestPeriods(String)
+    case replayBeforeTraining
+    case classification(ClassificationInputs.Problem)
+    public var description: String {
+      switch self {
+      case .noTrainingOrTestPeriods(let m): m
+      case .replayBeforeTraining: "the replay must end after the training cut"
+      case .classification(let p): p.description
+      }
+    }
+  }
+
+  /// One replayed series.
+  public struct SKUResult: Sendable {
+    public var key: StockKey
+    public var abc: ABCClass
+    public var cell: ClassCell?
+    /// The policy of the first plan (later re-plans move it).
+    public var firstPolicy: PolicyResult
+    public var unitCost: Double?
+    public var result: PolicySimulation.Result
+  }
+
+  /// Totals of one class (`nil`: all).
+  public struct ClassSummary: Sendable {
+    public var skus = 0
+    public var meanTarget = 0.0
+    public var cycles = 0
+    public var cyclesWithStockOut = 0
+    public var demand = 0.0
+    public var servedFromStock = 0.0
+    public var averageOnHand = 0.0
+    public var averageValue = 0.0
+    public var stockOutPeriods = 0
+    public var cycleServiceLevel: Double { cycles > 0 ? 1 - Double(cyclesWithStockOut) / Double(cycles) : 1 }
+    public var fillRate: Double { demand > 0 ? servedFromStock / demand : 1 }
+  }
+
+  public struct Report: Sendable {
+    public var skus: [SKUResult]
+    public var byClass: [ABCClass: ClassSummary]
+    public var origins: [Int]
+    public var replanEvery: Int
+    public var testPeriods: Int
+    public var periodDays: Double
+  }
+
+  public func run(panel: Panel, items master: ItemMaster, progress: (@Sendable (String, Int, Int) -> Void)? = nil) throws(Problem) -> Report {
+    let cutoffPeriod = panel.frequency.period(containing: trainUntilDay + 1)
+    guard cutoffPeriod > panel.startPeriod, cutoffPeriod < panel.endPeriod else {
+      let last = CivilDate(dayNumber: panel.frequency.firstDay(ofPeriod: panel.endPeriod) - 1)
+      throw .noTrainingOrTestPeriods(
+        "training until \(CivilDate(dayNumber: trainUntilDay)) leaves no training or no test periods (history \(panel.frequency.label(ofPeriod: panel.startPeriod)) … \(last))")
+    }
+    let replayEnd = min(panel.endPeriod, replayUntilDay.map { panel.frequency.period(containing: $0) + 1 } ?? panel.endPeriod)
+    guard replayEnd > cutoffPeriod else { throw .replayBeforeTraining }
+    let classified: [ClassifiedSKU]
+    do {
+      classified = try settings.classifier.classify(panel: panel, asOfDay: trainUntilDay, windowDays: settings.windowDays, measure: settings.measure,
+                                                    items: master).classes
+    } catch { throw .classification(error) }
+    let classMap = Dictionary(uniqueKeysWithValues: classified.map { ($0.sku, $0) })
+    let periodDays = panel.frequency.nominalDays
+    let planned = PlannedItem.resolve(panel: panel, master: master, classes: classMap, fixedServiceLevel: fixedServiceLevel,
+                                      safetyStockMethod: safetyStockMethod)
+    var estimator = DemandEstimator(method: settings.method, seasonLength: settings.seasonLength, threads: settings.threads, horizon: 1)
+    estimator.exposureQuantilesForAll = planned.contains { $0.item.safetyStockMethod == .distribution }
+    let every = replanEvery ?? max(1, Int((28 / periodDays).rounded()))
+    let origins = every == 0 ? [cutoffPeriod] : Array(stride(from: cutoffPeriod, to: replayEnd, by: every))
+    let exposure = planned.map { ($0.exposurePeriods(periodDays: periodDays), $0.serviceLevel) }
+    var states: [PolicySimulation.State?] = Array(repeating: nil, count: panel.seriesCount)
+    var firstPolicies: [PolicyResult?] = Array(repeating: nil, count: panel.seriesCount)
+    for (n, origin) in origins.enumerated() {
+      let label = "plan \(n + 1)/\(origins.count)"
+      let demands = estimator.estimate(panel: panel, endPeriod: origin, exposure: { exposure[$0] }, progress: { progress?(label, $0, panel.seriesCount) })
+      let until = n + 1 < origins.count ? origins[n + 1] : replayEnd
+      for demand in demands {
+        let s = demand.series
+        let start = panel.startPeriods[s]
+        guard start < cutoffPeriod else { continue }  // launched after training: no policy could be computed
+        let policy = PolicyCalculator.compute(planned[s], demand: demand.estimate)
+        if states[s] == nil {
+          states[s] = PolicySimulation.State(onHand: policy.orderUpTo.rounded(.up), seed: seed &+ UInt64(s))
+          firstPolicies[s] = policy
+        }
+        let y = panel.history(of: s, censorStockOuts: true)
+        let lo = max(0, origin - start), hi = min(y.count, until - start)
+        guard lo < hi else { continue }
+        PolicySimulation.advance(&states[s]!, policy: policy, item: planned[s].item, demand: y[lo..<hi])
+      }
+    }
+
+    var skus: [SKUResult] = []
+    var byClass: [ABCClass: ClassSummary] = [:]
+    for s in 0..<panel.seriesCount {
+      guard var state = states[s], let policy = firstPolicies[s] else { continue }
+      let r = state.finish()
+      let p = planned[s]
+      skus.append(SKUResult(key: p.key, abc: p.abc, cell: classMap[p.key.sku]?.cell, firstPolicy: policy, unitCost: p.item.unitCost, result: r))
+      var t = byClass[p.abc, default: ClassSummary()]
+      t.meanTarget += policy.serviceLevel
+      t.skus += 1
+      t.cycles += r.cycles
+      t.cyclesWithStockOut += r.cyclesWithStockOut
+      t.demand += r.demand
+      t.servedFromStock += r.servedFromStock
+      t.averageOnHand += r.averageOnHand
+      t.averageValue += r.averageOnHand * (p.item.unitCost ?? 0)
+      t.stockOutPeriods += r.stockOutPeriods
+      byClass[p.abc] = t
+    }
+    for k in byClass.keys { byClass[k]!.meanTarget /= Double(byClass[k]!.skus) }
+    return Report(skus: skus, byClass: byClass, origins: origins, replanEvery: every, testPeriods: replayEnd - cutoffPeriod, periodDays: periodDays)
+  }
+}
+
+extension PlanTables {
+  /// One row per replayed SKU: the first policy, what the replay achieved.
+  public static func policyBacktest(_ report: PolicyBacktest.Report) -> String {
+    var out = "sku,location,class,service_level,safety_stock_method,reorder_point,order_up_to,test_periods,demand,fill_rate,cycles,cycle_service_level,stockout_periods,avg_on_hand,orders\n"
+    for s in report.skus {
+      let p = s.firstPolicy, r = s.result
+      out += [csvField(s.key.sku), csvField(s.key.location), s.cell?.description ?? "", "\(p.serviceLevel)", p.safetyStockMethod.rawValue,
+              n(p.reorderPoint), n(p.orderUpTo), "\(r.periods)", r.demand.isNaN ? "" : "\(r.demand)", n(r.fillRate, 4), "\(r.cycles)",
+              n(r.cycleServiceLevel, 4), "\(r.stockOutPeriods)", n(r.averageOnHand), "\(r.orders)"].joined(separator: ",") + "\n"
+    }
+    return out
+  }
+}

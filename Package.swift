@@ -104,7 +104,7 @@ let package = Package(
     .testTarget(
       name: "ForecastingTests", dependencies: ["Forecasting", "Statistics", "TimeSeries", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "PolicyTests", dependencies: ["Policy", "CSV", "Statistics", "TestSupport"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "PlanningTests", dependencies: ["Planning", "Policy", "Forecasting", "Ledger", "Statistics", "TimeSeries", "TestSupport"]),
+    .testTarget(name: "PlanningTests", dependencies: ["Planning", "Policy", "Forecasting", "CSV", "SalesHistory", "TimeSeries", "TestSupport"]),
     .testTarget(name: "LedgerTests", dependencies: ["Ledger", "CSV", "Sampling", "TestSupport"]),
     .testTarget(name: "ReplenishCLITests", dependencies: ["ReplenishCLI", "CSV", "TestSupport"]),
   ],

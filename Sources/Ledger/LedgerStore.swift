@@ -22,6 +22,16 @@ public final class LedgerStore: Sendable {
     if !create && !FileManager.default.fileExists(atPath: path) {
       throw LedgerError(.notALedger, "\(path): no ledger here; create one with `replenish ledger init --db \(path)`")
     }
+    if create && !FileManager.default.fileExists(atPath: path) {
+      let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+      var isFolder: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+        throw LedgerError(.cannotWrite, "\(path): cannot create the ledger: the folder \(folder) does not exist")
+      }
+      guard FileManager.default.isWritableFile(atPath: folder) else {
+        throw LedgerError(.cannotWrite, "\(path): cannot create the ledger: the folder \(folder) is not writable")
+      }
+    }
     var configuration = Configuration()
     configuration.readonly = readOnly && !create
     configuration.busyMode = .timeout(10)

@@ -111,7 +111,7 @@ struct PlanCLITests {
     let fixture = try PlanFixture()
     try "[history]\nfile = \"history.csv\"\nfrequency = \"week\"\n".write(toFile: fixture.folder + "/plan.toml", atomically: true, encoding: .utf8)
     let config = try run(["plan", "--config", fixture.folder + "/plan.toml"])
-    #expect(config.status != 0 && config.stderr.contains("unknown key 'frequency' in [history]"), "\(config.stderr)")
+    #expect(config.status == 65 && config.stderr.contains("unknown key 'frequency' in [history]"), "\(config.stderr)")
     try "sku,moq\nA,1.5\n".write(toFile: fixture.folder + "/bad-items.csv", atomically: true, encoding: .utf8)
     let items = try fixture.plan(["--items", fixture.folder + "/bad-items.csv"], out: "bad")
     #expect(items.status == 65 && items.stderr.contains("bad-items.csv:2:2") && items.stderr.contains("'moq'"), "\(items.stderr)")
@@ -136,6 +136,67 @@ struct PlanCLITests {
     let margin = try run(["plan", "--config", fixture.folder + "/margin.toml", "--models", "naive"])
     #expect(margin.status == 65 && margin.stderr.contains("margin needs unit_cost"), "\(margin.stderr)")
     #expect(!FileManager.default.fileExists(atPath: fixture.folder + "/margin/report.html"))
+  }
+}
+
+extension PlanCLITests {
+  @Test("Three files, no ledger: history, items and a stock snapshot give the same PO lines as the ledger")
+  func stockSnapshot() throws {
+    let fixture = try PlanFixture()
+    // The same stock as the fixture's ledger events, as a shop would export it.
+    try "sku,location,on_hand,committed,incoming\nA,WH,20,0,0\nC,WH,4,0,0\nC,WH2,10,0,0\nD,WH,100,0,0\n"
+      .write(toFile: fixture.folder + "/stock.csv", atomically: true, encoding: .utf8)
+    let base = ["plan", "--history", fixture.folder + "/history.csv", "--freq", "week", "--items", fixture.folder + "/items.csv",
+                "--suppliers", fixture.folder + "/suppliers.csv", "--models", "naive", "--threads", "1"]
+    let snapshot = try run(base + ["--stock", fixture.folder + "/stock.csv", "--out", fixture.folder + "/snapshot"])
+    try #require(snapshot.status == 0, "\(snapshot.stderr)")
+    let ledger = try fixture.plan(out: "ledger")
+    try #require(ledger.status == 0, "\(ledger.stderr)")
+    func lines(_ out: String) throws -> [String] {
+      try fixture.table(out, "po_suggestions.csv").map { "\($0["sku"]!) \($0["ship_to"]!) \($0["qty"]!) \($0["covered_by_transfer"]!)" }
+    }
+    #expect(try lines("snapshot") == lines("ledger") && lines("snapshot").count == 3)
+    // Neither a ledger nor a snapshot: the message says how to give positions.
+    let none = try run(base + ["--db", fixture.folder + "/missing.sqlite", "--out", fixture.folder + "/none"])
+    #expect(none.status == 65 && none.stderr.contains("no ledger here") && none.stderr.contains("--stock"), "\(none.stderr)")
+    let both = try run(base + ["--db", fixture.folder + "/ledger.sqlite", "--stock", fixture.folder + "/stock.csv"])
+    #expect(both.status == 64, "\(both.stderr)")
+  }
+}
+
+@Suite("Exit statuses: one mapping for every command")
+struct ExitStatusTests {
+  @Test("64 wrong flags, 65 bad data or refused event, 73 cannot write — the same in every command")
+  func statuses() throws {
+    let fixture = try PlanFixture()
+    let f = fixture.folder
+    let unwritable = f + "/history.csv/out"  // a path under a file: no folder can be made there
+    // 64: usage.
+    #expect(try run(["plan", "--history", f + "/history.csv", "--budget", "x"]).status == 64)
+    #expect(try run(["simulate", "--history", f + "/history.csv", "--freq", "week", "--train-until", "2030-01-01"]).status == 64)
+    #expect(try run(["ledger", "reserve", "--db", f + "/ledger.sqlite"]).status == 64)
+    // 65: bad data, bad config, refused event.
+    try "[forecast]\nhorizon = 0\n".write(toFile: f + "/bad.toml", atomically: true, encoding: .utf8)
+    let config = try run(["plan", "--config", f + "/bad.toml", "--history", f + "/history.csv"])
+    #expect(config.status == 65 && config.stderr.contains("[forecast] horizon = 0"), "\(config.stderr)")
+    try "[history\nfile = 1\n".write(toFile: f + "/syntax.toml", atomically: true, encoding: .utf8)
+    #expect(try run(["plan", "--config", f + "/syntax.toml"]).status == 65)
+    let refused = try run(["ledger", "reserve", "--db", f + "/ledger.sqlite", "--key", "r1", "--order", "o1", "--line", "1", "--sku", "A", "--location", "WH", "--qty", "999"])
+    #expect(refused.status == 65 && refused.stderr.contains("insufficient_stock"), "\(refused.stderr)")
+    #expect(try run(["inspect", "--history", f + "/items.csv"]).status == 65)
+    // 73: cannot write, in every command that writes.
+    let plan = try fixture.plan(out: "history.csv/out")
+    #expect(plan.status == 73 && plan.stderr.contains("cannot create the reports folder"), "\(plan.stderr)")
+    let forecast = try run(["forecast", "--history", f + "/history.csv", "--freq", "week", "--horizon", "2", "--models", "naive", "--out", unwritable])
+    #expect(forecast.status == 73, "\(forecast.stderr)")
+    let simulate = try run(["simulate", "--history", f + "/history.csv", "--freq", "week", "--models", "naive", "--train-until", "2024-02-25", "--out", unwritable])
+    #expect(simulate.status == 73, "\(simulate.stderr)")
+    let classify = try run(["classify", "--history", f + "/history.csv", "--freq", "week", "--by", "units", "--out", unwritable])
+    #expect(classify.status == 73, "\(classify.stderr)")
+    let atp = try run(["ledger", "atp", "--db", f + "/ledger.sqlite", "--format", "csv", "--out", unwritable])
+    #expect(atp.status == 73, "\(atp.stderr)")
+    let initialise = try run(["ledger", "init", "--db", f + "/no-such-folder/ledger.sqlite", "--locations", "WH"])
+    #expect(initialise.status == 73 && initialise.stderr.contains("no-such-folder"), "\(initialise.stderr)")
   }
 }
 

@@ -45,8 +45,8 @@ struct ForecastCommand: ParsableCommand {
     discussion: """
       Writes one row per series, model and future period: sku[,location],date,method,model,mean,lo-80,hi-80,…
       (statsforecast's column names). `method` is the alias asked for, `model` the fitted model (for auto:
-      the model chosen by backtest). A series whose model fails is forecast by a fallback (seasonal naive,
-      naive, mean); the run summary and --fallbacks list them with the reason.
+      the model chosen by backtest). A series whose model fails is forecast by the fallback (the mean of its
+      last 13 periods); the run summary and --fallbacks list them with the reason.
       """
   )
 

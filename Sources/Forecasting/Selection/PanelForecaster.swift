@@ -28,12 +28,14 @@ extension Panel {
   }
 }
 
-/// What a series fits to when the requested method cannot be fitted on it (too short, all zero, numerical
-/// failure): the first of seasonal naive, naive and the mean that fits. Every batch path (`forecast`,
-/// `backtest`'s forecasts, `plan`, `simulate`) uses this one chain.
+/// What a series fits to when the requested method cannot be fitted on it (too short for the model, all
+/// zero, a numerical failure): the mean of its last 13 periods (all of them when shorter), which needs one
+/// observation. Every batch path (`forecast`, `regress --compare`, `plan`, `simulate`) uses this one chain.
+/// The window mean rather than naive or seasonal naive: the series that reach it are short, and the last
+/// value (or last season) of a short, often intermittent history is a poor basis for safety stock.
 public enum FallbackChain {
-  public static let methods: [any ForecastingMethod] = [SeasonalNaiveMethod(), NaiveMethod(), AverageMethod()]
-  public static let description = "seasonal naive, else naive, else the mean"
+  public static let methods: [any ForecastingMethod] = [AverageMethod(window: 13)]
+  public static let description = "the mean of the last 13 periods"
 
   /// `method`'s fit, else the chain's first fit with the reason; `nil` when nothing fits (no observations).
   public static func fit(_ y: [Double], method: any ForecastingMethod, seasonLength: Int)

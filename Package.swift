@@ -69,7 +69,7 @@ let package = Package(
     .target(
       name: "ReplenishCLI",
       dependencies: [
-        "CSV", "TimeSeries", "SalesHistory", "Statistics", "Forecasting", "Ledger", "Policy", "Planning", "Sampling",
+        "CSV", "TimeSeries", "SalesHistory", "Statistics", "Forecasting", "Ledger", "Policy", "Planning",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "TOMLKit", package: "TOMLKit"),
       ]
@@ -97,6 +97,9 @@ let package = Package(
 
     /// Helpers shared by the test targets: repository paths, temporary files, CSV lines.
     .target(name: "TestSupport", path: "Tests/TestSupport"),
+    /// The hot-SKU test's worker process (with the deliberately broken naive writer): test support, not shipped.
+    .executableTarget(
+      name: "ledger-stress-worker", dependencies: ["Ledger", "Sampling", .product(name: "GRDB", package: "GRDB.swift")], path: "Tests/LedgerStressWorker"),
     .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
     .testTarget(name: "TimeSeriesTests", dependencies: ["TimeSeries", "SyntheticData"]),
     .testTarget(name: "CSVTests", dependencies: ["CSV", "TestSupport"]),
@@ -105,7 +108,9 @@ let package = Package(
       name: "ForecastingTests", dependencies: ["Forecasting", "Statistics", "TimeSeries", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "PolicyTests", dependencies: ["Policy", "CSV", "Statistics", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "PlanningTests", dependencies: ["Planning", "Policy", "Forecasting", "CSV", "SalesHistory", "TimeSeries", "TestSupport"]),
-    .testTarget(name: "LedgerTests", dependencies: ["Ledger", "CSV", "Sampling", "TestSupport"]),
+    .testTarget(
+      name: "LedgerTests", dependencies: ["Ledger", "CSV", "Sampling", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+      resources: [.copy("Fixtures")]),
     .testTarget(name: "ReplenishCLITests", dependencies: ["ReplenishCLI", "CSV", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]

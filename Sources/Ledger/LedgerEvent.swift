@@ -56,9 +56,17 @@ public struct LedgerEvent: Codable, Sendable, Equatable {
   /// A receipt (delivery) several receive lines belong to; `landed_cost` allocates over its lines.
   public var receipt: String?
   public var toLocation: String?
-  /// Return reason (`restock`, `scrap`), adjustment reason (`shrink`, `damage`, `found`, `dispose`) or
-  /// inspection result (`pass`, `fail`).
+  /// The reason as submitted (stable wire text, part of the idempotency payload); what it means depends on
+  /// the kind — read it typed through `returnReason`, `inspectionResult` or `adjustmentReason`. An unknown
+  /// value is not a parse error but a recorded refusal (`unknown_reason`) naming the accepted values.
   public var reason: String?
+
+  /// A `return`'s disposition.
+  public var returnReason: ReturnReason? { kind == .return ? reason.flatMap(ReturnReason.init) : nil }
+  /// An `inspect`'s outcome.
+  public var inspectionResult: InspectionResult? { kind == .inspect ? reason.flatMap(InspectionResult.init) : nil }
+  /// An `adjust`'s reason.
+  public var adjustmentReason: AdjustmentReason? { kind == .adjust ? reason.flatMap(AdjustmentReason.init) : nil }
   public var unitCostMicros: Int?
   public var freightMicros: Int?
   public var dutyMicros: Int?

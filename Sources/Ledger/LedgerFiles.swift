@@ -142,7 +142,7 @@ public enum LedgerTables {
   public static let movementColumns = ["at", "event", "source", "key", "kind", "location", "bucket", "qty"]
 
   public static func movementRows(_ records: [MovementRecord], signed: Bool = false) -> [[String]] {
-    records.map { [LedgerText.iso($0.at), "\($0.eventID)", $0.source, $0.key, $0.kind, $0.location, $0.bucket, (signed && $0.qty > 0 ? "+" : "") + "\($0.qty)"] }
+    records.map { [LedgerText.iso($0.at), "\($0.eventID)", $0.source, $0.key, $0.kind.rawValue, $0.location, $0.bucket.rawValue, (signed && $0.qty > 0 ? "+" : "") + "\($0.qty)"] }
   }
 
   public static func movements(_ records: [MovementRecord]) -> String { csv(header: movementColumns, rows: movementRows(records)) }

@@ -55,15 +55,29 @@ public struct Position: Sendable, Codable, Equatable {
 }
 
 /// One movement in a SKU's history, with the event that caused it.
-public struct MovementRecord: Sendable, Codable {
+public struct MovementRecord: Sendable, Codable, FetchableRecord {
   public let at: Int64
   public let eventID: Int64
   public let source: String
   public let key: String
-  public let kind: String
+  public let kind: EventKind
   public let location: String
-  public let bucket: String
+  public let bucket: Bucket
   public let qty: Int
+
+  enum CodingKeys: String, CodingKey {
+    case at, eventID = "event_id", source, key, kind, location, bucket, qty
+  }
+}
+
+extension EventKind: DatabaseValueConvertible {}
+
+/// One (SKU, location, bucket) total of movements.
+struct BucketTotal: Decodable, FetchableRecord {
+  var sku: String
+  var location: String
+  var bucket: Bucket
+  var qty: Int
 }
 
 extension LedgerStore {
@@ -71,64 +85,59 @@ extension LedgerStore {
   /// kit positions derived from their components: kit ATP = min over components ⌊component ATP ÷ qty⌋.
   public func positions(sku: String? = nil, location: String? = nil, asOf: Int64? = nil) throws -> [Position] {
     try read { db in
-      var result: [String: Position] = [:]
-      let regions = Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT location, region FROM locations").map { ($0["location"] as String, $0["region"] as String) })
+      var result: [String: [String: Position]] = [:]
+      let regions = Dictionary(uniqueKeysWithValues: try LocationRecord.fetchAll(db).map { ($0.location, $0.region) })
       if let sku { guard try Self.skuExists(db, sku) else { throw LedgerError(.unknownSKU, "SKU \(sku.debugDescription) is not in the ledger") } }
       if let location, regions[location] == nil { throw LedgerError(.unknownLocation, "location \(location.debugDescription) is not in the ledger") }
-      func key(_ s: String, _ l: String) -> String { s + "\u{1F}" + l }
       // The SKUs to read: the one asked for plus, for a kit, its components; or all.
       var wanted: [String]? = nil
       if let sku {
-        wanted = [sku] + (try String.fetchAll(db, sql: "SELECT component FROM kit_components WHERE kit = ?", arguments: [sku]))
+        wanted = [sku] + (try KitComponentRecord.fetchAll(db, sql: "SELECT * FROM kit_components WHERE kit = ?", arguments: [sku]).map(\.component))
       }
       let skuFilter = wanted.map { "sku IN (\($0.map { _ in "?" }.joined(separator: ",")))" } ?? "1"
       let arguments = StatementArguments(wanted ?? [])
       if let asOf {
-        let rows = try Row.fetchAll(db, sql: "SELECT sku, location, bucket, SUM(qty) AS qty FROM movements WHERE at <= ? AND \(skuFilter) GROUP BY sku, location, bucket",
-                                    arguments: [asOf] + arguments)
-        for r in rows {
-          let s: String = r["sku"], l: String = r["location"]
-          var p = result[key(s, l)] ?? Position(sku: s, location: l, region: regions[l] ?? "")
-          if let b = Bucket(rawValue: r["bucket"]) { p[b] = r["qty"] }
-          result[key(s, l)] = p
+        let totals = try BucketTotal.fetchAll(db, sql: "SELECT sku, location, bucket, SUM(qty) AS qty FROM movements WHERE at <= ? AND \(skuFilter) GROUP BY sku, location, bucket",
+                                              arguments: [asOf] + arguments)
+        for t in totals {
+          var p = result[t.sku]?[t.location] ?? Position(sku: t.sku, location: t.location, region: regions[t.location] ?? "")
+          p[t.bucket] = t.qty
+          result[t.sku, default: [:]][t.location] = p
         }
       } else {
-        for r in try Row.fetchAll(db, sql: "SELECT * FROM positions WHERE \(skuFilter)", arguments: arguments) {
-          let s: String = r["sku"], l: String = r["location"]
-          var p = Position(sku: s, location: l, region: regions[l] ?? "")
-          for b in Bucket.allCases { p[b] = r[b.column] }
-          p.averageUnitCostMicros = r["avg_cost_micros"]
-          result[key(s, l)] = p
+        for r in try PositionRecord.fetchAll(db, sql: "SELECT * FROM positions WHERE \(skuFilter)", arguments: arguments) {
+          var p = Position(sku: r.sku, location: r.location, region: regions[r.location] ?? "")
+          for b in Bucket.allCases { p[b] = r[b] }
+          p.averageUnitCostMicros = r.avgCostMicros
+          result[r.sku, default: [:]][r.location] = p
         }
       }
       // Kits: derived availability per location where any component has a position.
-      let kits = try Row.fetchAll(db, sql: "SELECT kit, component, qty FROM kit_components WHERE ? IS NULL OR kit = ? ORDER BY kit", arguments: [sku, sku])
-      var byKit: [String: [(String, Int)]] = [:]
-      for r in kits { byKit[r["kit"], default: []].append((r["component"], r["qty"])) }
-      let locations = Set(result.values.map(\.location))
+      let kits = try KitComponentRecord.fetchAll(db, sql: "SELECT * FROM kit_components WHERE ? IS NULL OR kit = ? ORDER BY kit", arguments: [sku, sku])
+      let byKit = Dictionary(grouping: kits, by: \.kit)
+      let locations = Set(result.values.flatMap(\.keys))
       for (kit, parts) in byKit {
         for l in locations {
           var kitPosition = Position(sku: kit, location: l, region: regions[l] ?? "")
           kitPosition.isKit = true
           var possible = Int.max
           var anyComponent = false
-          for (c, k) in parts {
-            let p = result[key(c, l)]
+          for part in parts {
+            let p = result[part.component]?[l]
             if p != nil { anyComponent = true }
-            possible = min(possible, (p?.availableToPromise ?? 0) / k)
+            possible = min(possible, (p?.availableToPromise ?? 0) / part.qty)
           }
           guard anyComponent else { continue }
           // Expressed as sellable = possible kits (committed kits are already inside component committed).
           kitPosition.sellable = possible
-          let lines = try Row.fetchOne(db, sql: """
-            SELECT COALESCE(SUM(reserved - shipped - released - backordered), 0) AS open, COALESCE(SUM(backordered), 0) AS back
-            FROM order_lines WHERE sku = ? AND location = ? AND component = (SELECT MIN(component) FROM kit_components WHERE kit = ?)
-            """, arguments: [kit, l, kit])!
-          kitPosition.backordered = lines["back"]
-          result[key(kit, l)] = kitPosition
+          kitPosition.backordered = try Int.fetchOne(db, sql: """
+            SELECT COALESCE(SUM(backordered), 0) FROM order_lines
+            WHERE sku = ? AND location = ? AND component = (SELECT MIN(component) FROM kit_components WHERE kit = ?)
+            """, arguments: [kit, l, kit]) ?? 0
+          result[kit, default: [:]][l] = kitPosition
         }
       }
-      return result.values
+      return result.values.flatMap(\.values)
         .filter { (sku == nil || $0.sku == sku) && (location == nil || $0.location == location) }
         .sorted { ($0.sku, $0.location) < ($1.sku, $1.location) }
     }
@@ -138,14 +147,10 @@ extension LedgerStore {
   public func history(sku: String, location: String? = nil, limit: Int = 10_000) throws -> [MovementRecord] {
     try read { db in
       guard try Self.skuExists(db, sku) else { throw LedgerError(.unknownSKU, "SKU \(sku.debugDescription) is not in the ledger") }
-      let rows = try Row.fetchAll(db, sql: """
+      return try MovementRecord.fetchAll(db, sql: """
         SELECT m.at, m.event_id, e.source, e.key, e.kind, m.location, m.bucket, m.qty FROM movements m JOIN events e ON e.id = m.event_id
         WHERE m.sku = ? AND (? IS NULL OR m.location = ?) ORDER BY m.at, m.id LIMIT ?
         """, arguments: [sku, location, location, limit])
-      return rows.map {
-        MovementRecord(at: $0["at"], eventID: $0["event_id"], source: $0["source"], key: $0["key"], kind: $0["kind"],
-                       location: $0["location"], bucket: $0["bucket"], qty: $0["qty"])
-      }
     }
   }
 
@@ -163,7 +168,7 @@ extension LedgerStore {
   public func masterData() throws -> (skus: [String], locations: [(String, String)]) {
     try read { db in
       (try String.fetchAll(db, sql: "SELECT sku FROM skus ORDER BY sku"),
-       try Row.fetchAll(db, sql: "SELECT location, region FROM locations ORDER BY location").map { ($0["location"], $0["region"]) })
+       try LocationRecord.fetchAll(db, sql: "SELECT * FROM locations ORDER BY location").map { ($0.location, $0.region) })
     }
   }
 
@@ -171,8 +176,8 @@ extension LedgerStore {
   /// learning lead-time statistics.
   public func receivedPurchaseOrders() throws -> [(sku: String, location: String, leadTimeDays: Double)] {
     try read { db in
-      try Row.fetchAll(db, sql: "SELECT sku, location, opened_at, closed_at FROM po_lines WHERE status = 'received' AND closed_at IS NOT NULL").map {
-        ($0["sku"], $0["location"], Double(($0["closed_at"] as Int64) - ($0["opened_at"] as Int64)) / 86_400_000)
+      try POLineRecord.fetchAll(db, sql: "SELECT * FROM po_lines WHERE status = 'received' AND closed_at IS NOT NULL").map {
+        ($0.sku, $0.location, Double($0.closedAt! - $0.openedAt) / 86_400_000)
       }
     }
   }

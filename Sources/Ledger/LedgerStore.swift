@@ -13,12 +13,17 @@ public final class LedgerStore: Sendable {
   public let path: String
   let pool: DatabasePool
 
-  public static let schemaVersion = 1
+  /// The number of schema migrations this build knows (`LedgerSchema`).
+  public static let schemaVersion = LedgerSchema.migrations.count
+  /// Milliseconds since 1970 UTC: the time events without one are recorded at, and the "now" that
+  /// future-dated events are checked against. Injectable for tests.
+  let clock: @Sendable () -> Int64
 
   /// Opens (creating when asked) the ledger at `path`; `readOnly` for queries (works on a file the process
   /// may not write, and never takes the write lock).
-  public init(path: String, create: Bool = false, readOnly: Bool = false) throws {
+  public init(path: String, create: Bool = false, readOnly: Bool = false, clock: @escaping @Sendable () -> Int64 = currentMillis) throws {
     self.path = path
+    self.clock = clock
     if !create && !FileManager.default.fileExists(atPath: path) {
       throw LedgerError(.notALedger, "\(path): no ledger here; create one with `replenish ledger init --db \(path)`")
     }
@@ -51,81 +56,33 @@ public final class LedgerStore: Sendable {
           throw LedgerError(.notALedger, "\(path): not a Replenish ledger (tables missing); run `replenish ledger init`")
         }
       }
+      let migrator = LedgerSchema.migrator
       if configuration.readonly {
-        try pool.read(check)
-      } else {
-        try pool.write { db in
-          if create { try Self.createSchema(db) }
+        try pool.read { db in
           try check(db)
+          if try migrator.hasBeenSuperseded(db) { throw LedgerError(.notALedger, "\(path): made by a newer Replenish (schema migrations this build does not know)") }
+        }
+      } else {
+        // Reads first: an up-to-date ledger is opened without taking the write lock.
+        let complete = try pool.read { db -> Bool in
+          if !create { try check(db) }
+          if try migrator.hasBeenSuperseded(db) { throw LedgerError(.notALedger, "\(path): made by a newer Replenish (schema migrations this build does not know)") }
+          return try migrator.hasCompletedMigrations(db)
+        }
+        if !complete {
+          try migrator.migrate(pool)
+          try pool.read(check)
         }
       }
     } catch let error as LedgerError {
       throw error
+    } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+      throw LedgerError(.busy, "\(path): the ledger stayed locked by another writer; try again")
+    } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY || error.resultCode == .SQLITE_CANTOPEN || error.resultCode == .SQLITE_FULL {
+      throw LedgerError(.cannotWrite, "\(path): cannot write the ledger (\(error.message ?? "\(error.resultCode)"))")
     } catch {
       throw LedgerError(.notALedger, "\(path): not a Replenish ledger (\(error))")
     }
-  }
-
-  static func createSchema(_ db: Database) throws {
-    try db.execute(sql: """
-      CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-      INSERT OR IGNORE INTO meta VALUES ('schema_version', '\(schemaVersion)');
-      CREATE TABLE IF NOT EXISTS locations (
-        location TEXT PRIMARY KEY, region TEXT NOT NULL DEFAULT '');
-      CREATE TABLE IF NOT EXISTS skus (
-        sku TEXT PRIMARY KEY,
-        allow_backorder INTEGER NOT NULL DEFAULT 0 CHECK (allow_backorder IN (0, 1)),
-        is_kit INTEGER NOT NULL DEFAULT 0 CHECK (is_kit IN (0, 1)),
-        last_at INTEGER NOT NULL DEFAULT 0);
-      CREATE TABLE IF NOT EXISTS kit_components (
-        kit TEXT NOT NULL REFERENCES skus(sku), component TEXT NOT NULL REFERENCES skus(sku),
-        qty INTEGER NOT NULL CHECK (qty > 0), PRIMARY KEY (kit, component));
-      CREATE TABLE IF NOT EXISTS positions (
-        sku TEXT NOT NULL, location TEXT NOT NULL,
-        sellable INTEGER NOT NULL DEFAULT 0 CHECK (sellable >= 0),
-        committed INTEGER NOT NULL DEFAULT 0 CHECK (committed >= 0),
-        backordered INTEGER NOT NULL DEFAULT 0 CHECK (backordered >= 0),
-        inbound INTEGER NOT NULL DEFAULT 0 CHECK (inbound >= 0),
-        in_transit INTEGER NOT NULL DEFAULT 0 CHECK (in_transit >= 0),
-        quarantine INTEGER NOT NULL DEFAULT 0 CHECK (quarantine >= 0),
-        damaged INTEGER NOT NULL DEFAULT 0 CHECK (damaged >= 0),
-        avg_cost_micros INTEGER NOT NULL DEFAULT 0,
-        CHECK (committed <= sellable),
-        PRIMARY KEY (sku, location)) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS events (
-        id INTEGER PRIMARY KEY, source TEXT NOT NULL, key TEXT NOT NULL, kind TEXT NOT NULL,
-        payload TEXT NOT NULL, at INTEGER NOT NULL, recorded_at INTEGER NOT NULL,
-        status TEXT NOT NULL CHECK (status IN ('applied', 'rejected')),
-        error_code TEXT, error_message TEXT, UNIQUE (source, key));
-      CREATE TABLE IF NOT EXISTS movements (
-        id INTEGER PRIMARY KEY, event_id INTEGER NOT NULL REFERENCES events(id),
-        sku TEXT NOT NULL, location TEXT NOT NULL, bucket TEXT NOT NULL, qty INTEGER NOT NULL,
-        flow TEXT NOT NULL, at INTEGER NOT NULL);
-      CREATE INDEX IF NOT EXISTS movements_by_sku ON movements (sku, location, at);
-      CREATE INDEX IF NOT EXISTS movements_by_event ON movements (event_id);
-      CREATE TABLE IF NOT EXISTS order_lines (
-        order_id TEXT NOT NULL, line TEXT NOT NULL, component TEXT NOT NULL, sku TEXT NOT NULL,
-        location TEXT NOT NULL, qty_per INTEGER NOT NULL,
-        reserved INTEGER NOT NULL, backordered INTEGER NOT NULL DEFAULT 0, shipped INTEGER NOT NULL DEFAULT 0,
-        released INTEGER NOT NULL DEFAULT 0, returned INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL,
-        CHECK (shipped + released + backordered <= reserved), CHECK (returned <= shipped),
-        PRIMARY KEY (order_id, line, component));
-      CREATE INDEX IF NOT EXISTS order_lines_backordered ON order_lines (component, location, seq) WHERE backordered > 0;
-      CREATE TABLE IF NOT EXISTS po_lines (
-        po TEXT NOT NULL, sku TEXT NOT NULL, location TEXT NOT NULL, ordered INTEGER NOT NULL CHECK (ordered >= 0),
-        received INTEGER NOT NULL DEFAULT 0, unit_cost_micros INTEGER NOT NULL DEFAULT 0,
-        tolerance_percent INTEGER NOT NULL DEFAULT 0,
-        status TEXT NOT NULL CHECK (status IN ('open', 'received', 'cancelled')), opened_at INTEGER NOT NULL,
-        closed_at INTEGER, PRIMARY KEY (po, sku));
-      CREATE TABLE IF NOT EXISTS receipt_lines (
-        receipt TEXT NOT NULL, event_id INTEGER NOT NULL REFERENCES events(id), sku TEXT NOT NULL, location TEXT NOT NULL,
-        qty INTEGER NOT NULL, value_micros INTEGER NOT NULL, landed_micros INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (receipt, event_id));
-      CREATE TABLE IF NOT EXISTS transfers (
-        transfer TEXT NOT NULL, sku TEXT NOT NULL, from_location TEXT NOT NULL, to_location TEXT NOT NULL,
-        qty INTEGER NOT NULL, received INTEGER NOT NULL DEFAULT 0, cost_micros INTEGER NOT NULL DEFAULT 0,
-        CHECK (received <= qty), PRIMARY KEY (transfer, sku));
-      """)
   }
 
   // MARK: - Master data

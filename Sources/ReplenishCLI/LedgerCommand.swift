@@ -4,7 +4,6 @@ import Foundation
 import Ledger
 import Policy
 import SalesHistory
-import Sampling
 
 /// `replenish ledger …`: the perpetual inventory ledger and available-to-promise.
 struct LedgerCommand: ParsableCommand {
@@ -20,7 +19,7 @@ struct LedgerCommand: ParsableCommand {
     subcommands: [
       LedgerInit.self, LedgerReceive.self, LedgerLandedCost.self, LedgerReserve.self, LedgerRelease.self, LedgerShip.self, LedgerTransfer.self,
       LedgerReturn.self, LedgerInspect.self, LedgerCount.self, LedgerAdjust.self, LedgerPO.self, LedgerImport.self,
-      LedgerATP.self, LedgerHistory.self, LedgerVerify.self, LedgerStress.self,
+      LedgerATP.self, LedgerHistory.self, LedgerVerify.self,
     ]
   )
 }
@@ -482,52 +481,5 @@ struct LedgerVerify: ParsableCommand {
                    report.appliedEvents, report.rejectedEvents, report.movements, report.positions, report.seconds))
     }
     if !report.passed { throw AlreadyReported(description: "") }
-  }
-}
-
-/// Hidden: one worker of the hot-SKU concurrency test (run as several OS processes at once).
-struct LedgerStress: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "stress", abstract: "Concurrency test worker: reserve, release, ship and receive one SKU for a while.", shouldDisplay: false)
-  @OptionGroup var database: LedgerDatabaseOptions
-  @Option var sku: String
-  @Option var location: String
-  @Option var seconds = 3.0
-  @Option var worker = 0
-  @Option var seed: UInt64 = 1
-  @Flag(help: "Use the deliberately broken read-then-update reservation.") var naive = false
-
-  func run() throws {
-    let store = try database.open()
-    var rng = SeededGenerator(seed: seed &+ UInt64(worker) &* 0x9E37_79B9)
-    let deadline = Date().addingTimeInterval(seconds)
-    var reserved = 0, refused = 0, n = 0
-    var open: [(String, Int)] = []
-    while Date() < deadline {
-      n += 1
-      let order = "w\(worker)-\(n)"
-      let q = Int(rng.next() % 3) + 1
-      if naive {
-        if try store.reserveNaively(order: order, line: "1", sku: sku, location: location, qty: q) { reserved += 1 } else { refused += 1 }
-      } else {
-        let outcome = try store.apply(LedgerEvent(source: "stress", key: "\(order)/reserve", kind: .reserve, sku: sku, location: location, qty: q, order: order, line: "1"))
-        if outcome.succeeded { reserved += 1; open.append((order, q)) } else { refused += 1 }
-        // Churn: ship, partially ship, release, receive.
-        if !open.isEmpty && rng.next() % 2 == 0 {
-          let (o, oq) = open.removeFirst()
-          switch rng.next() % 3 {
-          case 0: _ = try store.apply(LedgerEvent(source: "stress", key: "\(o)/ship", kind: .ship, qty: oq, order: o, line: "1"))
-          case 1:
-            _ = try store.apply(LedgerEvent(source: "stress", key: "\(o)/ship1", kind: .ship, qty: 1, order: o, line: "1"))
-            if oq > 1 { _ = try store.apply(LedgerEvent(source: "stress", key: "\(o)/release", kind: .release, qty: oq - 1, order: o, line: "1")) }
-          default: _ = try store.apply(LedgerEvent(source: "stress", key: "\(o)/release", kind: .release, qty: oq, order: o, line: "1"))
-          }
-        }
-        if rng.next() % 8 == 0 {
-          _ = try store.apply(LedgerEvent(source: "stress", key: "\(order)/receive", kind: .receive, sku: sku, location: location, qty: 2))
-        }
-      }
-    }
-    print("worker \(worker): \(reserved) reserved, \(refused) refused")
   }
 }

@@ -3,8 +3,10 @@ import Testing
 import TestSupport
 
 /// Starts `replenish` with stdout and stderr going to files (so a killed process leaves what it printed).
-func launch(_ arguments: [String], output: String) throws -> Process {
-  guard let binary = replenishBinary() else { throw CLITestError("replenish binary not found; run `swift build` first") }
+func launch(_ arguments: [String], output: String, program: String = "replenish") throws -> Process {
+  guard let binary = replenishBinary()?.deletingLastPathComponent().appendingPathComponent(program),
+    FileManager.default.isExecutableFile(atPath: binary.path)
+  else { throw CLITestError("\(program) binary not found; run `swift build` first") }
   FileManager.default.createFile(atPath: output, contents: nil)
   let process = Process()
   process.executableURL = binary
@@ -39,9 +41,9 @@ struct LedgerProcessTests {
       try #require(run(["ledger", "receive", "--db", db, "--key", "stock", "--sku", "HOT", "--location", "WH1", "--qty", naive ? "400" : "10"]).status == 0)
       var workers: [Process] = []
       for w in 0..<8 {
-        var args = ["ledger", "stress", "--db", db, "--sku", "HOT", "--location", "WH1", "--seconds", "3", "--worker", "\(w)", "--seed", "7"]
+        var args = ["--db", db, "--sku", "HOT", "--location", "WH1", "--seconds", "3", "--worker", "\(w)", "--seed", "7"]
         if naive { args.append("--naive") }
-        workers.append(try launch(args, output: folder + "/worker\(w).txt"))
+        workers.append(try launch(args, output: folder + "/worker\(w).txt", program: "ledger-stress-worker"))
       }
       for p in workers { p.waitUntilExit() }
       var reserved = 0

@@ -1,0 +1,237 @@
+import Foundation
+import GRDB
+
+/// Milliseconds since 1970 UTC from the system clock (the ledger's default clock).
+public func currentMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+
+/// The largest quantity one event may carry: keeps every sum far inside Int64 (SQLite would silently turn
+/// an overflowing integer sum into a floating-point value).
+public let maximumEventQuantity = 1_000_000_000_000
+
+extension LedgerStore {
+  /// Applies one event in its own transaction. Identity problems (bad key, reused key with another
+  /// payload) throw and record nothing; any other refusal is recorded as a rejected event, returned, and
+  /// returned again on replay (a rejected key stays rejected: resubmit under a new key).
+  public func apply(_ event: LedgerEvent) throws -> EventOutcome {
+    try Self.validateIdentity(event)
+    return try write { db in try self.apply(event, db: db) }
+  }
+
+  /// Applies events in one transaction (group commit), each in its own savepoint. With `atomic`, one
+  /// rejection rolls back the whole batch and the outcomes say which events were refused.
+  public func apply(batch events: [LedgerEvent], atomic: Bool) throws -> (outcomes: [EventOutcome], committed: Bool) {
+    for e in events { try Self.validateIdentity(e) }
+    struct RolledBack: Error { let outcomes: [EventOutcome] }
+    do {
+      return try write { db in
+        var outcomes: [EventOutcome] = []
+        outcomes.reserveCapacity(events.count)
+        for e in events { outcomes.append(try self.apply(e, db: db)) }
+        if atomic && outcomes.contains(where: { !$0.succeeded && !$0.replayed }) { throw RolledBack(outcomes: outcomes) }
+        return (outcomes, true)
+      }
+    } catch let rolled as RolledBack {
+      return (rolled.outcomes, false)
+    }
+  }
+
+  static func validateIdentity(_ e: LedgerEvent) throws {
+    for (name, value) in [("source", e.source), ("key", e.key)] {
+      guard !value.isEmpty else { throw LedgerError(.invalidKey, "the event has no idempotency \(name); every event needs a source and a key") }
+      guard value.utf8.count <= 255 else { throw LedgerError(.invalidKey, "\(name) is \(value.utf8.count) bytes; expected at most 255") }
+      guard !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+        throw LedgerError(.invalidKey, "\(name) \(value.debugDescription) contains control characters; expected printable text")
+      }
+    }
+  }
+
+  func apply(_ e: LedgerEvent, db: Database) throws -> EventOutcome {
+    let payload = e.canonicalPayload
+    if let earlier = try EventRecord.fetchOne(db, cached: "SELECT id, payload, status, error_code, error_message FROM events WHERE source = ? AND key = ?",
+                                              arguments: [e.source, e.key]) {
+      guard earlier.payload == payload else {
+        throw LedgerError(.keyReused, "source \(e.source) key \(e.key) was used for a different event (\(earlier.payload)); nothing changed")
+      }
+      let error = earlier.errorCode.map { LedgerError(LedgerError.Code(rawValue: $0) ?? .missingField, earlier.errorMessage ?? "") }
+      return EventOutcome(eventID: earlier.id, status: earlier.status, error: error, replayed: true)
+    }
+    let now = clock()
+    let at = e.at ?? now
+    try db.cached("INSERT INTO events (source, key, kind, payload, at, recorded_at, status) VALUES (?, ?, ?, ?, ?, ?, 'applied')",
+                  arguments: [e.source, e.key, e.kind.rawValue, payload, at, now])
+    let id = db.lastInsertedRowID
+    do {
+      try db.inSavepoint {
+        var op = EventOperation(db: db, event: e, eventID: id, at: at, now: now)
+        try op.run()
+        return .commit
+      }
+      return EventOutcome(eventID: id, status: .applied, error: nil, replayed: false)
+    } catch let error as LedgerError {
+      try db.cached("UPDATE events SET status = 'rejected', error_code = ?, error_message = ? WHERE id = ?",
+                    arguments: [error.code.rawValue, error.message, id])
+      return EventOutcome(eventID: id, status: .rejected, error: error, replayed: false)
+    }
+  }
+}
+
+/// One event's effect, computed and written inside its savepoint. The handlers live by area in
+/// `PurchaseOrderEvents`, `OrderLineEvents`, `StockEvents`, `TransferEvents` and `LandedCostEvents`.
+struct EventOperation {
+  let db: Database
+  let event: LedgerEvent
+  let eventID: Int64
+  let at: Int64
+  let now: Int64
+
+  mutating func run() throws {
+    if at > now + 300_000 {
+      throw LedgerError(.timeInFuture, "event time \(LedgerText.iso(at)) is more than 5 minutes ahead of the ledger clock \(LedgerText.iso(now))")
+    }
+    switch event.kind {
+    case .poOpen: try poOpen()
+    case .poChange: try poChange()
+    case .poCancel: try poCancel()
+    case .receive: try receive()
+    case .reserve: try reserve()
+    case .release: try release()
+    case .ship: try ship()
+    case .dropship: try dropship()
+    case .transferOut: try transferOut()
+    case .transferIn: try transferIn()
+    case .return: try returnLine()
+    case .inspect: try inspect()
+    case .count: try count()
+    case .adjust: try adjust()
+    case .landedCost: try landedCost()
+    }
+  }
+
+  // MARK: Field access
+
+  func field(_ value: String?, _ name: String) throws -> String {
+    guard let value, !value.isEmpty else { throw LedgerError(.missingField, "\(event.kind.rawValue) needs '\(name)'") }
+    guard value.utf8.count <= 255, !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+      throw LedgerError(.missingField, "'\(name)' \(value.debugDescription): expected 1–255 bytes without control characters")
+    }
+    return value
+  }
+
+  func quantity(allowZero: Bool = false) throws -> Int {
+    guard let q = event.qty else { throw LedgerError(.missingField, "\(event.kind.rawValue) needs 'qty'") }
+    guard q >= (allowZero ? 0 : 1) else {
+      throw LedgerError(.invalidQuantity, "qty \(q): expected a whole number \(allowZero ? "≥ 0" : "≥ 1") (the event kind gives the direction)")
+    }
+    guard q <= maximumEventQuantity else { throw LedgerError(.overflow, "qty \(q) exceeds the per-event maximum \(maximumEventQuantity)") }
+    return q
+  }
+
+  /// The event's `reason` as the enum its kind takes (return reason, inspection result, adjustment reason).
+  func reason<R: RawRepresentable & CaseIterable>(_ type: R.Type) throws -> R where R.RawValue == String {
+    let text = try field(event.reason, "reason")
+    guard let r = R(rawValue: text) else {
+      throw LedgerError(.unknownReason, "reason \(text.debugDescription) for \(event.kind.rawValue); expected one of \(R.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    return r
+  }
+
+  struct SKU { let name: String; let allowBackorder: Bool; let isKit: Bool }
+
+  /// A known SKU, stamped with this event's time (refusing events older than the SKU's last one).
+  func sku(_ name: String? = nil) throws -> SKU {
+    let name = try field(name ?? event.sku, "sku")
+    guard let record = try SKURecord.fetchOne(db, cached: "SELECT * FROM skus WHERE sku = ?", arguments: [name]) else {
+      throw LedgerError(.unknownSKU, "SKU \(name.debugDescription) is not in the ledger; define it with `replenish ledger init --items`")
+    }
+    if at < record.lastAt {
+      throw LedgerError(.timeOutOfOrder, "event time \(LedgerText.iso(at)) is before the last event for \(name) at \(LedgerText.iso(record.lastAt)); backdated events are refused so that no past balance changes")
+    }
+    try db.cached("UPDATE skus SET last_at = ? WHERE sku = ?", arguments: [at, name])
+    return SKU(name: name, allowBackorder: record.allowBackorder, isKit: record.isKit)
+  }
+
+  func location(_ name: String? = nil, _ label: String = "location") throws -> String {
+    let name = try field(name ?? event.location, label)
+    guard try db.cachedBool("SELECT 1 FROM locations WHERE location = ?", arguments: [name]) ?? false else {
+      throw LedgerError(.unknownLocation, "location \(name.debugDescription) is not in the ledger; define it with `replenish ledger init --locations`")
+    }
+    return name
+  }
+
+  func components(of kit: SKU) throws -> [(sku: String, qty: Int)] {
+    guard kit.isKit else { return [(kit.name, 1)] }
+    return try KitComponentRecord.fetchAll(db, cached: "SELECT * FROM kit_components WHERE kit = ? ORDER BY component", arguments: [kit.name])
+      .map { ($0.component, $0.qty) }
+  }
+
+  // MARK: Positions and movements
+
+  func ensurePosition(_ sku: String, _ location: String) throws {
+    try db.cached("INSERT OR IGNORE INTO positions (sku, location) VALUES (?, ?)", arguments: [sku, location])
+  }
+
+  func position(_ sku: String, _ location: String) throws -> PositionRecord {
+    try ensurePosition(sku, location)
+    return try PositionRecord.fetchOne(db, cached: "SELECT * FROM positions WHERE sku = ? AND location = ?", arguments: [sku, location])!
+  }
+
+  func setAverageCost(_ sku: String, _ location: String, _ micros: Int) throws {
+    try db.cached("UPDATE positions SET avg_cost_micros = ? WHERE sku = ? AND location = ?", arguments: [micros, sku, location])
+  }
+
+  func move(_ sku: String, _ location: String, _ bucket: Bucket, _ qty: Int, _ flow: MovementFlow) throws {
+    guard qty != 0 else { return }
+    try ensurePosition(sku, location)
+    try db.cached("UPDATE positions SET \(bucket.column) = \(bucket.column) + ? WHERE sku = ? AND location = ?", arguments: [qty, sku, location])
+    try db.cached("INSERT INTO movements (event_id, sku, location, bucket, qty, flow, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                  arguments: [eventID, sku, location, bucket, qty, flow, at])
+  }
+
+  /// What a guarded take may use: ATP, quarantined or damaged units.
+  enum Available: String {
+    case atp = "sellable - committed", quarantine, damaged
+  }
+
+  /// Takes `qty` from `bucket` only if the guard holds in the same statement (no read-then-write window).
+  func guardedTake(_ sku: String, _ location: String, _ qty: Int, available: Available, into bucket: Bucket, sign: Int, what: String,
+                   flow: MovementFlow = .internal) throws {
+    try ensurePosition(sku, location)
+    try db.cached("UPDATE positions SET \(bucket.column) = \(bucket.column) + ? WHERE sku = ? AND location = ? AND \(available.rawValue) >= ?",
+                  arguments: [sign * qty, sku, location, qty])
+    guard db.changesCount == 1 else {
+      let have = try db.cachedInt("SELECT \(available.rawValue) FROM positions WHERE sku = ? AND location = ?", arguments: [sku, location]) ?? 0
+      throw LedgerError(.insufficientStock, "\(sku) at \(location): \(what) is \(have), \(qty) needed")
+    }
+    try db.cached("INSERT INTO movements (event_id, sku, location, bucket, qty, flow, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                  arguments: [eventID, sku, location, bucket, sign * qty, flow, at])
+  }
+
+  /// Moves waiting backorders of `sku` at `location` into committed, oldest first, as ATP allows.
+  func allocateBackorders(_ sku: String, _ location: String) throws {
+    let lines = try OrderLineRecord.fetchAll(db, cached: """
+      SELECT * FROM order_lines WHERE component = ? AND location = ? AND backordered > 0 AND sku = component ORDER BY seq
+      """, arguments: [sku, location])
+    for l in lines {
+      let take = min(try position(sku, location).availableToPromise, l.backordered)
+      guard take > 0 else { return }
+      try db.cached("UPDATE order_lines SET backordered = backordered - ? WHERE order_id = ? AND line = ? AND component = ?",
+                    arguments: [take, l.orderId, l.line, sku])
+      try move(sku, location, .backordered, -take, .internal)
+      try move(sku, location, .committed, take, .internal)
+    }
+  }
+}
+
+extension Database {
+  /// Statement helpers that reuse prepared statements: an event runs a dozen small statements, and
+  /// compiling each one every time cost more than executing it.
+  func cached(_ sql: String, arguments: StatementArguments = []) throws {
+    try cachedStatement(sql: sql).execute(arguments: arguments)
+  }
+  func cachedInt(_ sql: String, arguments: StatementArguments = []) throws -> Int? {
+    try Int.fetchOne(cachedStatement(sql: sql), arguments: arguments)
+  }
+  func cachedBool(_ sql: String, arguments: StatementArguments = []) throws -> Bool? {
+    try Bool.fetchOne(cachedStatement(sql: sql), arguments: arguments)
+  }
+}

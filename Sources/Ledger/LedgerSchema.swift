@@ -1,0 +1,91 @@
+import GRDB
+
+/// The ledger's schema as numbered migrations (GRDB `DatabaseMigrator`): a database records which ones
+/// it has (`grdb_migrations`), opening it for writing applies the missing ones in order, each in its own
+/// transaction, and a database that has migrations this build does not know is refused rather than
+/// written. Migrations are append-only: a released one is never edited, a change is a new one.
+enum LedgerSchema {
+  /// The migrations in order; `LedgerStore.schemaVersion` is their count.
+  static let migrations: [(name: String, apply: @Sendable (Database) throws -> Void)] = [
+    ("v1 tables", v1),
+    ("v2 movements by time", v2),
+  ]
+
+  static var migrator: DatabaseMigrator {
+    var migrator = DatabaseMigrator()
+    for m in migrations { migrator.registerMigration(m.name, migrate: m.apply) }
+    return migrator
+  }
+
+  /// v1: the schema of the first releases. `IF NOT EXISTS` throughout, so that a database created before
+  /// migrations were recorded (the same tables, no `grdb_migrations`) takes v1 as a no-op and moves on.
+  static func v1(_ db: Database) throws {
+    try db.execute(sql: """
+        CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT OR IGNORE INTO meta VALUES ('schema_version', '1');
+        CREATE TABLE IF NOT EXISTS locations (
+          location TEXT PRIMARY KEY, region TEXT NOT NULL DEFAULT '');
+        CREATE TABLE IF NOT EXISTS skus (
+          sku TEXT PRIMARY KEY,
+          allow_backorder INTEGER NOT NULL DEFAULT 0 CHECK (allow_backorder IN (0, 1)),
+          is_kit INTEGER NOT NULL DEFAULT 0 CHECK (is_kit IN (0, 1)),
+          last_at INTEGER NOT NULL DEFAULT 0);
+        CREATE TABLE IF NOT EXISTS kit_components (
+          kit TEXT NOT NULL REFERENCES skus(sku), component TEXT NOT NULL REFERENCES skus(sku),
+          qty INTEGER NOT NULL CHECK (qty > 0), PRIMARY KEY (kit, component));
+        CREATE TABLE IF NOT EXISTS positions (
+          sku TEXT NOT NULL, location TEXT NOT NULL,
+          sellable INTEGER NOT NULL DEFAULT 0 CHECK (sellable >= 0),
+          committed INTEGER NOT NULL DEFAULT 0 CHECK (committed >= 0),
+          backordered INTEGER NOT NULL DEFAULT 0 CHECK (backordered >= 0),
+          inbound INTEGER NOT NULL DEFAULT 0 CHECK (inbound >= 0),
+          in_transit INTEGER NOT NULL DEFAULT 0 CHECK (in_transit >= 0),
+          quarantine INTEGER NOT NULL DEFAULT 0 CHECK (quarantine >= 0),
+          damaged INTEGER NOT NULL DEFAULT 0 CHECK (damaged >= 0),
+          avg_cost_micros INTEGER NOT NULL DEFAULT 0,
+          CHECK (committed <= sellable),
+          PRIMARY KEY (sku, location)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS events (
+          id INTEGER PRIMARY KEY, source TEXT NOT NULL, key TEXT NOT NULL, kind TEXT NOT NULL,
+          payload TEXT NOT NULL, at INTEGER NOT NULL, recorded_at INTEGER NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('applied', 'rejected')),
+          error_code TEXT, error_message TEXT, UNIQUE (source, key));
+        CREATE TABLE IF NOT EXISTS movements (
+          id INTEGER PRIMARY KEY, event_id INTEGER NOT NULL REFERENCES events(id),
+          sku TEXT NOT NULL, location TEXT NOT NULL, bucket TEXT NOT NULL, qty INTEGER NOT NULL,
+          flow TEXT NOT NULL, at INTEGER NOT NULL);
+        CREATE INDEX IF NOT EXISTS movements_by_sku ON movements (sku, location, at);
+        CREATE INDEX IF NOT EXISTS movements_by_event ON movements (event_id);
+        CREATE TABLE IF NOT EXISTS order_lines (
+          order_id TEXT NOT NULL, line TEXT NOT NULL, component TEXT NOT NULL, sku TEXT NOT NULL,
+          location TEXT NOT NULL, qty_per INTEGER NOT NULL,
+          reserved INTEGER NOT NULL, backordered INTEGER NOT NULL DEFAULT 0, shipped INTEGER NOT NULL DEFAULT 0,
+          released INTEGER NOT NULL DEFAULT 0, returned INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL,
+          CHECK (shipped + released + backordered <= reserved), CHECK (returned <= shipped),
+          PRIMARY KEY (order_id, line, component));
+        CREATE INDEX IF NOT EXISTS order_lines_backordered ON order_lines (component, location, seq) WHERE backordered > 0;
+        CREATE TABLE IF NOT EXISTS po_lines (
+          po TEXT NOT NULL, sku TEXT NOT NULL, location TEXT NOT NULL, ordered INTEGER NOT NULL CHECK (ordered >= 0),
+          received INTEGER NOT NULL DEFAULT 0, unit_cost_micros INTEGER NOT NULL DEFAULT 0,
+          tolerance_percent INTEGER NOT NULL DEFAULT 0,
+          status TEXT NOT NULL CHECK (status IN ('open', 'received', 'cancelled')), opened_at INTEGER NOT NULL,
+          closed_at INTEGER, PRIMARY KEY (po, sku));
+        CREATE TABLE IF NOT EXISTS receipt_lines (
+          receipt TEXT NOT NULL, event_id INTEGER NOT NULL REFERENCES events(id), sku TEXT NOT NULL, location TEXT NOT NULL,
+          qty INTEGER NOT NULL, value_micros INTEGER NOT NULL, landed_micros INTEGER NOT NULL DEFAULT 0,
+          PRIMARY KEY (receipt, event_id));
+        CREATE TABLE IF NOT EXISTS transfers (
+          transfer TEXT NOT NULL, sku TEXT NOT NULL, from_location TEXT NOT NULL, to_location TEXT NOT NULL,
+          qty INTEGER NOT NULL, received INTEGER NOT NULL DEFAULT 0, cost_micros INTEGER NOT NULL DEFAULT 0,
+          CHECK (received <= qty), PRIMARY KEY (transfer, sku));
+      """)
+  }
+
+  /// v2: movements by time, for balances as of a time over every SKU and for change feeds.
+  static func v2(_ db: Database) throws {
+    try db.execute(sql: """
+        CREATE INDEX IF NOT EXISTS movements_by_time ON movements (at);
+        UPDATE meta SET value = '2' WHERE name = 'schema_version';
+      """)
+  }
+}

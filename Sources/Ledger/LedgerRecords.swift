@@ -1,7 +1,8 @@
 import GRDB
 
-// The ledger's tables as record types: every read goes through these (columns snake_case in SQL,
-// camelCase here), so a misspelt column is a compile error or a decoding error, never a silent nil.
+// The ledger's tables as record types: every read of a table goes through these, and each type maps its
+// columns in one place. The hot ones (read or written by every event) map rows by hand (`init(row:)`,
+// `encode(to:)`): GRDB's Codable path cost a quarter of the per-event time on the ledger benchmark.
 
 /// Stock buckets of a position. Physical ones hold units that exist at (or are travelling to) a
 /// location; the others are claims on or promises of stock. Stored as their raw value (the column name).
@@ -60,6 +61,13 @@ struct SKURecord: Codable, FetchableRecord, TableRecord {
   var allowBackorder: Bool
   var isKit: Bool
   var lastAt: Int64
+
+  init(row: Row) throws {
+    sku = row["sku"]
+    allowBackorder = row["allow_backorder"]
+    isKit = row["is_kit"]
+    lastAt = row["last_at"]
+  }
 }
 
 struct KitComponentRecord: Codable, FetchableRecord, TableRecord {
@@ -84,6 +92,19 @@ struct PositionRecord: Codable, FetchableRecord, TableRecord {
   var damaged: Int
   var avgCostMicros: Int
 
+  init(row: Row) throws {
+    sku = row["sku"]
+    location = row["location"]
+    sellable = row["sellable"]
+    committed = row["committed"]
+    backordered = row["backordered"]
+    inbound = row["inbound"]
+    inTransit = row["in_transit"]
+    quarantine = row["quarantine"]
+    damaged = row["damaged"]
+    avgCostMicros = row["avg_cost_micros"]
+  }
+
   var availableToPromise: Int { sellable - committed }
 
   subscript(bucket: Bucket) -> Int {
@@ -107,6 +128,15 @@ struct EventRecord: Codable, FetchableRecord, TableRecord {
   var status: EventOutcome.Status
   var errorCode: String?
   var errorMessage: String?
+
+  init(row: Row) throws {
+    id = row["id"]
+    payload = row["payload"]
+    guard let s = EventOutcome.Status(rawValue: row["status"] as String) else { throw LedgerError(.notALedger, "event \(id) has an unknown status") }
+    status = s
+    errorCode = row["error_code"]
+    errorMessage = row["error_message"]
+  }
 }
 
 extension EventOutcome.Status: DatabaseValueConvertible {}
@@ -128,6 +158,48 @@ struct OrderLineRecord: Codable, FetchableRecord, PersistableRecord {
   var released: Int = 0
   var returned: Int = 0
   var seq: Int64
+
+  init(orderId: String, line: String, component: String, sku: String, location: String, qtyPer: Int, reserved: Int, backordered: Int = 0, seq: Int64) {
+    self.orderId = orderId
+    self.line = line
+    self.component = component
+    self.sku = sku
+    self.location = location
+    self.qtyPer = qtyPer
+    self.reserved = reserved
+    self.backordered = backordered
+    self.seq = seq
+  }
+
+  init(row: Row) throws {
+    orderId = row["order_id"]
+    line = row["line"]
+    component = row["component"]
+    sku = row["sku"]
+    location = row["location"]
+    qtyPer = row["qty_per"]
+    reserved = row["reserved"]
+    backordered = row["backordered"]
+    shipped = row["shipped"]
+    released = row["released"]
+    returned = row["returned"]
+    seq = row["seq"]
+  }
+
+  func encode(to container: inout PersistenceContainer) throws {
+    container["order_id"] = orderId
+    container["line"] = line
+    container["component"] = component
+    container["sku"] = sku
+    container["location"] = location
+    container["qty_per"] = qtyPer
+    container["reserved"] = reserved
+    container["backordered"] = backordered
+    container["shipped"] = shipped
+    container["released"] = released
+    container["returned"] = returned
+    container["seq"] = seq
+  }
 
   /// Reserved and neither shipped nor released (committed or backordered).
   var open: Int { reserved - shipped - released }

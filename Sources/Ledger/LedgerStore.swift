@@ -3,7 +3,7 @@ import GRDB
 
 /// The perpetual inventory ledger on one SQLite file.
 ///
-/// Design (see RELIABILITY.md in the project brief): append-only `movements` plus cached `positions`
+/// Design (docs/RELIABILITY.md): append-only `movements` plus cached `positions`
 /// per (SKU, location) with one column per bucket; every event is one `BEGIN IMMEDIATE` transaction
 /// holding its idempotency row, its movements and its balance updates. No-oversell is enforced twice:
 /// a guarded `UPDATE … WHERE sellable - committed >= ?` and a table `CHECK (committed <= sellable)`.

@@ -20,7 +20,7 @@ public struct VerificationReport: Sendable, Codable {
 
 extension LedgerStore {
   /// Rebuilds every balance from the movements and checks the ledger's invariants (I1–I7 of
-  /// RELIABILITY.md) plus SQLite's own `integrity_check`. Read-only; runs in one read transaction so it
+  /// docs/RELIABILITY.md) plus SQLite's own `integrity_check`. Read-only; runs in one read transaction so it
   /// sees a consistent snapshot while writers continue.
   public func verify() throws -> VerificationReport {
     let start = Date()

@@ -52,7 +52,7 @@ struct InspectCommand: ParsableCommand {
     switch format {
     case .json: print(try jsonString(inspection))
     case .table: print(InspectionTable(inspection).render())
-    case .csv: print(perSeriesCSV(inspection.perSeries ?? []), terminator: "")
+    case .csv: print(HistoryInspection.perSeriesCSV(inspection.perSeries ?? []), terminator: "")
     }
     if inspection.rowsSkipped > 0 && input.onError == .fail {
       throw CLIError("\(input.history): \(inspection.rowsSkipped) bad row\(inspection.rowsSkipped == 1 ? "" : "s"); fix them, or pass --on-error skip to leave them out")
@@ -108,44 +108,17 @@ struct InspectionTable {
   }
 
   func perSeriesTable(_ rows: [HistoryInspection.SeriesSummary]) -> String {
-    let hasLocation = rows.contains { $0.location != nil }
-    var header = ["sku"]
-    if hasLocation { header.append("location") }
-    header += ["first", "periods", "units", "mean", "zero %", "stock-out", "last price"]
-    var table = [header]
-    for r in rows {
-      var row = [r.sku]
-      if hasLocation { row.append(r.location ?? "") }
-      row += [
-        r.firstPeriod, String(r.periods), number(r.totalUnits), String(format: "%.2f", r.meanPerPeriod),
-        String(format: "%.1f", 100 * r.zeroShare), String(r.stockOutPeriods), r.lastPrice.map { String(format: "%.2f", $0) } ?? "",
-      ]
-      table.append(row)
-    }
-    let widths = header.indices.map { c in table.map { $0[c].count }.max() ?? 0 }
-    return table.map { row in
+    let (header, table) = HistoryInspection.perSeriesRows(rows)
+    let text = [header] + table
+    let left = header.firstIndex(of: "location").map { $0 + 1 } ?? 1
+    let widths = header.indices.map { c in text.map { $0[c].count }.max() ?? 0 }
+    return text.map { row in
       row.indices.map { c in
-        c == 0 || (hasLocation && c == 1)
-          ? row[c].padding(toLength: widths[c], withPad: " ", startingAt: 0)
-          : String(repeating: " ", count: widths[c] - row[c].count) + row[c]
+        c < left ? row[c].padding(toLength: widths[c], withPad: " ", startingAt: 0) : String(repeating: " ", count: widths[c] - row[c].count) + row[c]
       }.joined(separator: "  ")
     }.joined(separator: "\n")
   }
 }
-
-/// One CSV row per series: `sku,location,first_period,periods,units,mean,zero_share,stockout_periods,last_price`.
-func perSeriesCSV(_ rows: [HistoryInspection.SeriesSummary]) -> String {
-  var out = "sku,location,first_period,periods,units,mean,zero_share,stockout_periods,last_price\n"
-  for r in rows {
-    let fields = [
-      csvField(r.sku), csvField(r.location ?? ""), r.firstPeriod, String(r.periods), "\(r.totalUnits)",
-      "\(r.meanPerPeriod)", "\(r.zeroShare)", String(r.stockOutPeriods), r.lastPrice.map { "\($0)" } ?? "",
-    ]
-    out += fields.joined(separator: ",") + "\n"
-  }
-  return out
-}
-
 
 func grouped(_ n: Int) -> String {
   let digits = String(abs(n))

@@ -1,4 +1,5 @@
 import CSV
+import Foundation
 import TimeSeries
 
 /// What a planner checks before trusting a sales history: coverage, gaps, sparsity, anomalies and bad rows.
@@ -151,5 +152,44 @@ public struct HistoryInspection: Sendable, Encodable {
     } else {
       perSeries = nil
     }
+  }
+}
+
+extension HistoryInspection {
+  /// One CSV row per series: `sku,location,first_period,periods,units,mean,zero_share,stockout_periods,last_price`.
+  public static func perSeriesCSV(_ rows: [SeriesSummary]) -> String {
+    var out = "sku,location,first_period,periods,units,mean,zero_share,stockout_periods,last_price\n"
+    for r in rows {
+      let fields = [
+        csvField(r.sku), csvField(r.location ?? ""), r.firstPeriod, String(r.periods), "\(r.totalUnits)",
+        "\(r.meanPerPeriod)", "\(r.zeroShare)", String(r.stockOutPeriods), r.lastPrice.map { "\($0)" } ?? "",
+      ]
+      out += fields.joined(separator: ",") + "\n"
+    }
+    return out
+  }
+
+  /// The per-series summary as a header and text rows for a terminal (location only when the history has one).
+  public static func perSeriesRows(_ rows: [SeriesSummary]) -> (header: [String], rows: [[String]]) {
+    let hasLocation = rows.contains { $0.location != nil }
+    let header = ["sku"] + (hasLocation ? ["location"] : []) + ["first", "periods", "units", "mean", "zero %", "stock-out", "last price"]
+    func units(_ x: Double) -> String {
+      guard x == x.rounded() && abs(x) < 1e15 else { return String(format: "%.2f", x) }
+      let digits = String(abs(Int(x)))
+      var out = ""
+      for (k, c) in digits.enumerated() {
+        if k > 0 && (digits.count - k) % 3 == 0 { out += "," }
+        out.append(c)
+      }
+      return (x < 0 ? "-" : "") + out
+    }
+    return (header, rows.map { r -> [String] in
+      var row = [r.sku]
+      if hasLocation { row.append(r.location ?? "") }
+      let price: String = r.lastPrice.map { String(format: "%.2f", $0) } ?? ""
+      row += [r.firstPeriod, String(r.periods), units(r.totalUnits), String(format: "%.2f", r.meanPerPeriod)]
+      row += [String(format: "%.1f", 100 * r.zeroShare), String(r.stockOutPeriods), price]
+      return row
+    })
   }
 }

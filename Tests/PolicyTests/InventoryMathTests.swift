@@ -261,4 +261,18 @@ struct MasterNumberTests {
     }
     #expect((try? ItemMaster.read(items: temporaryFile("sku,unit_cost\nA,1e2\n", name: "items.csv")))?.item(sku: "A", location: nil).unitCost == 100)
   }
+
+  @Test("A SKU listed twice for one location, and a supplier missing from the supplier file, are refused with their row")
+  func duplicatesAndSuppliers() throws {
+    let twice = temporaryFile("sku,location\nA,WH\nB,WH\nA,WH\n", name: "items.csv")
+    let duplicate = #expect(throws: CSVError.self) { try ItemMaster.read(items: twice) }
+    #expect(duplicate?.line == 4 && duplicate?.description.contains("SKU listed twice for location 'WH'") == true, "\(String(describing: duplicate))")
+    // The same SKU at two locations is two rows, not a duplicate.
+    #expect(try ItemMaster.read(items: temporaryFile("sku,location\nA,WH\nA,WH2\n", name: "items.csv")).items.count == 2)
+    let suppliers = temporaryFile("supplier\nS1\n", name: "suppliers.csv")
+    let unknown = #expect(throws: CSVError.self) {
+      try ItemMaster.read(items: temporaryFile("sku,supplier\nA,S1\nB,S9\n", name: "items.csv"), suppliers: suppliers)
+    }
+    #expect(unknown?.line == 3 && unknown?.value == "S9", "\(String(describing: unknown))")
+  }
 }

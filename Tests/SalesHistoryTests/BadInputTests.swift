@@ -5,7 +5,7 @@ import Testing
 @testable import SalesHistory
 @testable import TimeSeries
 
-/// The bad-input catalogue of RELIABILITY.md, applied to the sales-history reader: each case names the
+/// The bad-input catalogue of docs/RELIABILITY.md, applied to the sales-history reader: each case names the
 /// file, line, column, value and what is accepted.
 @Suite("Sales-history reader: bad input")
 struct BadInputTests {

@@ -2,18 +2,20 @@
 //
 // Replenish: demand forecasting, inventory policy, PO suggestions and an ATP ledger.
 //
-// Dependencies point one way (each arrow: "is used by"):
+// Dependencies point one way (read each arrow as "is used by"):
 //
-//   COpenBLAS → LinearAlgebra ──────────────┐
-//   Statistics (distributions, demand pattern) ─┬→ Forecasting ─┐
-//   Sampling ───────────────────────────────────┘               ├→ Planning → ReplenishCLI → replenish
-//   TimeSeries → CSV ─┬→ SalesHistory ─────────────────────────┤
-//                     ├→ Policy (+ Statistics) ─────────────────┤
-//                     └→ Ledger (GRDB/SQLite) ──────────────────┘
+//   COpenBLAS ─→ LinearAlgebra ──────────────────────┐
+//   Statistics (distributions, demand pattern) ──┬──→ Forecasting ──┐
+//   Sampling ────────────────────────────────────┤                  │
+//   TimeSeries ─→ CSV ─┬─────────────────────────┘                  ├─→ Planning ─→ ReplenishCLI ─→ replenish
+//                      ├─→ SalesHistory ────────────────────────────┤
+//                      ├─→ Policy (+ Statistics, TimeSeries) ───────┤
+//                      └─→ Ledger (+ GRDB/SQLite) ──────────────────┘
 //
 // Only `LinearAlgebra` imports the C BLAS/LAPACK module (as an `internal import`); Policy and
-// Forecasting share Statistics without importing each other; only `ReplenishCLI` imports
-// ArgumentParser and TOMLKit.
+// Forecasting share Statistics without importing each other; the CSV target (scanner, field parsers,
+// tables, quoter, `CSVError`) sits below every reader; only `ReplenishCLI` imports ArgumentParser and
+// TOMLKit. `Planning` is the one planning core the CLI (and the coming server) calls.
 import PackageDescription
 
 let package = Package(

@@ -28,6 +28,12 @@ public struct Position: Sendable, Codable, Equatable {
     self.region = region
   }
 
+  init(_ r: PositionRecord, region: String) {
+    self.init(sku: r.sku, location: r.location, region: region)
+    (sellable, committed, backordered, inbound) = (r.sellable, r.committed, r.backordered, r.inbound)
+    (inTransit, quarantine, damaged, averageUnitCostMicros) = (r.inTransit, r.quarantine, r.damaged, r.avgCostMicros)
+  }
+
   public subscript(bucket: Bucket) -> Int {
     get {
       switch bucket {
@@ -106,10 +112,7 @@ extension LedgerStore {
         }
       } else {
         for r in try PositionRecord.fetchAll(db, sql: "SELECT * FROM positions WHERE \(skuFilter)", arguments: arguments) {
-          var p = Position(sku: r.sku, location: r.location, region: regions[r.location] ?? "")
-          for b in Bucket.allCases { p[b] = r[b] }
-          p.averageUnitCostMicros = r.avgCostMicros
-          result[r.sku, default: [:]][r.location] = p
+          result[r.sku, default: [:]][r.location] = Position(r, region: regions[r.location] ?? "")
         }
       }
       // Kits: derived availability per location where any component has a position.

@@ -106,18 +106,6 @@ struct PositionRecord: Codable, FetchableRecord, TableRecord {
   }
 
   var availableToPromise: Int { sellable - committed }
-
-  subscript(bucket: Bucket) -> Int {
-    switch bucket {
-    case .sellable: sellable
-    case .committed: committed
-    case .backordered: backordered
-    case .inbound: inbound
-    case .inTransit: inTransit
-    case .quarantine: quarantine
-    case .damaged: damaged
-    }
-  }
 }
 
 struct EventRecord: Codable, FetchableRecord, TableRecord {

@@ -82,7 +82,7 @@ public struct CSVTable: Sendable {
     var columns: [String: Int] = [:]
     do {
       guard let first = try scanner.next() else {
-        throw CSVError(.emptyFile, file: path, problem: "the file is empty", expected: "a header line naming the columns (\(required.joined(separator: ", ")))")
+        throw CSVError(.emptyFile, file: path, line: 1, problem: "the file is empty", expected: "a header line naming the columns (\(required.joined(separator: ", ")))")
       }
       for i in 0..<min(first.fieldCount, scanner.fields.count) {
         guard let name = scanner.text(scanner.fields[i]) else {

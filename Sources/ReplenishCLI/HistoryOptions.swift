@@ -28,8 +28,12 @@ struct HistoryOptions: ParsableArguments {
   @Option(name: .long, help: "Series start: first-row (keeps explicit leading zeros) or first-sale.")
   var start: SeriesStart = .firstRow
 
+  @Option(name: .customLong("max-span-years"), help: "Widest span of dates accepted (a mistyped year would otherwise allocate centuries of periods).")
+  var maxSpanYears = SalesHistoryOptions.defaultMaximumSpanYears
+
   func validate() throws {
     _ = try delimiterByte()
+    guard (1...1000).contains(maxSpanYears) else { throw ValidationError("--max-span-years must be between 1 and 1000, got \(maxSpanYears)") }
   }
 
   func delimiterByte() throws -> UInt8 {
@@ -49,8 +53,10 @@ struct HistoryOptions: ParsableArguments {
     } catch {
       throw ValidationError("\(error)")
     }
-    return SalesHistoryOptions(
+    var options = SalesHistoryOptions(
       columns: mapping, frequency: freq, badRows: collectBadRows ? .skip : onError, delimiter: try delimiterByte(),
       seriesStart: start, maximumReportedErrors: maximumReportedErrors)
+    options.maximumSpanYears = maxSpanYears
+    return options
   }
 }

@@ -25,6 +25,19 @@ public struct SalesHistoryOptions: Sendable {
   public var maximumReportedErrors: Int
   /// Read buffer size; records longer than it grow it (up to 64 MiB). Small values are for tests.
   public var bufferBytes: Int = 1 << 22
+  /// The widest span of dates accepted, in years (first to last row of the file). A history is dense from
+  /// each series' first row to the panel's end, so one mistyped date (9999-12-31) would otherwise allocate
+  /// centuries of periods per series; the row that would widen the span beyond this is an error naming it.
+  public var maximumSpanYears = SalesHistoryOptions.defaultMaximumSpanYears
+  public static let defaultMaximumSpanYears = 30
+
+  /// The largest quantity magnitude of one row, in units (the ledger's per-event limit): sums of any
+  /// realistic number of rows stay finite and exact to the unit.
+  public static let maximumQuantity = 1e12
+  /// The largest price accepted (as for item-master prices and costs).
+  public static let maximumPrice = 1e9
+  /// The longest SKU, location or channel, in UTF-8 bytes (the ledger's limit).
+  public static let maximumNameBytes = 255
 
   public init(
     columns: ColumnMapping = ColumnMapping(), frequency: Frequency = .day, badRows: BadRowPolicy = .fail,
@@ -215,10 +228,22 @@ private struct RowReader {
     guard let day = FieldParser.parseDay(dateBytes, cache: &monthCache) else {
       return rowError(.invalidDate, record.line, dateColumn, FieldParser.dateHint(dateBytes), FieldParser.acceptedDates)
     }
+    // The span of dates: bounded, because the panel is dense from each series' start to the end.
+    let first = min(minDay, day), last = max(maxDay, day)
+    if last - first > options.maximumSpanYears * 366 {
+      let existing = minDay <= maxDay ? "\(CivilDate(dayNumber: minDay)) … \(CivilDate(dayNumber: maxDay))" : ""
+      return rowError(
+        .invalidDate, record.line, dateColumn,
+        "date would make the history span \(Int(Double(last - first) / 365.2425)) years (\(CivilDate(dayNumber: first)) … \(CivilDate(dayNumber: last)); the rows so far cover \(existing))",
+        "dates within \(options.maximumSpanYears) years of each other (a mistyped year?), or --max-span-years to allow a wider history")
+    }
     // Quantity.
     let quantity: Double
     switch FieldParser.parseNumber(bytes(qtyColumn)) {
-    case .success(let v): quantity = v
+    case .success(let v) where abs(v) <= SalesHistoryOptions.maximumQuantity: quantity = v
+    case .success:
+      return rowError(.invalidNumber, record.line, qtyColumn, "quantity is beyond ±10^12 units (sums of such values overflow)",
+                      "a plain decimal number of units between −1000000000000 and 1000000000000")
     case .failure(let problem):
       return rowError(
         .invalidNumber, record.line, qtyColumn, "quantity: " + problem.message,
@@ -229,7 +254,9 @@ private struct RowReader {
     if let priceColumn, fields[priceColumn].end > fields[priceColumn].start {
       let expected = "a non-negative decimal price such as 2.99, or an empty field when unknown"
       switch FieldParser.parseNumber(bytes(priceColumn)) {
-      case .success(let v) where v >= 0: price = v
+      case .success(let v) where v >= 0 && v <= SalesHistoryOptions.maximumPrice: price = v
+      case .success(let v) where v > SalesHistoryOptions.maximumPrice:
+        return rowError(.invalidNumber, record.line, priceColumn, "price is beyond 10^9", "a price between 0 and 1000000000")
       case .success: return rowError(.invalidNumber, record.line, priceColumn, "price is negative", expected)
       case .failure(let problem): return rowError(.invalidNumber, record.line, priceColumn, "price: " + problem.message, expected)
       }
@@ -330,7 +357,7 @@ private struct RowReader {
     do { record = try scanner.next() } catch { throw SalesHistoryReader.scanError(error, file: path, header: []) }
     guard let record else {
       throw CSVError(
-        .emptyFile, file: path, problem: "file is empty",
+        .emptyFile, file: path, line: 1, problem: scanner.byteOrderMark ? "file holds only a byte-order mark" : "file is empty",
         expected: "a header row (e.g. sku,date,qty) followed by one row per SKU, date and quantity")
     }
     guard record.fieldCount <= scanner.fields.count else {
@@ -388,6 +415,7 @@ private struct RowReader {
   private func validText(_ field: FieldSpan, allowEmpty: Bool) -> String? {
     let bytes = scanner.bytes(field)
     if bytes.isEmpty { return allowEmpty ? "" : nil }
+    if bytes.count > SalesHistoryOptions.maximumNameBytes { return nil }
     if bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) { return nil }
     if bytes.first == 0x20 || bytes.last == 0x20 { return nil }
     return scanner.text(field)
@@ -396,13 +424,14 @@ private struct RowReader {
   private func textProblem(_ field: FieldSpan) -> String {
     let bytes = scanner.bytes(field)
     if bytes.isEmpty { return "empty value" }
+    if bytes.count > SalesHistoryOptions.maximumNameBytes { return "value is \(bytes.count) bytes long (at most \(SalesHistoryOptions.maximumNameBytes))" }
     if bytes.contains(where: { $0 == 0x0A || $0 == 0x0D }) { return "value contains a line break" }
     if bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) { return "value contains control characters" }
     if bytes.first == 0x20 || bytes.last == 0x20 { return "value has leading or trailing spaces" }
     return "value is not valid UTF-8"
   }
 
-  static let textExpectation = "non-empty UTF-8 text without control characters or surrounding spaces"
+  static let textExpectation = "non-empty UTF-8 text of at most 255 bytes without control characters or surrounding spaces"
 }
 
 @inline(__always)

@@ -11,8 +11,8 @@ import Testing
 struct BadInputTests {
   @Test("Empty file, a file with only a BOM, and a blank first line")
   func empty() {
-    expectError("", .emptyFile, ["file is empty", "expected a header row"])
-    expectError([0xEF, 0xBB, 0xBF], .emptyFile, ["file is empty"])
+    expectError("", .emptyFile, [":1:", "file is empty", "expected a header row"])
+    expectError([0xEF, 0xBB, 0xBF], .emptyFile, [":1:", "only a byte-order mark"])
     expectError("\nA,2024-01-01,1\n", .emptyFile, [":1:", "first line is blank"])
   }
 
@@ -49,6 +49,43 @@ struct BadInputTests {
     expectError("sku,date,qty\nA,2024-01-01,NaN\n", .invalidNumber, [":2:3", "column 'qty'", "value \"NaN\"", "not finite", "plain decimal"])
     expectError("sku,date,qty\nA,2024-01-01,inf\n", .invalidNumber, ["not finite"])
     expectError("sku,date,qty\nA,2024-01-01,1e309\n", .invalidNumber, ["value \"1e309\"", "out of range"])
+  }
+
+  @Test("Issue 11: one far-future date is refused with its row and the span it would create, before anything is allocated")
+  func farFutureDate() throws {
+    var rows = "sku,date,qty\n"
+    for week in 0..<20 { rows += "A,\(CivilDate(dayNumber: CivilDate(year: 2011, month: 1, day: 3)!.dayNumber + 7 * week)),5\n" }
+    expectError(rows + "B,9999-12-31,1\n", .invalidDate,
+                [":22:2", "value \"9999-12-31\"", "span 7988 years", "within 30 years", "--max-span-years"], options: SalesHistoryOptions(frequency: .week))
+    // A mistyped year before the rest is caught the same way, and skip mode leaves just that row out.
+    var skip = SalesHistoryOptions(frequency: .week, badRows: .skip)
+    let history = try read(rows + "B,1011-01-01,1\nC,2011-03-01,2\n", skip)
+    #expect(history.report.rowsSkipped == 1 && history.panel.seriesCount == 2 && history.panel.endPeriod - history.panel.startPeriod < 60, "\(history.report.badRows)")
+    // A wider span is allowed when asked for.
+    skip.maximumSpanYears = 200
+    skip.badRows = .fail
+    #expect(try read("sku,date,qty\nA,1900-01-01,1\nA,2011-01-03,2\n", skip).panel.values.count > 5_000)
+  }
+
+  @Test("Issue 11: quantities whose sums could overflow, and prices beyond 10^9, are refused like NaN and infinity")
+  func hugeValues() {
+    expectError("sku,date,qty\nA,2024-01-01,1e308\nA,2024-01-01,1e308\n", .invalidNumber, [":2:3", "value \"1e308\"", "beyond ±10^12 units"])
+    expectError("sku,date,qty\nA,2024-01-01,-2e12\n", .invalidNumber, ["beyond ±10^12 units"])
+    expectError("sku,date,qty,price\nA,2024-01-01,1,1e300\n", .invalidNumber, [":2:4", "price is beyond 10^9"])
+  }
+
+  @Test("Issue 11: a SKU longer than the ledger's 255-byte limit is refused, and the message shows only its start")
+  func longSKU() {
+    let long = String(repeating: "X", count: 10_000)
+    let path = temporaryFile("sku,date,qty\n\(long),2024-01-01,1\n")
+    do {
+      _ = try SalesHistoryReader.read(file: path)
+      Issue.record("a 10,000-byte SKU was accepted")
+    } catch {
+      let message = error.description
+      #expect(message.contains(":2:1") && message.contains("10000 bytes long (at most 255)"), "\(message)")
+      #expect(message.utf8.count < 600, "the message echoes \(message.utf8.count) bytes")
+    }
   }
 
   @Test("Thousands separators: unquoted 1,000 splits the row; quoted \"1,000\" is not a number")

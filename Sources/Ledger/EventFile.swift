@@ -50,23 +50,24 @@ public enum EventFile {
       if line.hasSuffix("\r") { line = line.dropLast() }
       if lineNumber == 1 && line.hasPrefix("\u{FEFF}") { line = line.dropFirst() }
       if line.allSatisfy({ $0 == " " }) { continue }
-      guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-        throw CSVError(.invalidText, file: path, line: lineNumber, value: String(line.prefix(60)), problem: "not a JSON object", expected: "one JSON object per line")
+      // JSONDecoder keeps JSON's types apart (JSONSerialization on Linux bridges the numbers 0 and 1 to Bool).
+      guard let object = try? JSONDecoder().decode([String: JSONField].self, from: Data(line.utf8)) else {
+        throw CSVError(.invalidText, file: path, line: lineNumber, value: String(line.prefix(60)), problem: "not a JSON object of strings and numbers",
+                       expected: "one JSON object per line, each field a string, a number or null")
       }
       var fields: [String: String] = [:]
-      for (name, value) in object {
+      for (name, value) in object.sorted(by: { $0.key < $1.key }) {
         guard columns.contains(name) else {
           throw CSVError(.missingColumn, file: path, line: lineNumber, columnName: name, problem: "unknown field", expected: "fields among: \(columns.joined(separator: ", "))")
         }
         switch value {
-        case let s as String: fields[name] = s
-        case let n as NSNumber where !(value is Bool):
-          let d = n.doubleValue
-          guard d.isFinite else { throw CSVError(.invalidNumber, file: path, line: lineNumber, columnName: name, value: "\(n)", problem: "not a finite number", expected: "a number") }
-          fields[name] = n.stringValue
-        case is NSNull: continue
-        default:
-          throw CSVError(.invalidText, file: path, line: lineNumber, columnName: name, value: "\(value)", problem: "wrong JSON type", expected: "a string or a number")
+        case .string(let s): fields[name] = s
+        case .integer(let i): fields[name] = String(i)
+        // An integral number is written as one (1.0 is the quantity 1); a fraction keeps its decimal form.
+        case .number(let d): fields[name] = d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : "\(d)"
+        case .null: continue
+        case .bool(let b):
+          throw CSVError(.invalidText, file: path, line: lineNumber, columnName: name, value: "\(b)", problem: "wrong JSON type (a boolean)", expected: "a string or a number")
         }
       }
       entries.append(Entry(line: lineNumber, event: try event(fields, file: path, line: lineNumber, columnOf: { _ in nil }, defaultSource: defaultSource)))
@@ -113,5 +114,25 @@ public enum EventFile {
     e.toLocation = f["to_location"]
     e.reason = f["reason"]
     return e
+  }
+}
+
+/// One field of a JSON Lines event: decoded with JSON's own types, so that `1` is a number and `true` a boolean.
+enum JSONField: Decodable {
+  case string(String), integer(Int64), number(Double), bool(Bool), null
+
+  init(from decoder: Decoder) throws {
+    let c = try decoder.singleValueContainer()
+    if c.decodeNil() {
+      self = .null
+    } else if let s = try? c.decode(String.self) {
+      self = .string(s)
+    } else if let b = try? c.decode(Bool.self) {
+      self = .bool(b)
+    } else if let i = try? c.decode(Int64.self) {
+      self = .integer(i)
+    } else {
+      self = .number(try c.decode(Double.self))
+    }
   }
 }

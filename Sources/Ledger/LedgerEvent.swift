@@ -163,6 +163,7 @@ public struct LedgerError: Error, Sendable, Equatable, Codable, CustomStringConv
     case unknownReceipt = "unknown_receipt", unknownTransfer = "unknown_transfer", transferExists = "transfer_exists", kitNotAllowed = "kit_not_allowed"
     case invalidKit = "invalid_kit", keyReused = "key_reused_with_different_payload", overflow
     case busy, invalidMasterData = "invalid_master_data", notALedger = "not_a_ledger", cannotWrite = "cannot_write"
+    case invalidField = "invalid_field"
   }
 
   public let code: Code
@@ -190,6 +191,16 @@ public struct EventOutcome: Sendable, Codable, Equatable {
 
 /// Parsing of the text forms of quantities, money and times, shared by the CLI and the importers.
 public enum LedgerText {
+  /// The largest freight, duty or fee one event may carry, in micro-units (sums stay inside Int64).
+  public static let maximumAmountMicros = Int.max / 8
+
+  /// A value as messages show it: quoted, control characters escaped, at most 60 characters (then "…
+  /// (N bytes)"), so that a 50 MB field is not echoed back.
+  public static func excerpt(_ value: String) -> String {
+    guard value.count > 60 else { return value.debugDescription }
+    return String(value.prefix(60)).debugDescription + "… (\(value.utf8.count) bytes)"
+  }
+
   /// A decimal amount such as `12.34` or `0.000001` → micro-units. At most 6 decimals, no signs other
   /// than a leading '-', no separators, no exponent.
   public static func micros(_ text: String) -> Int? {

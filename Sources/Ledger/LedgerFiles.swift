@@ -22,9 +22,9 @@ public struct LedgerMasterData: Sendable {
       }
       let location = pieces[0], region = pieces.count > 1 ? pieces[1] : ""
       guard !location.isEmpty else {
-        throw LedgerError(.invalidMasterData, "--locations \(text.debugDescription): an empty location name; expected names separated by ','")
+        throw LedgerError(.invalidMasterData, "--locations \(LedgerText.excerpt(text)): an empty location name; expected names separated by ','")
       }
-      guard seen.insert(location).inserted else { throw LedgerError(.invalidMasterData, "--locations: location \(location.debugDescription) listed twice") }
+      guard seen.insert(location).inserted else { throw LedgerError(.invalidMasterData, "--locations: location \(LedgerText.excerpt(location)) listed twice") }
       locations.append((location, region))
     }
   }
@@ -172,6 +172,9 @@ public struct EventImport: Sendable {
 
   public var batch: Int
   public var atomic: Bool
+  /// A pause after each committed batch, so that order intake waiting for the write lock gets it between
+  /// batches instead of waiting for the whole file.
+  public var pauseMicroseconds: UInt32 = 2_000
 
   public init(batch: Int, atomic: Bool) {
     self.batch = batch
@@ -198,6 +201,7 @@ public struct EventImport: Sendable {
       }
       start += chunk.count
       acknowledged(start)
+      if start < entries.count { usleep(pauseMicroseconds) }
     }
     return result
   }

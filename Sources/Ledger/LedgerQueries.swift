@@ -93,8 +93,8 @@ extension LedgerStore {
     try read { db in
       var result: [String: [String: Position]] = [:]
       let regions = Dictionary(uniqueKeysWithValues: try LocationRecord.fetchAll(db).map { ($0.location, $0.region) })
-      if let sku { guard try Self.skuExists(db, sku) else { throw LedgerError(.unknownSKU, "SKU \(sku.debugDescription) is not in the ledger") } }
-      if let location, regions[location] == nil { throw LedgerError(.unknownLocation, "location \(location.debugDescription) is not in the ledger") }
+      if let sku { guard try Self.skuExists(db, sku) else { throw LedgerError(.unknownSKU, "SKU \(LedgerText.excerpt(sku)) is not in the ledger") } }
+      if let location, regions[location] == nil { throw LedgerError(.unknownLocation, "location \(LedgerText.excerpt(location)) is not in the ledger") }
       // The SKUs to read: the one asked for plus, for a kit, its components; or all.
       var wanted: [String]? = nil
       if let sku {
@@ -149,7 +149,7 @@ extension LedgerStore {
   /// The movements of one SKU in time order (optionally at one location).
   public func history(sku: String, location: String? = nil, limit: Int = 10_000) throws -> [MovementRecord] {
     try read { db in
-      guard try Self.skuExists(db, sku) else { throw LedgerError(.unknownSKU, "SKU \(sku.debugDescription) is not in the ledger") }
+      guard try Self.skuExists(db, sku) else { throw LedgerError(.unknownSKU, "SKU \(LedgerText.excerpt(sku)) is not in the ledger") }
       return try MovementRecord.fetchAll(db, sql: """
         SELECT m.at, m.event_id, e.source, e.key, e.kind, m.location, m.bucket, m.qty FROM movements m JOIN events e ON e.id = m.event_id
         WHERE m.sku = ? AND (? IS NULL OR m.location = ?) ORDER BY m.at, m.id LIMIT ?
@@ -198,6 +198,15 @@ public struct ChannelAllocation: Sendable {
     self.buffer = buffer
     self.bufferPercent = bufferPercent
     self.cap = cap
+  }
+
+  /// The allocation with its rules checked: buffer ≥ 0, 0 ≤ percent ≤ 100, cap ≥ 0 (a negative buffer
+  /// would publish units the shop does not have).
+  public static func validated(name: String, buffer: Int, bufferPercent: Int, cap: Int?) throws(LedgerError) -> ChannelAllocation {
+    guard buffer >= 0 else { throw LedgerError(.invalidQuantity, "--buffer \(buffer): expected units ≥ 0 held back from the channel") }
+    guard (0...100).contains(bufferPercent) else { throw LedgerError(.invalidQuantity, "--buffer-percent \(bufferPercent): expected a percentage 0–100") }
+    if let cap, cap < 0 { throw LedgerError(.invalidQuantity, "--cap \(cap): expected units ≥ 0") }
+    return ChannelAllocation(name: name, buffer: buffer, bufferPercent: bufferPercent, cap: cap)
   }
 
   public func publishable(_ atp: Int) -> Int {

@@ -39,16 +39,35 @@ public final class LedgerStore: Sendable {
     }
     var configuration = Configuration()
     configuration.readonly = readOnly && !create
-    configuration.busyMode = .timeout(10)
+    // Waiting for the write lock polls every millisecond (SQLite's own busy timeout backs off to 100 ms
+    // sleeps, and so misses the short gaps a batched import leaves between its commits), then every 5 ms,
+    // about 10 s in all before `write` retries.
+    configuration.busyMode = .callback { tries in
+      usleep(tries < 2_000 ? 1_000 : 5_000)
+      return tries < 3_600
+    }
     if !configuration.readonly {
       configuration.prepareDatabase { db in
         try db.execute(sql: "PRAGMA synchronous = NORMAL")
       }
     }
+    let createdHere = create && !FileManager.default.fileExists(atPath: path)
+    do {
+      pool = try Self.open(path: path, configuration: configuration, create: create)
+    } catch {
+      // A ledger that could not be created leaves no empty file behind (a full disk, a bad folder).
+      if createdHere { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+      throw error
+    }
+  }
+
+  /// Opens the pool, creating or migrating the schema for writers and checking it for everyone.
+  private static func open(path: String, configuration: Configuration, create: Bool) throws -> DatabasePool {
+    let pool: DatabasePool
     do {
       pool = try DatabasePool(path: path, configuration: configuration)
     } catch {
-      throw LedgerError(.notALedger, "\(path): cannot open as SQLite (\(error))")
+      throw LedgerError(.cannotWrite, "\(path): cannot open as SQLite (\(error))")
     }
     do {
       let check = { (db: Database) throws in
@@ -83,6 +102,7 @@ public final class LedgerStore: Sendable {
     } catch {
       throw LedgerError(.notALedger, "\(path): not a Replenish ledger (\(error))")
     }
+    return pool
   }
 
   // MARK: - Master data
@@ -147,7 +167,7 @@ public final class LedgerStore: Sendable {
     guard !name.isEmpty, name.utf8.count <= 255,
       !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
     else {
-      throw LedgerError(.invalidMasterData, "\(what) \"\(name.debugDescription)\": expected 1–255 bytes of text without control characters")
+      throw LedgerError(.invalidMasterData, "\(what) \"\(LedgerText.excerpt(name))\": expected 1–255 bytes of text without control characters")
     }
   }
 
@@ -173,8 +193,10 @@ public final class LedgerStore: Sendable {
         return result!
       } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
         attempt += 1
-        if attempt >= 5 { throw LedgerError(.busy, "the ledger stayed locked by other writers after \(attempt) attempts; try again") }
+        if attempt >= 5 { throw LedgerError(.busy, "\(path): the ledger stayed locked by other writers after \(attempt) attempts; try again") }
         usleep(UInt32.random(in: 1_000...20_000) * UInt32(attempt))
+      } catch let error as DatabaseError where ([ResultCode.SQLITE_FULL, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN] as [ResultCode]).contains(error.resultCode) {
+        throw LedgerError(.cannotWrite, "\(path): cannot write the ledger (\(error.message ?? "SQLite error \(error.resultCode.rawValue)")); nothing was applied")
       }
     }
   }

@@ -38,12 +38,21 @@ public struct PlanInputs: Sendable {
   public var items: ItemMaster
   public var positions: StockPositions
   public var settings: PlanSettings
+  /// The last day with a row in the history file (`ReadReport.lastDate`); `nil`: the panel's last day.
+  /// A plan as of an earlier day cuts the history there.
+  public var historyLastDay: Int?
+  /// The locations stock can be at (the ledger's); `nil`: any (a stock snapshot). Items placed anywhere
+  /// else are refused.
+  public var knownLocations: Set<String>?
 
-  public init(panel: Panel, items: ItemMaster, positions: StockPositions, settings: PlanSettings) {
+  public init(panel: Panel, items: ItemMaster, positions: StockPositions, settings: PlanSettings, historyLastDay: Int? = nil,
+              knownLocations: Set<String>? = nil) {
     self.panel = panel
     self.items = items
     self.positions = positions
     self.settings = settings
+    self.historyLastDay = historyLastDay
+    self.knownLocations = knownLocations
   }
 }
 
@@ -61,6 +70,8 @@ public struct PlanResult: Sendable {
   public var positions: StockPositions
   public var purchase: PurchasePlan
   public var timings: [(step: String, seconds: Double)]
+  /// What the run did to its inputs that a reader should know (the history cut at the plan date, …).
+  public var notes: [String] = []
 
   /// The position of a planned series (zero when the stock source has none).
   public func position(of planned: PlannedItem) -> StockPosition { positions[planned.key] ?? StockPosition() }
@@ -86,6 +97,50 @@ public struct PlanResult: Sendable {
 }
 
 public enum PlanJob {
+  /// Why a plan cannot be computed from its inputs.
+  public enum Problem: Error, CustomStringConvertible, Sendable {
+    case classification(ClassificationInputs.Problem)
+    /// The plan date is before the history has a full period.
+    case asOfBeforeHistory(String)
+    /// The plan date is more than a period after the history ends: the forecasts would start long before it.
+    case asOfAfterHistory(String)
+    /// An item is placed at a location the ledger does not have.
+    case unknownLocation(String)
+
+    public var description: String {
+      switch self {
+      case .classification(let p): p.description
+      case .asOfBeforeHistory(let m), .asOfAfterHistory(let m), .unknownLocation(let m): m
+      }
+    }
+  }
+
+  /// The history a plan as of `asOf` may see: periods that end on or before it. A plan date inside a
+  /// period drops that period (its later days are the future); a date on the history's last data day
+  /// keeps everything.
+  static func history(_ inputs: PlanInputs, asOf: Int) throws(Problem) -> (panel: Panel, note: String?) {
+    let panel = inputs.panel
+    let frequency = panel.frequency
+    let panelLast = frequency.firstDay(ofPeriod: panel.endPeriod) - 1
+    let lastData = inputs.historyLastDay ?? panelLast
+    let firstDay = frequency.firstDay(ofPeriod: panel.startPeriod)
+    let periodDays = Int(frequency.nominalDays.rounded(.up))
+    if asOf > lastData + periodDays {
+      throw .asOfAfterHistory(
+        "as_of \(CivilDate(dayNumber: asOf)) is \(asOf - lastData) days after the history's last day \(CivilDate(dayNumber: lastData)): the forecasts would start long before the plan date; expected as_of at most one \(frequency.rawValue) after it, or before it (the history is then cut at as_of)")
+    }
+    guard asOf < lastData else { return (panel, nil) }
+    let containing = frequency.period(containing: asOf)
+    let end = frequency.firstDay(ofPeriod: containing + 1) - 1 == asOf ? containing + 1 : containing
+    guard end > panel.startPeriod else {
+      throw .asOfBeforeHistory(
+        "as_of \(CivilDate(dayNumber: asOf)) leaves no full \(frequency.rawValue) of history (it starts \(CivilDate(dayNumber: firstDay))); expected a date after the first \(frequency.rawValue)")
+    }
+    let cut = panel.truncated(endPeriod: end)
+    let dropped = panel.endPeriod - end
+    return (cut, "history cut at as_of \(CivilDate(dayNumber: asOf)): \(dropped) \(frequency.rawValue)\(dropped == 1 ? "" : "s") from \(frequency.label(ofPeriod: end)) on are not used")
+  }
+
   /// Runs classify → resolve items → forecast → (scenario) → policy → PO suggestions.
   ///
   /// With a `scenario`, its service-level shift and budget replace the settings', and its demand, lead-time
@@ -93,24 +148,37 @@ public enum PlanJob {
   /// PO priorities and the expected arrival dates alike. `demands` reuses forecasts of an earlier run on
   /// the same panel (a scenario against its baseline).
   public static func run(_ inputs: PlanInputs, scenario: ScenarioSpec? = nil, demands precomputed: [SeriesDemand]? = nil,
-                         progress: (@Sendable (String, Int, Int) -> Void)? = nil) throws(ClassificationInputs.Problem) -> PlanResult {
+                         progress: (@Sendable (String, Int, Int) -> Void)? = nil) throws(Problem) -> PlanResult {
     var timings: [(String, Double)] = []
     var clock = Date()
     func lap(_ name: String) {
       timings.append((name, Date().timeIntervalSince(clock)))
       clock = Date()
     }
-    let panel = inputs.panel
     var settings = inputs.settings
     if let budget = scenario?.budget { settings.budget = budget }
-    let lastDay = panel.frequency.firstDay(ofPeriod: panel.endPeriod) - 1
-    let asOf = settings.asOfDay ?? lastDay
-    let classes = try settings.classifier.classify(panel: panel, asOfDay: asOf, windowDays: settings.windowDays, measure: settings.measure,
-                                                   items: inputs.items).classes
+    let asOf = settings.asOfDay ?? inputs.historyLastDay ?? (inputs.panel.frequency.firstDay(ofPeriod: inputs.panel.endPeriod) - 1)
+    let (panel, cutNote) = try history(inputs, asOf: asOf)
+    let classes: [ClassifiedSKU]
+    do {
+      classes = try settings.classifier.classify(panel: panel, asOfDay: asOf, windowDays: settings.windowDays, measure: settings.measure,
+                                                 items: inputs.items).classes
+    } catch { throw .classification(error) }
     let classMap = Dictionary(uniqueKeysWithValues: classes.map { ($0.sku, $0) })
     lap("classify")
 
     var planned = PlannedItem.resolve(panel: panel, master: inputs.items, classes: classMap, serviceLevelShift: scenario?.serviceLevelShift ?? 0)
+    if let known = inputs.knownLocations, known.count == 1, let only = known.first {
+      // One stocking location: SKUs the item master does not place are stocked there.
+      for i in planned.indices where planned[i].key.location.isEmpty {
+        planned[i].key = StockKey(sku: planned[i].key.sku, location: only)
+        planned[i].item.location = only
+      }
+    }
+    if let known = inputs.knownLocations, let stray = planned.first(where: { !known.contains($0.key.location) }) {
+      throw .unknownLocation(
+        "item \(stray.key.sku) is placed at location \(stray.key.location.isEmpty ? "\"\" (none)" : stray.key.location), which the ledger does not have (\(known.sorted().joined(separator: ", "))); expected an item-master location defined with `replenish ledger init --locations`")
+    }
     let periodDays = panel.frequency.nominalDays
     var demands: [SeriesDemand]
     if let precomputed {
@@ -140,7 +208,9 @@ public enum PlanJob {
     planner.classWeights = settings.classWeights
     let purchase = planner.plan(Array(zip(policies, plannedInOrder)), positions: inputs.positions, master: inputs.items, daysSinceLastSale: daysSinceLastSale)
     lap("purchase suggestions")
-    return PlanResult(asOfDay: asOf, panel: panel, settings: settings, demands: demands, classes: classes, classMap: classMap, planned: plannedInOrder,
-                      policies: policies, positions: inputs.positions, purchase: purchase, timings: timings)
+    var result = PlanResult(asOfDay: asOf, panel: panel, settings: settings, demands: demands, classes: classes, classMap: classMap, planned: plannedInOrder,
+                            policies: policies, positions: inputs.positions, purchase: purchase, timings: timings)
+    if let cutNote { result.notes.append(cutNote) }
+    return result
   }
 }

@@ -157,7 +157,7 @@ public struct ScenarioComparison: Sendable {
   public var scenarioFigures: [ABCClass?: ScenarioProjection.ClassFigures]
 
   public static func run(_ inputs: PlanInputs, spec: ScenarioSpec, projection: ScenarioProjection,
-                         progress: (@Sendable (String, Int, Int) -> Void)? = nil) throws(ClassificationInputs.Problem) -> ScenarioComparison {
+                         progress: (@Sendable (String, Int, Int) -> Void)? = nil) throws(PlanJob.Problem) -> ScenarioComparison {
     let baseline = try PlanJob.run(inputs, progress: progress)
     let scenario = try PlanJob.run(inputs, scenario: spec, demands: baseline.demands)
     let threads = inputs.settings.threads

@@ -205,7 +205,7 @@ public struct ItemMaster: Sendable {
         item.leadTimeSource = "supplier"
       }
       item.leadTimeSDDays = try row.number("lead_time_sd_days", range: 0...3650, expected: "days ≥ 0") ?? supplier?.leadTimeSDDays ?? 0
-      item.moq = try row.integer("moq", minimum: 0).map { max(1, $0) } ?? 1
+      item.moq = try row.integer("moq", minimum: 1) ?? 1
       item.casePack = try row.integer("case_pack", minimum: 1) ?? 1
       item.orderMultiple = try row.integer("order_multiple", minimum: 1) ?? 1
       item.serviceLevel = try row.number("service_level", range: 0.5...0.9999, expected: "a probability between 0.5 and 0.9999 (e.g. 0.95)")

@@ -63,7 +63,7 @@ struct EventOptions: ParsableArguments {
 struct StockOptions: ParsableArguments {
   @Option var sku: String
   @Option var location: String
-  @Option(help: "Whole units, plain digits.") var qty: String
+  @Option(parsing: .unconditional, help: "Whole units, plain digits.") var qty: String
 
   func apply(to e: inout LedgerEvent, allowZero: Bool = false) throws {
     e.sku = sku
@@ -76,7 +76,7 @@ struct StockOptions: ParsableArguments {
 struct OrderLineOptions: ParsableArguments {
   @Option var order: String
   @Option var line: String
-  @Option(help: "Whole units, plain digits.") var qty: String
+  @Option(parsing: .unconditional, help: "Whole units, plain digits.") var qty: String
 
   func apply(to e: inout LedgerEvent) throws {
     e.order = order
@@ -96,6 +96,9 @@ func wholeUnits(_ text: String, flag: String, allowZero: Bool = false) throws ->
 func moneyMicros(_ text: String?, flag: String) throws -> Int? {
   guard let text else { return nil }
   guard let micros = LedgerText.micros(text), micros >= 0 else {
+    if text.first != "-", text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }), text.filter({ $0 == "." }).count <= 1, text.count > 12 {
+      throw ValidationError("\(flag) \"\(text)\": the amount is too large; expected at most \(LedgerText.money(LedgerText.maximumAmountMicros))")
+    }
     throw ValidationError("\(flag) \"\(text)\": expected an amount ≥ 0 with at most 6 decimals and no separators, e.g. 12.34")
   }
   return micros
@@ -169,7 +172,7 @@ struct LedgerReceive: ParsableCommand {
   @OptionGroup var common: EventOptions
   @Option var sku: String
   @Option var location: String?
-  @Option var qty: String
+  @Option(parsing: .unconditional) var qty: String
   @Option(help: "Purchase order the goods arrive against.") var po: String?
   @Option(help: "Receipt (delivery) this line belongs to, for a later landed-cost allocation.") var receipt: String?
   @Option(name: .customLong("unit-cost"), help: "Unit cost (default: the PO line's).") var unitCost: String?
@@ -258,7 +261,7 @@ struct LedgerTransfer: ParsableCommand {
   @Option var sku: String
   @Option var from: String?
   @Option var to: String?
-  @Option var qty: String
+  @Option(parsing: .unconditional) var qty: String
   @Flag(help: "The transfer arrives at its destination.") var arrive = false
   func run() throws {
     var e = try common.event(arrive ? .transferIn : .transferOut)
@@ -336,7 +339,7 @@ struct LedgerPO: ParsableCommand {
   @Option var po: String
   @Option var sku: String
   @Option var location: String?
-  @Option var qty: String?
+  @Option(parsing: .unconditional) var qty: String?
   @Option(name: .customLong("unit-cost")) var unitCost: String?
   @Option(name: .customLong("tolerance-percent"), help: "Over-receipt tolerance, % of ordered.") var tolerance: String?
   func run() throws {
@@ -378,6 +381,10 @@ struct LedgerImport: ParsableCommand {
     let entries = try EventFile.read(path: file, defaultSource: source ?? URL(fileURLWithPath: file).lastPathComponent)
     let store = try database.open()
     let progress = ProgressBar(total: entries.count, label: "import")
+    if atomic && entries.count > batch {
+      printError("\(file): --atomic applies \(entries.count) events in one transaction: other writers (order intake) wait until it commits or rolls back; without --atomic it commits every \(batch) events")
+    }
+    let started = Date()
     let result: EventImport.Result
     do {
       result = try EventImport(batch: batch, atomic: atomic).run(entries, on: store) { committed in
@@ -393,7 +400,8 @@ struct LedgerImport: ParsableCommand {
     progress.finish()
     let refused = result.refused
     if let rejections { try writeAtomically(EventImport.rejections(refused), to: rejections) }
-    print("\(file): \(result.events) events, \(result.applied) applied, \(result.replayed) replayed, \(refused.count) refused\(result.rolledBack ? " — rolled back, nothing applied (--atomic)" : "")")
+    print("\(file): \(result.events) events, \(result.applied) applied, \(result.replayed) replayed, \(refused.count) refused\(result.rolledBack ? " — rolled back, nothing applied (--atomic)" : "")"
+          + (atomic ? String(format: "; the write lock was held %.1f s", Date().timeIntervalSince(started)) : ""))
     for r in refused.prefix(20) { printError("\(file):\(r.line): \(r.event.kind.rawValue) key \(r.event.key): \(r.error.description)") }
     if refused.count > 20 { printError("… \(refused.count - 20) more refused rows\(rejections == nil ? " (--rejections FILE lists them all)" : "")") }
     if !refused.isEmpty { throw AlreadyReported(description: "") }
@@ -415,9 +423,15 @@ struct LedgerATP: ParsableCommand {
   @Option(name: .customLong("as-of"), help: "Balances as of this time (ISO 8601).") var asOf: String?
   @Option var by: Grouping = .location
   @Option var channel: String?
-  @Option var buffer = 0
-  @Option(name: .customLong("buffer-percent")) var bufferPercent = 0
-  @Option var cap: Int?
+  @Option(parsing: .unconditional, help: "Units held back from the channel (≥ 0).") var buffer = 0
+  @Option(name: .customLong("buffer-percent"), parsing: .unconditional, help: "Percent of ATP held back (0–100).") var bufferPercent = 0
+  @Option(parsing: .unconditional, help: "The most the channel may show (≥ 0).") var cap: Int?
+
+  func validate() throws {
+    do { _ = try ChannelAllocation.validated(name: channel ?? "", buffer: buffer, bufferPercent: bufferPercent, cap: cap) } catch {
+      throw ValidationError(error.message)
+    }
+  }
   @Option(help: "Write to this file instead of standard output.") var out: String?
 
   func run() throws {
@@ -431,7 +445,7 @@ struct LedgerATP: ParsableCommand {
     if by == .region { positions = Position.byRegion(positions) }
     var text: String
     if let channel {
-      let feed = ChannelAllocation(name: channel, buffer: buffer, bufferPercent: bufferPercent, cap: cap).feed(positions)
+      let feed = try ChannelAllocation.validated(name: channel, buffer: buffer, bufferPercent: bufferPercent, cap: cap).feed(positions)
       text = database.format == .json ? try jsonString(feed) : LedgerTables.feed(feed)
     } else {
       switch database.format {

@@ -19,7 +19,7 @@ struct PlanOptions: ParsableArguments {
   @Option(help: "Stock snapshot CSV instead of a ledger: sku, location, on_hand or available, committed, incoming … (Shopify's inventory export reads as it is).")
   var stock: String?
   @Option(help: "Forecast models (auto or a list; see `replenish models`).") var models: String?
-  @Option(help: "Open-to-buy budget for this run's PO lines.") var budget: Double?
+  @Option(parsing: .unconditional, help: "Open-to-buy budget for this run's PO lines.") var budget: Double?
   @Option(name: .customLong("as-of"), help: "Planning date (default: the history's last day).") var asOf: String?
   @Option(help: "Reports folder.") var out: String?
   @Option(help: "Worker threads (default: all cores).") var threads: Int?
@@ -69,6 +69,7 @@ struct PlanSetup {
     }
     var items = try readItems(c.items, suppliers: c.suppliers)
     let positions: StockPositions
+    var knownLocations: Set<String>?
     let stockSource: String
     if let stock = c.stock {
       positions = try StockSnapshot.read(path: stock)
@@ -81,6 +82,7 @@ struct PlanSetup {
       }
       let snapshot = try StockSource.read(ledger)
       positions = snapshot.positions
+      knownLocations = Set(try ledger.masterData().locations.map(\.0))
       let learned = items.learnLeadTimes(from: snapshot.receipts.map { ($0.sku, $0.leadTimeDays) })
       if !learned.isEmpty { notes.append("lead times of \(learned.count) SKUs learned from past receipts") }
       stockSource = "ledger \(URL(fileURLWithPath: path).lastPathComponent)"
@@ -98,7 +100,8 @@ struct PlanSetup {
     settings.windowDays = c.windowDays
     settings.budget = c.budget
     if let asOf = c.asOf { settings.asOfDay = try parseDay(asOf, flag: "as_of") }
-    inputs = PlanInputs(panel: panel, items: items, positions: positions, settings: settings)
+    inputs = PlanInputs(panel: panel, items: items, positions: positions, settings: settings, historyLastDay: history.report.lastDate?.dayNumber,
+                        knownLocations: knownLocations)
     sources = [URL(fileURLWithPath: c.history!).lastPathComponent, c.items.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "no item master",
                stockSource] + notes
   }
@@ -159,7 +162,7 @@ struct PlanCommand: ParsableCommand {
     var report = PlanReport(plan: result)
     report.title = config.title
     report.topSKUs = config.top
-    report.sources = setup.sources
+    report.sources = setup.sources + result.notes
     let files = try writeReports(result, report: report, folder: config.out)
     printSummary(result, folder: config.out, files: files, seconds: Date().timeIntervalSince(start))
   }
@@ -168,6 +171,7 @@ struct PlanCommand: ParsableCommand {
 func printSummary(_ r: PlanResult, folder: String, files: [String], seconds: Double) {
   let summary = r.summary
   let classes = summary.classCounts.map { "\($0.abc.rawValue) \($0.skus)" }.joined(separator: " / ")
+  for note in r.notes { print("note: \(note)") }
   print("""
     plan as of \(CivilDate(dayNumber: r.asOfDay)) — \(r.panel.seriesCount) series, \(r.panel.frequency.rawValue)ly
       classes      \(classes)
@@ -215,7 +219,7 @@ struct ScenarioCommand: ParsableCommand {
     var report = PlanReport(plan: comparison.scenario)
     report.title = "\(config.title) — scenario \(spec.name)"
     report.topSKUs = config.top
-    report.sources = setup.sources + ["scenario \(URL(fileURLWithPath: scenario).lastPathComponent)", "\(scenarioConfig.runs) runs, seed \(scenarioConfig.seed)"]
+    report.sources = setup.sources + comparison.scenario.notes + ["scenario \(URL(fileURLWithPath: scenario).lastPathComponent)", "\(scenarioConfig.runs) runs, seed \(scenarioConfig.seed)"]
     report.scenario = comparison
     let folder = config.out + "/scenario-" + spec.name.replacingOccurrences(of: "/", with: "-")
     let files = try writeReports(comparison.scenario, report: report, folder: folder, extra: [("scenario.csv", PlanTables.scenario(comparison))])

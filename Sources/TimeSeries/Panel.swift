@@ -110,3 +110,25 @@ public struct Panel: Sendable {
   /// Index of the series with this key (linear search; build a dictionary for repeated look-ups).
   public func index(of key: SeriesKey) -> Int? { keys.firstIndex(of: key) }
 }
+
+extension Panel {
+  /// The panel up to `end` (exclusive): every series cut there; series that start at or after it are
+  /// left out. `end` at or past `endPeriod` returns the panel as it is.
+  public func truncated(endPeriod end: Int) -> Panel {
+    guard end < endPeriod else { return self }
+    var keys: [SeriesKey] = [], offsets = [0], starts: [Int] = []
+    var values: [Double] = [], flags: [PeriodFlags] = []
+    var prices: [Double]? = self.prices == nil ? nil : []
+    for s in 0..<seriesCount where startPeriods[s] < end {
+      let range = range(of: s)
+      let kept = range.lowerBound..<(range.lowerBound + (end - startPeriods[s]))
+      keys.append(self.keys[s])
+      starts.append(startPeriods[s])
+      values.append(contentsOf: self.values[kept])
+      flags.append(contentsOf: self.flags[kept])
+      if let p = self.prices { prices!.append(contentsOf: p[kept]) }
+      offsets.append(values.count)
+    }
+    return Panel(frequency: frequency, keys: keys, offsets: offsets, startPeriods: starts, endPeriod: end, values: values, flags: flags, prices: prices)
+  }
+}

@@ -92,6 +92,57 @@ struct PlanCoreTests {
   }
 }
 
+@Suite("Planning core: the plan date and the places stock can be")
+struct PlanDateTests {
+  /// 10 a week for weeks 0–4 (2024-01-01 … 2024-02-04), then 100 a week to week 11.
+  func inputs() throws -> PlanInputs {
+    let history = PlanCoreTests.weekly([("A", nil, 10)], weeks: 0..<5) + PlanCoreTests.weekly([("A", nil, 100)], weeks: 5..<12).split(separator: "\n").dropFirst().map { $0 + "\n" }.joined()
+    return try PlanCoreTests().inputs(history: history, items: "sku,unit_cost,lead_time_days,review_period_days,location\nA,1,14,7,WH\n")
+  }
+
+  @Test("A plan as of a past date cuts the history there (and says so): it does not see the demand after it")
+  func asOfPast() throws {
+    var inputs = try inputs()
+    inputs.settings.asOfDay = CivilDate(year: 2024, month: 2, day: 7)!.dayNumber  // a Wednesday: its week is the future
+    let past = try PlanJob.run(inputs)
+    #expect(past.panel.endPeriod == Frequency.week.period(containing: CivilDate(year: 2024, month: 2, day: 5)!.dayNumber))
+    #expect(past.demands[0].estimate.meanPerPeriod == 10, "naive forecast from the last week before as_of")
+    #expect(past.notes == ["history cut at as_of 2024-02-07: 7 weeks from 2024-02-05 on are not used"], "\(past.notes)")
+    inputs.settings.asOfDay = nil
+    let now = try PlanJob.run(inputs)
+    #expect(now.demands[0].estimate.meanPerPeriod == 100 && now.notes.isEmpty)
+  }
+
+  @Test("A plan date long after the history, or before its first full period, is refused")
+  func asOfOutside() throws {
+    var inputs = try inputs()
+    inputs.settings.asOfDay = CivilDate(year: 2030, month: 1, day: 1)!.dayNumber
+    let late = #expect(throws: PlanJob.Problem.self) { try PlanJob.run(inputs) }
+    #expect(late?.description.contains("after the history's last day 2024-03-24") == true, "\(String(describing: late))")
+    inputs.settings.asOfDay = CivilDate(year: 2009, month: 6, day: 1)!.dayNumber
+    let early = #expect(throws: PlanJob.Problem.self) { try PlanJob.run(inputs) }
+    #expect(early?.description.contains("leaves no full week of history") == true, "\(String(describing: early))")
+  }
+
+  @Test("With a ledger's locations, an item placed elsewhere is refused; one location is the default for unplaced SKUs")
+  func locations() throws {
+    var inputs = try inputs()
+    inputs.knownLocations = ["UK-DC", "UK-RETURNS"]
+    let stray = #expect(throws: PlanJob.Problem.self) { try PlanJob.run(inputs) }
+    #expect(stray?.description.contains("location WH, which the ledger does not have (UK-DC, UK-RETURNS)") == true, "\(String(describing: stray))")
+    inputs.knownLocations = ["WH"]
+    #expect(try PlanJob.run(inputs).planned[0].key.location == "WH")
+    inputs.items = ItemMaster()
+    #expect(try PlanJob.run(inputs).planned[0].key.location == "WH", "the only location")
+  }
+
+  @Test("An MOQ of 0 is refused, not silently raised to 1")
+  func moqZero() {
+    let error = #expect(throws: CSVError.self) { try ItemMaster.read(items: temporaryFile("sku,moq\nA,0\n", name: "items.csv")) }
+    #expect(error?.description.contains(":2:2: not a valid whole number (column 'moq', value \"0\"); expected a whole number ≥ 1") == true, "\(String(describing: error))")
+  }
+}
+
 @Suite("Stock snapshot (positions without a ledger)")
 struct StockSnapshotTests {
   @Test("Shopify's inventory export reads as it is: sellable = on hand − unavailable, available checked")

@@ -40,7 +40,7 @@ extension LedgerStore {
       guard !value.isEmpty else { throw LedgerError(.invalidKey, "the event has no idempotency \(name); every event needs a source and a key") }
       guard value.utf8.count <= 255 else { throw LedgerError(.invalidKey, "\(name) is \(value.utf8.count) bytes; expected at most 255") }
       guard !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
-        throw LedgerError(.invalidKey, "\(name) \(value.debugDescription) contains control characters; expected printable text")
+        throw LedgerError(.invalidKey, "\(name) \(LedgerText.excerpt(value)) contains control characters; expected printable text")
       }
     }
   }
@@ -111,8 +111,11 @@ struct EventOperation {
 
   func field(_ value: String?, _ name: String) throws -> String {
     guard let value, !value.isEmpty else { throw LedgerError(.missingField, "\(event.kind.rawValue) needs '\(name)'") }
-    guard value.utf8.count <= 255, !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
-      throw LedgerError(.missingField, "'\(name)' \(value.debugDescription): expected 1–255 bytes without control characters")
+    guard value.utf8.count <= 255 else {
+      throw LedgerError(.invalidField, "'\(name)' \(LedgerText.excerpt(value)) is \(value.utf8.count) bytes long; expected 1–255 bytes without control characters")
+    }
+    guard !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+      throw LedgerError(.invalidField, "'\(name)' \(LedgerText.excerpt(value)) contains control characters; expected 1–255 bytes without control characters")
     }
     return value
   }
@@ -130,7 +133,7 @@ struct EventOperation {
   func reason<R: RawRepresentable & CaseIterable>(_ type: R.Type) throws -> R where R.RawValue == String {
     let text = try field(event.reason, "reason")
     guard let r = R(rawValue: text) else {
-      throw LedgerError(.unknownReason, "reason \(text.debugDescription) for \(event.kind.rawValue); expected one of \(R.allCases.map(\.rawValue).joined(separator: ", "))")
+      throw LedgerError(.unknownReason, "reason \(LedgerText.excerpt(text)) for \(event.kind.rawValue); expected one of \(R.allCases.map(\.rawValue).joined(separator: ", "))")
     }
     return r
   }
@@ -141,7 +144,7 @@ struct EventOperation {
   func sku(_ name: String? = nil) throws -> SKU {
     let name = try field(name ?? event.sku, "sku")
     guard let record = try SKURecord.fetchOne(db, cached: "SELECT * FROM skus WHERE sku = ?", arguments: [name]) else {
-      throw LedgerError(.unknownSKU, "SKU \(name.debugDescription) is not in the ledger; define it with `replenish ledger init --items`")
+      throw LedgerError(.unknownSKU, "SKU \(LedgerText.excerpt(name)) is not in the ledger; define it with `replenish ledger init --items`")
     }
     if at < record.lastAt {
       throw LedgerError(.timeOutOfOrder, "event time \(LedgerText.iso(at)) is before the last event for \(name) at \(LedgerText.iso(record.lastAt)); backdated events are refused so that no past balance changes")
@@ -153,7 +156,7 @@ struct EventOperation {
   func location(_ name: String? = nil, _ label: String = "location") throws -> String {
     let name = try field(name ?? event.location, label)
     guard try db.cachedBool("SELECT 1 FROM locations WHERE location = ?", arguments: [name]) ?? false else {
-      throw LedgerError(.unknownLocation, "location \(name.debugDescription) is not in the ledger; define it with `replenish ledger init --locations`")
+      throw LedgerError(.unknownLocation, "location \(LedgerText.excerpt(name)) is not in the ledger; define it with `replenish ledger init --locations`")
     }
     return name
   }

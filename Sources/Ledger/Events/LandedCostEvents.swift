@@ -10,7 +10,10 @@ extension EventOperation {
   func landedCost() throws {
     let receipt = try field(event.receipt, "receipt")
     let parts = [event.freightMicros, event.dutyMicros, event.feesMicros].map { $0 ?? 0 }
-    guard parts.allSatisfy({ $0 >= 0 && $0 < Int.max / 8 }) else { throw LedgerError(.invalidMoney, "freight, duty and fees must be ≥ 0") }
+    guard parts.allSatisfy({ $0 >= 0 }) else { throw LedgerError(.invalidMoney, "freight, duty and fees must be ≥ 0") }
+    guard parts.allSatisfy({ $0 <= LedgerText.maximumAmountMicros }) else {
+      throw LedgerError(.overflow, "freight, duty and fees must each be at most \(LedgerText.money(LedgerText.maximumAmountMicros)) per event")
+    }
     let total = parts.reduce(0, +)
     guard total > 0 else { throw LedgerError(.invalidMoney, "landed_cost for receipt \(receipt) carries no amount (freight, duty or fees)") }
     let lines = try ReceiptLineRecord.fetchAll(db, cached: "SELECT * FROM receipt_lines WHERE receipt = ? ORDER BY event_id", arguments: [receipt])

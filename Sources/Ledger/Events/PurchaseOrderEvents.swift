@@ -81,7 +81,9 @@ extension EventOperation {
     let extras = [event.freightMicros, event.dutyMicros, event.feesMicros].map { $0 ?? 0 }
     guard (unitCost ?? 0) >= 0, extras.allSatisfy({ $0 >= 0 }) else { throw LedgerError(.invalidMoney, "costs must not be negative") }
     let (value, o1) = (unitCost ?? 0).multipliedReportingOverflow(by: q)
-    guard !o1, value < Int.max / 4, extras.allSatisfy({ $0 < Int.max / 8 }) else { throw LedgerError(.overflow, "receipt value overflows") }
+    guard !o1, value < Int.max / 4, extras.allSatisfy({ $0 <= LedgerText.maximumAmountMicros }) else {
+      throw LedgerError(.overflow, "receipt value overflows: quantity × unit cost must stay below \(LedgerText.money(Int.max / 4)) and freight, duty and fees at most \(LedgerText.money(LedgerText.maximumAmountMicros)) each")
+    }
     let landed = (value + extras.reduce(0, +) + q / 2) / q
     let p = try position(item.name, loc)
     try setAverageCost(item.name, loc, movingAverageCost(onHand: p.sellable, average: p.avgCostMicros, addedUnits: q, addedValue: Double(q) * Double(landed)))

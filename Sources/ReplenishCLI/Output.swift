@@ -1,6 +1,31 @@
 import Foundation
 import Synchronization
 
+/// Writes a set of files all or nothing: every file is written to a temporary next to it first, and only
+/// when all are written are they renamed into place; on any failure every temporary is removed, so a full
+/// disk leaves neither half a file nor half a set (the previous files stay as they were).
+func writeAllOrNothing(_ files: [(path: String, contents: String)]) throws {
+  var written: [(temporary: URL, target: URL)] = []
+  func cleanUp() { for w in written { try? FileManager.default.removeItem(at: w.temporary) } }
+  for (path, contents) in files {
+    let url = URL(fileURLWithPath: path)
+    let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+    do {
+      try Data(contents.utf8).write(to: temporary)
+    } catch {
+      try? FileManager.default.removeItem(at: temporary)
+      cleanUp()
+      throw CLIError("\(path): cannot write: \(error.localizedDescription); nothing was written", status: .cannotCreate)
+    }
+    written.append((temporary, url))
+  }
+  for (n, w) in written.enumerated() where rename(w.temporary.path, w.target.path) != 0 {
+    let reason = String(cString: strerror(errno))
+    for rest in written[n...] { try? FileManager.default.removeItem(at: rest.temporary) }
+    throw CLIError("\(w.target.path): cannot write: \(reason)", status: .cannotCreate)
+  }
+}
+
 /// Writes `contents` to `path` through a temporary file in the same folder and a rename, so a reader
 /// never sees a half-written file and a failed run leaves the previous file intact.
 func writeAtomically(_ contents: String, to path: String) throws {

@@ -125,7 +125,7 @@ func writeReports(_ result: PlanResult, report: PlanReport, folder: String, extr
     ("overstock.csv", PlanTables.overstock(result.purchase)), ("policies.csv", PlanTables.policies(result.policies, classes: result.classMap)),
     ("classes.csv", PlanTables.classes(result.classes, asOf: asOf)), ("forecasts.csv", PlanTables.forecasts(result)), ("report.html", report.html()),
   ] + extra
-  for (name, text) in files { try writeAtomically(text, to: folder + "/" + name) }
+  try writeAllOrNothing(files.map { (folder + "/" + $0.0, $0.1) })
   return files.map(\.0)
 }
 

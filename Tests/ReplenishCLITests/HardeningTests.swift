@@ -111,3 +111,86 @@ struct HardeningTests {
     #expect(past.status == 0 && past.stdout.contains("note: history cut at as_of 2024-02-07"), "\(past.stdout) \(past.stderr)")
   }
 }
+
+/// A small RAM file system to fill up (root only: the tests run as root on CI and on the development
+/// machines; elsewhere these tests are disabled, not passed).
+struct SmallDisk {
+  let path: String
+
+  static let available: Bool = {
+    guard getuid() == 0, let disk = try? SmallDisk(kilobytes: 64) else { return false }
+    disk.unmount()
+    return true
+  }()
+
+  init(kilobytes: Int) throws {
+    path = temporaryFolder() + "/disk"
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    let mount = Process()
+    mount.executableURL = URL(fileURLWithPath: "/bin/mount")
+    mount.arguments = ["-t", "tmpfs", "-o", "size=\(kilobytes)k", "tmpfs", path]
+    mount.standardError = FileHandle.nullDevice
+    try mount.run()
+    mount.waitUntilExit()
+    guard mount.terminationStatus == 0 else { throw CLITestError("cannot mount a tmpfs at \(path)") }
+  }
+
+  /// Fills the disk until at most `kilobytes` are left.
+  func fill(leaving kilobytes: Int) throws {
+    var info = statvfs()
+    statvfs(path, &info)
+    let free = Int(info.f_bavail) * Int(info.f_frsize)
+    let size = max(0, free - kilobytes * 1024)
+    FileManager.default.createFile(atPath: path + "/filler", contents: Data(count: size))
+  }
+
+  func unmount() {
+    let umount = Process()
+    umount.executableURL = URL(fileURLWithPath: "/bin/umount")
+    umount.arguments = [path]
+    try? umount.run()
+    umount.waitUntilExit()
+  }
+}
+
+@Suite("Hardening: a full disk", .serialized, .enabled(if: SmallDisk.available, "needs root to mount a small tmpfs"))
+struct FullDiskTests {
+  @Test("ledger init on a full disk exits 73 and leaves no empty ledger behind")
+  func initFull() throws {
+    let disk = try SmallDisk(kilobytes: 128)
+    defer { disk.unmount() }
+    let r = try run(["ledger", "init", "--db", disk.path + "/l.sqlite", "--locations", "WH1"])
+    #expect(r.status == 73 && r.stderr.contains(disk.path + "/l.sqlite"), "\(r.status) \(r.stderr)")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: disk.path).isEmpty)
+  }
+
+  @Test("A reservation on a full disk exits 73 naming the ledger, and the ledger is intact afterwards")
+  func reserveFull() throws {
+    let disk = try SmallDisk(kilobytes: 4096)
+    defer { disk.unmount() }
+    let db = disk.path + "/l.sqlite"
+    let items = temporaryFile("sku\nA\n", name: "items.csv")
+    try #require(run(["ledger", "init", "--db", db, "--locations", "WH1", "--items", items]).status == 0)
+    try #require(run(["ledger", "receive", "--db", db, "--key", "r", "--sku", "A", "--location", "WH1", "--qty", "5"]).status == 0)
+    try disk.fill(leaving: 0)
+    let r = try run(["ledger", "reserve", "--db", db, "--key", "o", "--order", "O", "--line", "1", "--sku", "A", "--location", "WH1", "--qty", "1"])
+    #expect(r.status == 73 && r.stderr.contains(db), "\(r.status) \(r.stderr)")
+    try FileManager.default.removeItem(atPath: disk.path + "/filler")
+    let verify = try run(["ledger", "verify", "--db", db])
+    #expect(verify.status == 0 && verify.stdout.contains("1 applied"), "\(verify.stdout)")
+  }
+
+  @Test("plan --out on a full disk exits 73 and writes none of the report files (nor leaves temporaries)")
+  func planFull() throws {
+    let fixture = try PlanFixture()
+    let disk = try SmallDisk(kilobytes: 256)
+    defer { disk.unmount() }
+    try FileManager.default.createDirectory(atPath: disk.path + "/out", withIntermediateDirectories: true)
+    try disk.fill(leaving: 8)
+    let r = try run(["plan", "--history", fixture.folder + "/history.csv", "--freq", "week", "--items", fixture.folder + "/items.csv",
+                     "--suppliers", fixture.folder + "/suppliers.csv", "--db", fixture.folder + "/ledger.sqlite", "--models", "naive",
+                     "--out", disk.path + "/out", "--threads", "1"])
+    #expect(r.status == 73 && r.stderr.contains("nothing was written"), "\(r.status) \(r.stderr)")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: disk.path + "/out").isEmpty)
+  }
+}

@@ -194,3 +194,47 @@ struct FullDiskTests {
     #expect(try FileManager.default.contentsOfDirectory(atPath: disk.path + "/out").isEmpty)
   }
 }
+
+/// Runs the replenish binary as the unprivileged user `nobody` (root ignores file modes).
+func runAsNobody(_ arguments: [String]) throws -> RunResult {
+  guard let binary = replenishBinary() else { throw CLITestError("replenish binary not found") }
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+  process.arguments = ["--reuid=nobody", "--regid=nogroup", "--clear-groups", binary.path] + arguments
+  let out = Pipe(), err = Pipe()
+  process.standardOutput = out
+  process.standardError = err
+  try process.run()
+  let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return RunResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+}
+
+/// Whether `nobody` can run the built binary here (it cannot when the checkout is in a private folder).
+let nobodyCanRun: Bool = {
+  guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else { return false }
+  return (try? runAsNobody(["--version"]).status) == 0
+}()
+
+@Suite("Hardening: a ledger the user may only read", .enabled(if: nobodyCanRun, "needs root and a checkout the user nobody can read"))
+struct ReadOnlyLedgerTests {
+  @Test("A ledger file with mode 444 can be queried and verified by a user who cannot write it; a write says why it cannot")
+  func readOnly() throws {
+    let folder = temporaryFolder()
+    let db = folder + "/ledger.sqlite"
+    let items = temporaryFile("sku\nA\n", name: "items.csv")
+    try #require(run(["ledger", "init", "--db", db, "--locations", "WH1", "--items", items]).status == 0)
+    try #require(run(["ledger", "receive", "--db", db, "--key", "r", "--sku", "A", "--location", "WH1", "--qty", "5"]).status == 0)
+    try #require(run(["ledger", "atp", "--db", db]).status == 0)  // leaves the -shm a reader needs
+    for path in [db, db + "-wal", db + "-shm"] where FileManager.default.fileExists(atPath: path) {
+      try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: path)
+    }
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder)
+    let atp = try runAsNobody(["ledger", "atp", "--db", db, "--format", "csv"])
+    #expect(atp.status == 0 && atp.stdout.contains("A,WH1,,5,0,5"), "\(atp.status) \(atp.stderr)")
+    let verify = try runAsNobody(["ledger", "verify", "--db", db])
+    #expect(verify.status == 0, "\(verify.status) \(verify.stderr)")
+    let write = try runAsNobody(["ledger", "receive", "--db", db, "--key", "r2", "--sku", "A", "--location", "WH1", "--qty", "1"])
+    #expect(write.status == 73 && write.stderr.contains(db), "\(write.status) \(write.stderr)")
+  }
+}

@@ -14,8 +14,8 @@
 //
 // Only `LinearAlgebra` imports the C BLAS/LAPACK module (as an `internal import`); Policy and
 // Forecasting share Statistics without importing each other; the CSV target (scanner, field parsers,
-// tables, quoter, `CSVError`) sits below every reader; only `ReplenishCLI` imports ArgumentParser and
-// TOMLKit. `Planning` is the one planning core the CLI (and the coming server) calls.
+// tables, quoter, `CSVError`) sits below every reader; only `ReplenishCLI` imports ArgumentParser (and
+// reads TOML, with its own strict reader). `Planning` is the one planning core the CLI (and the coming server) calls.
 import PackageDescription
 
 let package = Package(
@@ -35,7 +35,6 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
-    .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
   ],
   targets: [
     // MARK: - Public API
@@ -73,7 +72,6 @@ let package = Package(
       dependencies: [
         "CSV", "TimeSeries", "SalesHistory", "Statistics", "Forecasting", "Ledger", "Policy", "Planning",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        .product(name: "TOMLKit", package: "TOMLKit"),
       ]
     ),
     .executableTarget(name: "replenish", dependencies: ["ReplenishCLI", "LinearAlgebra"]),
@@ -99,6 +97,10 @@ let package = Package(
 
     /// Helpers shared by the test targets: repository paths, temporary files, CSV lines.
     .target(name: "TestSupport", path: "Tests/TestSupport"),
+    /// The fuzzing harness: seeded mutation runs (in `make test`) and the libFuzzer entry point (`make fuzz`).
+    .executableTarget(
+      name: "replenish-fuzz", dependencies: ["CSV", "Ledger", "Planning", "Policy", "ReplenishCLI", "SalesHistory", "Sampling"], path: "Tests/Fuzz",
+      exclude: ["corpus"]),
     /// The hot-SKU test's worker process (with the deliberately broken naive writer): test support, not shipped.
     .executableTarget(
       name: "ledger-stress-worker", dependencies: ["Ledger", "Sampling", .product(name: "GRDB", package: "GRDB.swift")], path: "Tests/LedgerStressWorker"),

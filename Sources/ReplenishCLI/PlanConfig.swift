@@ -1,7 +1,13 @@
 import Foundation
 import Planning
 import Policy
-import TOMLKit
+
+/// Checks a plan or scenario config file as `plan` and `scenario` read it (for the fuzzing harness):
+/// returns nothing, or throws the located error the command would print.
+public enum ConfigFileCheck {
+  public static func plan(_ path: String) throws { _ = try PlanConfig.load(path) }
+  public static func scenario(_ path: String) throws { _ = try ScenarioConfig.load(path) }
+}
 
 /// `plan.toml`: everything `replenish plan` and `replenish scenario` need; flags override it.
 ///
@@ -145,8 +151,8 @@ struct TOMLFile {
     self.path = path
     let text: String
     do { text = try String(contentsOfFile: path, encoding: .utf8) } catch { throw CLIError("\(path): cannot read (\(error.localizedDescription))") }
-    do { root = try TOMLTable(string: text) } catch let error as TOMLParseError {
-      throw CLIError("\(path):\(error.source.begin.line):\(error.source.begin.column): \(error.description); expected TOML")
+    do { root = try TOMLReader.parse(text) } catch {
+      throw CLIError("\(path):\(error.line):\(error.column): \(error.problem)")
     }
     // Unknown sections and keys are refused: a typo must not silently fall back to a default.
     func check(_ table: TOMLTable, prefix: String) throws {
@@ -168,7 +174,7 @@ struct TOMLFile {
     try check(root, prefix: "")
   }
 
-  func value(_ section: String, _ key: String) -> TOMLValueConvertible? {
+  func value(_ section: String, _ key: String) -> TOMLValue? {
     var table: TOMLTable? = root
     if !section.isEmpty { for part in section.split(separator: ".") { table = table?[String(part)]?.table } }
     return table?[key]

@@ -8,7 +8,7 @@ RELEASE_BIN := .build/release/replenish
 BENCH_BIN := .build/release/replenish-bench
 BENCH_DATA := Benchmarks/.data
 
-.PHONY: all deps build demo test bench bench-reader bench-gemm bench-accuracy bench-calibration bench-ledger bench-policy clean
+.PHONY: all deps build demo test fuzz fuzz-smoke bench bench-reader bench-gemm bench-accuracy bench-calibration bench-ledger bench-policy clean
 
 all: build
 
@@ -146,3 +146,24 @@ bench-plan: deps
 bench-regression: deps
 	$(SWIFT) build -c release --product replenish-bench
 	$(BENCH_BIN) regression --series 30490 --periods 1941 --loop-series 1000
+
+## Fuzzing. `make test` runs a short seeded mutation run (inside the test suite); `make fuzz-smoke` a longer
+## one over several seeds; `make fuzz` the coverage-guided libFuzzer run per target for FUZZ_SECONDS each,
+## keeping what it finds in Tests/Fuzz/corpus/<target> (a crash input lands in .build-fuzz/crashes/).
+## Invariant: every input is read or refused with a located error, within FUZZ_RSS_MIB of memory; never a signal.
+FUZZ_SECONDS ?= 600
+FUZZ_RSS_MIB ?= 2048
+FUZZ_TARGETS ?= history events items config
+fuzz-smoke: deps
+	$(SWIFT) build --product replenish-fuzz
+	for seed in 1 2 3 4 5; do .build/debug/replenish-fuzz all --seed $$seed --runs 5000 --max-rss-mib $(FUZZ_RSS_MIB) || exit 1; done
+
+fuzz: deps
+	$(SWIFT) build -c release --product replenish-fuzz --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -DLIBFUZZER
+	@mkdir -p .build-fuzz/crashes
+	@for target in $(FUZZ_TARGETS); do \
+	  echo "== libFuzzer: $$target for $(FUZZ_SECONDS) s"; \
+	  REPLENISH_FUZZ_TARGET=$$target .build-fuzz/release/replenish-fuzz Tests/Fuzz/corpus/$$target \
+	    -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=$(FUZZ_RSS_MIB) -timeout=10 -max_len=65536 -print_final_stats=1 \
+	    -artifact_prefix=.build-fuzz/crashes/$$target- 2>&1 | grep -E "^#|Done|stat::|ERROR|crash|SUMMARY" | tail -12 || exit 1; \
+	done

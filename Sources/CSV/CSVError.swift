@@ -31,9 +31,16 @@ public struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
     self.line = line
     self.column = column
     self.columnName = columnName
-    self.value = value
-    self.problem = problem
-    self.expected = expected
+    self.value = value.map { CSVError.shorten($0) }
+    self.problem = CSVError.shorten(problem, limit: 600)
+    self.expected = CSVError.shorten(expected, limit: 600)
+  }
+
+  /// A value as messages show it: at most `limit` characters, then "… (N bytes)", so that a 50 MB field
+  /// or header is not echoed back whole.
+  public static func shorten(_ text: String, limit: Int = 60) -> String {
+    guard text.utf8.count > limit, text.count > limit else { return text }
+    return String(text.prefix(limit)) + "… (\(text.utf8.count) bytes)"
   }
 
   public var description: String {

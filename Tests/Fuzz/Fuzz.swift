@@ -151,10 +151,27 @@ func write(_ bytes: [UInt8], as name: String) -> String {
 #if LIBFUZZER
   let libFuzzerTarget = FuzzTarget(rawValue: ProcessInfo.processInfo.environment["REPLENISH_FUZZ_TARGET"] ?? "history") ?? .history
 
+  /// libFuzzer's driver (SwiftPM links an executable's entry point under its own name, so the driver is
+  /// called from there rather than through libFuzzer's `main`).
+  @_silgen_name("LLVMFuzzerRunDriver")
+  func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
+  ) -> CInt
+
+  @_cdecl("replenish_fuzz_main")
+  public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var arguments = argv
+    return LLVMFuzzerRunDriver(&count, &arguments, fuzzOneInput)
+  }
+
   @_cdecl("LLVMFuzzerTestOneInput")
   public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
-    let path = write(bytes, as: libFuzzerTarget.fileName(seedName: bytes.first == UInt8(ascii: "{") ? "x.jsonl" : "x"))
+    // The file name picks the format: JSON Lines for events that start with '{'; a scenario for odd-sized configs.
+    let seedName = libFuzzerTarget == .events && bytes.first == UInt8(ascii: "{") ? "x.jsonl" : libFuzzerTarget == .config && size % 2 == 1 ? "peak" : "x"
+    let path = write(bytes, as: libFuzzerTarget.fileName(seedName: seedName))
     if case .violation(let v) = libFuzzerTarget.run(path) {
       FileHandle.standardError.write(Data("replenish-fuzz: \(libFuzzerTarget.rawValue): \(v)\n".utf8))
       abort()

@@ -86,6 +86,14 @@ struct BadInputTests {
       #expect(message.contains(":2:1") && message.contains("10000 bytes long (at most 255)"), "\(message)")
       #expect(message.utf8.count < 600, "the message echoes \(message.utf8.count) bytes")
     }
+    // A 5 MB first line without a line break (no header): the message shows its start and its size.
+    let huge = temporaryFile(String(repeating: "x", count: 5_000_000))
+    do {
+      _ = try SalesHistoryReader.read(file: huge)
+      Issue.record("a 5 MB headerless line was accepted")
+    } catch {
+      #expect(error.description.contains("… (5000000 bytes)") && error.description.utf8.count < 1_000, "\(error.description.prefix(400))")
+    }
   }
 
   @Test("Thousands separators: unquoted 1,000 splits the row; quoted \"1,000\" is not a number")

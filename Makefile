@@ -63,7 +63,7 @@ demo: build
 	echo; echo "== replenish plan --config $(DEMO)/plan.toml"; \
 	$(RELEASE_BIN) plan --config $(DEMO)/plan.toml; \
 	echo; echo "== replenish scenario --scenario $(DEMO)/peak.toml"; \
-	$(RELEASE_BIN) scenario --config $(DEMO)/plan.toml --scenario $(DEMO)/peak.toml | tail -11; \
+	$(RELEASE_BIN) scenario --config $(DEMO)/plan.toml --scenario $(DEMO)/peak.toml | tail -13; \
 	echo; echo "== replenish classify: October and November 2011, with the transitions"; \
 	$(RELEASE_BIN) classify --history notebooks-data/online_retail_weekly_sku.csv --freq week --as-of 2011-10-31 \
 	  --out reports/classes/abc-2011-10-31.csv > /dev/null; \

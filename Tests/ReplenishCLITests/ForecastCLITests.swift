@@ -91,7 +91,7 @@ struct ForecastCLITests {
     #expect(result.stdout.contains("Fallbacks: 2"))
     let lines = try String(contentsOfFile: report, encoding: .utf8).split(separator: "\n").map(String.init)
     #expect(lines[0] == "sku,method,fallback_model,reason")
-    #expect(lines[1] == "A,snaive,WindowAverage(13),\"SeasonalNaive needs at least 8 observations, got 3 → WindowAverage(13)\"")
+    #expect(lines[1] == "A,snaive,WindowAverage(13),\"snaive needs at least 4 observations, got 3 → WindowAverage(13)\"")
     // The fallback is the mean of the last 13 periods: (5 + 6 + 4) / 3 for A.
     let forecast = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").map { splitCSV(String($0)) }
     let mean = forecast[0].firstIndex(of: "mean")!

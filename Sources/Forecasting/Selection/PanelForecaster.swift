@@ -28,23 +28,31 @@ extension Panel {
   }
 }
 
-/// What a series fits to when the requested method cannot be fitted on it (too short for the model, all
-/// zero, a numerical failure): the mean of its last 13 periods (all of them when shorter), which needs one
-/// observation. Every batch path (`forecast`, `regress --compare`, `plan`, `simulate`) uses this one chain.
+/// What a series fits to when the requested method cannot be fitted on it (fewer than 4 observations, too
+/// short for the model, all zero, a numerical failure): the mean of its last 13 periods (all of them when
+/// shorter), which needs one observation. Every batch path (`forecast`, `regress --compare`, `plan`,
+/// `simulate`) uses this one chain.
 /// The window mean rather than naive or seasonal naive: the series that reach it are short, and the last
 /// value (or last season) of a short, often intermittent history is a poor basis for safety stock.
 public enum FallbackChain {
   public static let methods: [any ForecastingMethod] = [AverageMethod(window: 13)]
   public static let description = "the mean of the last 13 periods"
+  /// No model is fitted to fewer observations than this (a model "selected" on 3 points is noise).
+  public static let minimumObservations = 4
 
   /// `method`'s fit, else the chain's first fit with the reason; `nil` when nothing fits (no observations).
   public static func fit(_ y: [Double], method: any ForecastingMethod, seasonLength: Int)
     -> (fit: any FittedModel, method: any ForecastingMethod, fallback: String?)?
   {
     let primary: ForecastError
-    do throws(ForecastError) {
-      return (try method.fitCensored(y, seasonLength: seasonLength), method, nil)
-    } catch { primary = error }
+    let observed = y.reduce(0) { $1.isNaN ? $0 : $0 + 1 }
+    if observed < minimumObservations {
+      primary = .tooShort(observations: observed, needed: minimumObservations, model: method.alias)
+    } else {
+      do throws(ForecastError) {
+        return (try method.fitCensored(y, seasonLength: seasonLength), method, nil)
+      } catch { primary = error }
+    }
     for fallback in methods {
       if let fit = try? fallback.fitCensored(y, seasonLength: seasonLength) { return (fit, fallback, "\(primary) → \(fit.name)") }
     }
@@ -53,6 +61,10 @@ public enum FallbackChain {
 
   /// Why nothing could be fitted.
   public static func failure(_ y: [Double], method: any ForecastingMethod, seasonLength: Int) -> String {
+    let observed = y.reduce(0) { $1.isNaN ? $0 : $0 + 1 }
+    if observed < minimumObservations {
+      return "\(ForecastError.tooShort(observations: observed, needed: minimumObservations, model: method.alias)); no fallback could be fitted"
+    }
     do throws(ForecastError) {
       _ = try method.fitCensored(y, seasonLength: seasonLength)
       return "no failure"

@@ -259,6 +259,14 @@ public struct PreviousClass: Sendable {
                          serviceLevel: serviceLevel ?? classifier.serviceLevel(ClassCell(abc, xyz)))
   }
 
+  /// A classes file as classified SKUs by SKU, for the service levels of their cells (the file's level, else
+  /// the classifier's for the cell).
+  public static func classMap(path: String, classifier: Classifier) throws(CSVError) -> [String: ClassifiedSKU] {
+    var map: [String: ClassifiedSKU] = [:]
+    for c in try read(path: path, requireXYZ: true) { map[c.sku] = c.classified(classifier) }
+    return map
+  }
+
   /// Reads a classes file; `requireXYZ` for files whose cells set service levels.
   public static func read(path: String, requireXYZ: Bool = false) throws(CSVError) -> [PreviousClass] {
     let table = try CSVTable.read(path: path, required: requireXYZ ? ["sku", "abc", "xyz"] : ["sku", "abc"])

@@ -144,11 +144,7 @@ struct PolicyCommand: ParsableCommand {
 
   func run() throws {
     let master = try readItems(items, suppliers: suppliers)
-    let classifier = Classifier()
-    var classMap: [String: ClassifiedSKU] = [:]
-    if let classes {
-      for c in try PreviousClass.read(path: classes, requireXYZ: true) { classMap[c.sku] = c.classified(classifier) }
-    }
+    let classMap = try classes.map { try PreviousClass.classMap(path: $0, classifier: Classifier()) } ?? [:]
     let (policies, warnings) = try ForecastFile.read(path: forecasts, method: method).policies(items: master, classes: classMap, periodDays: periodDays)
     for warning in warnings { printError(warning) }
     try writeAtomically(PlanTables.policies(policies, classes: classMap), to: out)

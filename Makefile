@@ -149,7 +149,8 @@ bench-regression: deps
 
 ## Fuzzing. `make test` runs a short seeded mutation run (inside the test suite); `make fuzz-smoke` a longer
 ## one over several seeds; `make fuzz` the coverage-guided libFuzzer run per target for FUZZ_SECONDS each,
-## keeping what it finds in Tests/Fuzz/corpus/<target> (a crash input lands in .build-fuzz/crashes/).
+## merging what it finds (minimized) into Tests/Fuzz/found/<target>, which every seeded run replays; a
+## crashing input lands in .build-fuzz/crashes/.
 ## Invariant: every input is read or refused with a located error, within FUZZ_RSS_MIB of memory; never a signal.
 FUZZ_SECONDS ?= 600
 FUZZ_RSS_MIB ?= 2048
@@ -161,9 +162,11 @@ fuzz-smoke: deps
 fuzz: deps
 	$(SWIFT) build -c release --product replenish-fuzz --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -DLIBFUZZER
 	@mkdir -p .build-fuzz/crashes
-	@for target in $(FUZZ_TARGETS); do \
+	@set -o pipefail; for target in $(FUZZ_TARGETS); do \
 	  echo "== libFuzzer: $$target for $(FUZZ_SECONDS) s"; \
-	  REPLENISH_FUZZ_TARGET=$$target .build-fuzz/release/replenish-fuzz Tests/Fuzz/corpus/$$target \
+	  rm -rf .build-fuzz/work/$$target && mkdir -p .build-fuzz/work/$$target Tests/Fuzz/found/$$target && \
+	  REPLENISH_FUZZ_TARGET=$$target .build-fuzz/release/replenish-fuzz .build-fuzz/work/$$target Tests/Fuzz/found/$$target Tests/Fuzz/corpus/$$target \
 	    -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=$(FUZZ_RSS_MIB) -timeout=10 -max_len=65536 -print_final_stats=1 \
-	    -artifact_prefix=.build-fuzz/crashes/$$target- 2>&1 | grep -E "^#|Done|stat::|ERROR|crash|SUMMARY" | tail -12 || exit 1; \
+	    -artifact_prefix=.build-fuzz/crashes/$$target- 2>&1 | grep -E "DONE|Done|stat::|ERROR|crash|SUMMARY" || exit 1; \
+	  REPLENISH_FUZZ_TARGET=$$target .build-fuzz/release/replenish-fuzz -merge=1 Tests/Fuzz/found/$$target .build-fuzz/work/$$target 2>&1 | tail -1; \
 	done

@@ -4,7 +4,8 @@
 //
 // Two ways to run it:
 //   replenish-fuzz TARGET|all [--seed S] [--runs N] [--corpus DIR] [--max-rss-mib M]
-//       seeded mutation fuzzing over the seed corpus (deterministic: the same seed, the same inputs);
+//       replays every seed (Tests/Fuzz/corpus and what libFuzzer found, Tests/Fuzz/found), then N seeded
+//       mutations of them (deterministic: the same seed, the same inputs);
 //       `make test` runs a short one, `make fuzz-smoke` a longer one.
 //   libFuzzer (coverage-guided): `make fuzz` builds this target with `-sanitize=fuzzer -DLIBFUZZER` and
 //       runs it per target (REPLENISH_FUZZ_TARGET) for a bounded time, keeping the corpus.
@@ -201,17 +202,21 @@ func write(_ bytes: [UInt8], as name: String) -> String {
       defer { try? FileManager.default.removeItem(atPath: scratch) }
       var failed = 0, passed = 0
       for target in targets {
-        let folder = corpus + "/" + target.rawValue
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
-        let seeds = names.compactMap { name in FileManager.default.contents(atPath: folder + "/" + name).map { (name, [UInt8]($0)) } }
+        // The hand-made seeds, then what libFuzzer found (`make fuzz`, minimized): every one is replayed once.
+        var seeds: [(String, [UInt8])] = []
+        for folder in [corpus + "/" + target.rawValue, corpus + "/../found/" + target.rawValue] {
+          let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+          seeds += names.compactMap { name in FileManager.default.contents(atPath: folder + "/" + name).map { (name, [UInt8]($0)) } }
+        }
         guard !seeds.isEmpty else {
-          FileHandle.standardError.write(Data("replenish-fuzz: no seeds in \(folder)\n".utf8))
+          FileHandle.standardError.write(Data("replenish-fuzz: no seeds in \(corpus)/\(target.rawValue)\n".utf8))
           exit(66)
         }
         var mutator = Mutator(seed: seed &+ UInt64(FuzzTarget.allCases.firstIndex(of: target)!) &* 1_000_003)
         var read = 0, refused = 0, slowest = 0.0
         var violations: [String] = []
-        for run in 0..<runs {
+        let total = seeds.count + runs
+        for run in 0..<total {
           let (name, seedBytes) = seeds[run % seeds.count]
           let input = run < seeds.count ? seedBytes : mutator.mutate(seedBytes, other: seeds[mutator.int(seeds.count)].1)
           let path = write(input, as: target.fileName(seedName: name))
@@ -230,8 +235,8 @@ func write(_ bytes: [UInt8], as name: String) -> String {
         let rss = peakRSSMiB()
         if rss > maxRSS { violations.append(String(format: "peak memory %.0f MiB over the bound %.0f MiB", rss, maxRSS)) }
         if slowest > 10 { violations.append(String(format: "slowest input took %.1f s (bound 10 s)", slowest)) }
-        print(String(format: "%@: %d inputs from %d seeds (seed %llu): %d read, %d refused with a located error, %d violations; slowest %.3f s, peak memory %.0f MiB",
-                     target.rawValue, runs, seeds.count, seed, read, refused, violations.count, slowest, rss))
+        print(String(format: "%@: %d seeds replayed and %d mutated inputs (seed %llu): %d read, %d refused with a located error, %d violations; slowest %.3f s, peak memory %.0f MiB",
+                     target.rawValue, seeds.count, runs, seed, read, refused, violations.count, slowest, rss))
         for v in violations.prefix(10) { print("  " + v) }
         if violations.isEmpty { passed += 1 } else { failed += 1 }
       }

@@ -4,7 +4,7 @@ import Testing
 /// The short seeded fuzzing run of `make test` (the longer ones are `make fuzz-smoke` and `make fuzz`).
 @Suite("Fuzzing: a short seeded mutation run over the sample files")
 struct FuzzSmokeTests {
-  @Test("1,500 mutated inputs per reader: each read or refused with a located error, under 1 GiB, never a signal")
+  @Test("Every corpus input replayed and 1,500 mutated inputs per reader: each read or refused with a located error, under 1 GiB, never a signal")
   func seededRun() throws {
     guard let binary = replenishBinary()?.deletingLastPathComponent().appendingPathComponent("replenish-fuzz"),
       FileManager.default.isExecutableFile(atPath: binary.path)

@@ -130,7 +130,7 @@ func writeReports(_ result: PlanResult, report: PlanReport, folder: String, extr
 }
 
 /// Peak resident memory of this process (VmHWM), in MiB.
-func peakMemoryMiB() -> Double {
+public func peakMemoryMiB() -> Double {
   guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
     let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
     let kb = Double(line.split(separator: " ").dropFirst().first ?? "")

@@ -131,15 +131,6 @@ struct Mutator {
   }
 }
 
-/// Peak resident memory of this process (VmHWM) in MiB.
-func peakRSSMiB() -> Double {
-  guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-    let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-    let kb = Double(line.split(separator: " ").dropFirst().first ?? "")
-  else { return .nan }
-  return kb / 1024
-}
-
 let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("replenish-fuzz-\(ProcessInfo.processInfo.processIdentifier)").path
 
 func write(_ bytes: [UInt8], as name: String) -> String {
@@ -232,7 +223,7 @@ func write(_ bytes: [UInt8], as name: String) -> String {
           }
           slowest = max(slowest, Date().timeIntervalSince(start))
         }
-        let rss = peakRSSMiB()
+        let rss = peakMemoryMiB()
         if rss > maxRSS { violations.append(String(format: "peak memory %.0f MiB over the bound %.0f MiB", rss, maxRSS)) }
         if slowest > 10 { violations.append(String(format: "slowest input took %.1f s (bound 10 s)", slowest)) }
         print(String(format: "%@: %d seeds replayed and %d mutated inputs (seed %llu): %d read, %d refused with a located error, %d violations; slowest %.3f s, peak memory %.0f MiB",

@@ -153,11 +153,11 @@ public struct PurchasePlanner: Sendable {
     var surplus: [StockKey: Double] = [:]
     var needs: [(policy: PolicyResult, planned: PlannedItem, position: StockPosition, need: Double)] = []
     var overstock: [OverstockLine] = []
-    var itemByKey: [StockKey: Item] = [:]
+    var plannedKeys = Set<StockKey>(minimumCapacity: planned.count)
     for (p, planned) in planned {
       let key = planned.key
       let item = planned.item
-      itemByKey[key] = item
+      plannedKeys.insert(key)
       let pos = positions[key] ?? StockPosition()
       let ip = pos.inventoryPosition
       let cost = pos.averageUnitCost > 0 ? pos.averageUnitCost : item.unitCost ?? 0
@@ -181,7 +181,7 @@ public struct PurchasePlanner: Sendable {
     }
     // Locations holding stock without a policy there (no demand: a returns centre, an overflow store)
     // can give all their ATP.
-    for (key, pos) in positions where itemByKey[key] == nil && pos.availableToPromise > 0 {
+    for (key, pos) in positions where !plannedKeys.contains(key) && pos.availableToPromise > 0 {
       surplus[key] = pos.availableToPromise.rounded(.down)
       let cost = pos.averageUnitCost > 0 ? pos.averageUnitCost : master.item(sku: key.sku, location: key.location).unitCost ?? 0
       overstock.append(OverstockLine(sku: key.sku, location: key.location, position: pos.inventoryPosition, orderUpTo: 0,
@@ -191,6 +191,8 @@ public struct PurchasePlanner: Sendable {
     // Transfer before buy.
     var transfers: [SuggestedTransfer] = []
     var lines: [SuggestedLine] = []
+    // The rounding step of each line's item, for topping up to a supplier minimum.
+    var roundingStep: [StockKey: Int] = [:]
     var donors: [String: [String]] = [:]
     for k in surplus.keys.sorted() { donors[k.sku, default: []].append(k.location) }
     for (p, planned, pos, need) in needs {
@@ -207,6 +209,7 @@ public struct PurchasePlanner: Sendable {
       }
       guard remaining > 0 else { continue }
       let item = planned.item
+      roundingStep[planned.key] = PolicyCalculator.lcm(item.casePack, item.orderMultiple)
       let quantity = PolicyCalculator.roundOrderQuantity(remaining, item: item)
       var rounding: [String] = []
       if quantity != remaining.rounded(.up) {
@@ -266,8 +269,7 @@ public struct PurchasePlanner: Sendable {
           guard let i = group.indices.filter({ group[$0].demandPerDay > 0 && ($0 >= 0) && (group[$0].unitCost ?? 0) > 0 })
             .min(by: { (group[$0].position + group[$0].quantity) / group[$0].demandPerDay < (group[$1].position + group[$1].quantity) / group[$1].demandPerDay })
           else { break }
-          let item = itemByKey[StockKey(sku: group[i].sku, location: location)]!
-          let step = Double(PolicyCalculator.lcm(item.casePack, item.orderMultiple))
+          let step = Double(roundingStep[StockKey(sku: group[i].sku, location: location)]!)
           let add = step * (group[i].unitCost ?? 0)
           if let budget, spend + add > budget + 1e-9 { break }
           group[i].quantity += step

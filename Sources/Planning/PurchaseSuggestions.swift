@@ -252,8 +252,12 @@ public struct PurchasePlanner: Sendable {
       }
     }
     // Group into POs and honour supplier minimums.
-    var groups: [String: [SuggestedLine]] = [:]
-    for line in accepted { groups[line.supplier + "\u{1F}" + line.location, default: []].append(line) }
+    struct Shipment: Hashable, Comparable {
+      let supplier: String, location: String
+      static func < (a: Shipment, b: Shipment) -> Bool { (a.supplier, a.location) < (b.supplier, b.location) }
+    }
+    var groups: [Shipment: [SuggestedLine]] = [:]
+    for line in accepted { groups[Shipment(supplier: line.supplier, location: line.location), default: []].append(line) }
     var orders: [SuggestedPurchaseOrder] = []
     for groupKey in groups.keys.sorted() {
       var group = groups[groupKey]!

@@ -151,12 +151,14 @@ public struct PurchasePlanner: Sendable {
   public func plan(_ planned: [(policy: PolicyResult, item: PlannedItem)], positions: StockPositions, master: ItemMaster,
                    daysSinceLastSale: [StockKey: Int] = [:]) -> PurchasePlan {
     var surplus: [StockKey: Double] = [:]
-    var needs: [(policy: PolicyResult, planned: PlannedItem, position: StockPosition, need: Double)] = []
+    var needs: [(index: Int, position: StockPosition, need: Double)] = []
     var overstock: [OverstockLine] = []
     var plannedKeys = Set<StockKey>(minimumCapacity: planned.count)
-    for (p, planned) in planned {
-      let key = planned.key
-      let item = planned.item
+    let all = planned
+    for index in all.indices {
+      let p = all[index].policy
+      let key = all[index].item.key
+      let item = all[index].item.item
       plannedKeys.insert(key)
       let pos = positions[key] ?? StockPosition()
       let ip = pos.inventoryPosition
@@ -177,7 +179,7 @@ public struct PurchasePlanner: Sendable {
         if ip <= p.reorderPoint { need = (((p.reorderPoint - ip) / p.orderQuantity).rounded(.down) + 1) * p.orderQuantity }
       case .sS, .minMax: if ip <= p.reorderPoint { need = p.orderUpTo - ip }
       }
-      if need > 0 { needs.append((p, planned, pos, need)) }
+      if need > 0 { needs.append((index, pos, need)) }
     }
     // Locations holding stock without a policy there (no demand: a returns centre, an overflow store)
     // can give all their ATP.
@@ -195,7 +197,8 @@ public struct PurchasePlanner: Sendable {
     var roundingStep: [StockKey: Int] = [:]
     var donors: [String: [String]] = [:]
     for k in surplus.keys.sorted() { donors[k.sku, default: []].append(k.location) }
-    for (p, planned, pos, need) in needs {
+    for (index, pos, need) in needs {
+      let (p, planned) = all[index]
       let sku = planned.key.sku, location = planned.key.location
       var remaining = need.rounded(.up)
       for donorLocation in (donors[sku] ?? []) where remaining > 0 {

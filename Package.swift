@@ -100,7 +100,7 @@ let package = Package(
     /// The fuzzing harness: seeded mutation runs (in `make test`) and the libFuzzer entry point (`make fuzz`).
     .executableTarget(
       name: "replenish-fuzz", dependencies: ["CSV", "Ledger", "Planning", "Policy", "ReplenishCLI", "SalesHistory", "Sampling"], path: "Tests/Fuzz",
-      exclude: ["corpus"]),
+      exclude: ["corpus", "found"]),
     /// The hot-SKU test's worker process (with the deliberately broken naive writer): test support, not shipped.
     .executableTarget(
       name: "ledger-stress-worker", dependencies: ["Ledger", "Sampling", .product(name: "GRDB", package: "GRDB.swift")], path: "Tests/LedgerStressWorker"),

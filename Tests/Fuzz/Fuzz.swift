@@ -136,7 +136,7 @@ let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("rep
 func write(_ bytes: [UInt8], as name: String) -> String {
   try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
   let path = scratch + "/" + name
-  FileManager.default.createFile(atPath: path, contents: Data(bytes))
+  _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
   return path
 }
 
@@ -218,7 +218,7 @@ func write(_ bytes: [UInt8], as name: String) -> String {
           case .violation(let v):
             violations.append("run \(run) (from \(name)): \(v)")
             let keep = scratch + "-failure-\(target.rawValue)-\(run)"
-            FileManager.default.createFile(atPath: keep, contents: Data(input))
+            _ = FileManager.default.createFile(atPath: keep, contents: Data(input))
             violations.append("  input kept at \(keep)")
           }
           slowest = max(slowest, Date().timeIntervalSince(start))

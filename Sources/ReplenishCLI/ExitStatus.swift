@@ -66,9 +66,10 @@ struct CLIError: ReportedError {
   }
 }
 
-/// A data error that has already been reported line by line (e.g. every bad row of `inspect`).
+/// A data error that has already been reported line by line (refused import rows, failed invariants):
+/// exits 65 and prints nothing more.
 struct AlreadyReported: ReportedError {
-  let description: String
+  var description: String { "" }
   var exitStatus: ExitStatus { .dataError }
 }
 
@@ -88,11 +89,7 @@ extension Replenish {
       try command.run()
       Foundation.exit(ExitStatus.success.rawValue)
     } catch let error as any ReportedError {
-      if let reported = error as? AlreadyReported, reported.description.isEmpty {
-        // Printed already.
-      } else {
-        printError(error.description)
-      }
+      if !error.description.isEmpty { printError(error.description) }
       Foundation.exit(error.exitStatus.rawValue)
     } catch {
       exit(withError: error)

@@ -113,9 +113,7 @@ struct ForecastCommand: ParsableCommand {
     progress.finish()
     let tables = ForecastTables(panel: panel, results: results, horizon: horizon, levels: levelValues, quantiles: taus, leadTimeQuantiles: ltdTaus,
                                 roundQuantiles: roundQuantiles)
-    try writeAtomically(tables.forecasts, to: out)
-    if let fallbacks { try writeAtomically(tables.fallbacks, to: fallbacks) }
-    if let ltdOut { try writeAtomically(tables.leadTimeDemand, to: ltdOut) }
+    try writeAllOrNothing([(out, tables.forecasts)] + (fallbacks.map { [($0, tables.fallbacks)] } ?? []) + (ltdOut.map { [($0, tables.leadTimeDemand)] } ?? []))
     let (modelCounts, fallbackCount, failed) = (tables.modelCounts, tables.fallbackCount, tables.failed)
     let models = modelCounts.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
     print(String(
@@ -197,8 +195,7 @@ struct BacktestCommand: ParsableCommand {
     ).run(panel: panel) { progress.update($0) }
     progress.finish()
     let tables = BacktestTables(panel: panel, rows: rows, methods: methods.map(\.alias), horizon: horizon, censorStockOuts: !noCensor)
-    try writeAtomically(tables.windows, to: out)
-    if let summary { try writeAtomically(tables.summary, to: summary) }
+    try writeAllOrNothing([(out, tables.windows)] + (summary.map { [($0, tables.summary)] } ?? []))
     let table = tables.summaryRows
     print(renderTable(table))
     print(String(format: "Backtest of %d series, %d window(s) of %d periods, in %.1f s. Wrote %@.", panel.seriesCount, windows, horizon, progress.elapsed, out))

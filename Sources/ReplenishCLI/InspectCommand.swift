@@ -91,11 +91,11 @@ struct InspectionTable {
     var short = "\(grouped(i.shortSeries)) series with fewer than \(i.minimumPeriods) periods"
     if !i.shortSeriesExamples.isEmpty { short += " (e.g. \(i.shortSeriesExamples.prefix(3).joined(separator: ", ")))" }
     lines.append(("Too short", short))
-    lines.append(("Units", "\(number(i.totalUnits)) net"))
+    lines.append(("Units", "\(unitsText(i.totalUnits)) net"))
     lines.append(("Zero periods", "\(percent(i.zeroShare)) of series-periods (\(percent(i.filledShare)) had no row: filled with 0)"))
     lines.append(("Stock-outs", "\(grouped(i.stockOutRows)) rows marked in_stock = 0, in \(grouped(i.stockOutPeriods)) periods (demand censored)"))
     lines.append(("Duplicates", "\(grouped(i.duplicateRows)) rows repeat an earlier (sku, location, channel, date): quantities summed"))
-    lines.append(("Returns", "\(grouped(i.negativeRows)) rows with negative quantity (\(number(i.negativeUnits)) units): netted against sales"))
+    lines.append(("Returns", "\(grouped(i.negativeRows)) rows with negative quantity (\(unitsText(i.negativeUnits)) units): netted against sales"))
     lines.append(("Encoding", "UTF-8\(i.byteOrderMark ? " with byte-order mark" : ""), \(i.crlfLines > 0 ? "CRLF" : "LF") line endings"))
     lines.append(("Bad rows", i.rowsSkipped == 0 ? "none" : "\(grouped(i.rowsSkipped)) (listed below\(i.badRows.count < i.rowsSkipped ? ", first \(i.badRows.count)" : ""))"))
     let width = lines.map(\.0.count).max() ?? 0
@@ -118,20 +118,6 @@ struct InspectionTable {
       }.joined(separator: "  ")
     }.joined(separator: "\n")
   }
-}
-
-func grouped(_ n: Int) -> String {
-  let digits = String(abs(n))
-  var out = ""
-  for (k, c) in digits.enumerated() {
-    if k > 0 && (digits.count - k) % 3 == 0 { out += "," }
-    out.append(c)
-  }
-  return (n < 0 ? "-" : "") + out
-}
-
-func number(_ x: Double) -> String {
-  x == x.rounded() && abs(x) < 1e15 ? grouped(Int(x)) : String(format: "%.2f", x)
 }
 
 func percent(_ x: Double) -> String { String(format: "%.1f %%", 100 * x) }

@@ -404,7 +404,7 @@ struct LedgerImport: ParsableCommand {
           + (atomic ? String(format: "; the write lock was held %.1f s", Date().timeIntervalSince(started)) : ""))
     for r in refused.prefix(20) { printError("\(file):\(r.line): \(r.event.kind.rawValue) key \(r.event.key): \(r.error.description)") }
     if refused.count > 20 { printError("… \(refused.count - 20) more refused rows\(rejections == nil ? " (--rejections FILE lists them all)" : "")") }
-    if !refused.isEmpty { throw AlreadyReported(description: "") }
+    if !refused.isEmpty { throw AlreadyReported() }
   }
 }
 
@@ -494,6 +494,6 @@ struct LedgerVerify: ParsableCommand {
       print(String(format: "events: %d applied, %d refused; %d movements, %d positions rebuilt and checked in %.2f s",
                    report.appliedEvents, report.rejectedEvents, report.movements, report.positions, report.seconds))
     }
-    if !report.passed { throw AlreadyReported(description: "") }
+    if !report.passed { throw AlreadyReported() }
   }
 }

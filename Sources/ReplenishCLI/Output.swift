@@ -21,6 +21,7 @@ func writeAllOrNothing(_ files: [(path: String, contents: String)]) throws {
   }
   for (n, w) in written.enumerated() where rename(w.temporary.path, w.target.path) != 0 {
     let reason = String(cString: strerror(errno))
+    // rename(2) replaces the target atomically (Foundation's replaceItemAt fails on some Linux file systems).
     for rest in written[n...] { try? FileManager.default.removeItem(at: rest.temporary) }
     throw CLIError("\(w.target.path): cannot write: \(reason)", status: .cannotCreate)
   }
@@ -28,20 +29,7 @@ func writeAllOrNothing(_ files: [(path: String, contents: String)]) throws {
 
 /// Writes `contents` to `path` through a temporary file in the same folder and a rename, so a reader
 /// never sees a half-written file and a failed run leaves the previous file intact.
-func writeAtomically(_ contents: String, to path: String) throws {
-  let url = URL(fileURLWithPath: path)
-  let directory = url.deletingLastPathComponent()
-  let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-  do {
-    try Data(contents.utf8).write(to: temporary)
-    // rename(2) replaces the target atomically (Foundation's replaceItemAt fails on some Linux file systems).
-    guard rename(temporary.path, url.path) == 0 else { throw CLIError(String(cString: strerror(errno)), status: .cannotCreate) }
-  } catch {
-    try? FileManager.default.removeItem(at: temporary)
-    let reason = (error as? CLIError)?.description ?? error.localizedDescription
-    throw CLIError("\(path): cannot write: \(reason)", status: .cannotCreate)
-  }
-}
+func writeAtomically(_ contents: String, to path: String) throws { try writeAllOrNothing([(path, contents)]) }
 
 /// A progress bar on standard error, drawn only when standard error is a terminal, at most 10 times a second.
 final class ProgressBar: Sendable {

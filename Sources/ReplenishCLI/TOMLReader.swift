@@ -1,7 +1,7 @@
 import Foundation
 
 /// A TOML value of the kinds Replenish's config files use.
-indirect enum TOMLValue: CustomStringConvertible {
+enum TOMLValue: CustomStringConvertible {
   case string(String), integer(Int), float(Double), boolean(Bool), table(TOMLTable)
 
   var string: String? { if case .string(let s) = self { s } else { nil } }
@@ -102,7 +102,7 @@ struct TOMLReader {
         guard current == "]" else { throw fail("expected ']' to close the table header") }
         i += 1
         guard defined.insert(path).inserted else { throw fail("table [\(path.joined(separator: "."))] is defined twice") }
-        try Self.insert(&root, path: path, key: nil, value: .table(TOMLTable()), at: (line, column), allowExistingTable: true)
+        try Self.insert(&root, path: path, key: nil, value: .table(TOMLTable()), at: (line, column))
         try endOfLine()
         continue
       }
@@ -112,7 +112,7 @@ struct TOMLReader {
       i += 1
       skipSpaces()
       let value = try self.value()
-      try Self.insert(&root, path: path + keys.dropLast(), key: keys.last!, value: value, at: (keyLine, keyColumn), allowExistingTable: false)
+      try Self.insert(&root, path: path + keys.dropLast(), key: keys.last!, value: value, at: (keyLine, keyColumn))
       try endOfLine()
     }
     return root
@@ -211,8 +211,7 @@ struct TOMLReader {
   }
 
   /// Puts `value` at `path` + `key` (`key` nil: the table at `path` itself), creating tables on the way.
-  private static func insert(_ table: inout TOMLTable, path: [String], key: String?, value: TOMLValue, at position: (Int, Int),
-                             allowExistingTable: Bool) throws(Failure) {
+  private static func insert(_ table: inout TOMLTable, path: [String], key: String?, value: TOMLValue, at position: (Int, Int)) throws(Failure) {
     guard let first = path.first else {
       guard let key else { return }
       if table[key] != nil { throw Failure(line: position.0, column: position.1, problem: "key '\(key)' is given twice") }
@@ -230,7 +229,7 @@ struct TOMLReader {
       if table[first] == nil { table.set(first, .table(child)) }
       return
     }
-    try insert(&child, path: Array(path.dropFirst()), key: key, value: value, at: position, allowExistingTable: allowExistingTable)
+    try insert(&child, path: Array(path.dropFirst()), key: key, value: value, at: position)
     table.replace(first, .table(child))
   }
 

@@ -173,23 +173,29 @@ extension HistoryInspection {
   public static func perSeriesRows(_ rows: [SeriesSummary]) -> (header: [String], rows: [[String]]) {
     let hasLocation = rows.contains { $0.location != nil }
     let header = ["sku"] + (hasLocation ? ["location"] : []) + ["first", "periods", "units", "mean", "zero %", "stock-out", "last price"]
-    func units(_ x: Double) -> String {
-      guard x == x.rounded() && abs(x) < 1e15 else { return String(format: "%.2f", x) }
-      let digits = String(abs(Int(x)))
-      var out = ""
-      for (k, c) in digits.enumerated() {
-        if k > 0 && (digits.count - k) % 3 == 0 { out += "," }
-        out.append(c)
-      }
-      return (x < 0 ? "-" : "") + out
-    }
     return (header, rows.map { r -> [String] in
       var row = [r.sku]
       if hasLocation { row.append(r.location ?? "") }
       let price: String = r.lastPrice.map { String(format: "%.2f", $0) } ?? ""
-      row += [r.firstPeriod, String(r.periods), units(r.totalUnits), String(format: "%.2f", r.meanPerPeriod)]
+      row += [r.firstPeriod, String(r.periods), unitsText(r.totalUnits), String(format: "%.2f", r.meanPerPeriod)]
       row += [String(format: "%.1f", 100 * r.zeroShare), String(r.stockOutPeriods), price]
       return row
     })
   }
+}
+
+/// A whole number with thousands separators (`12,345`), as the inspection prints counts.
+public func grouped(_ n: Int) -> String {
+  let digits = String(n.magnitude)
+  var out = ""
+  for (k, c) in digits.enumerated() {
+    if k > 0 && (digits.count - k) % 3 == 0 { out += "," }
+    out.append(c)
+  }
+  return (n < 0 ? "-" : "") + out
+}
+
+/// Units as the inspection prints them: grouped when whole, else two decimals.
+public func unitsText(_ x: Double) -> String {
+  x == x.rounded() && abs(x) < 1e15 ? grouped(Int(x)) : String(format: "%.2f", x)
 }

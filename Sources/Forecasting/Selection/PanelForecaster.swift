@@ -40,35 +40,28 @@ public enum FallbackChain {
   /// No model is fitted to fewer observations than this (a model "selected" on 3 points is noise).
   public static let minimumObservations = 4
 
-  /// `method`'s fit, else the chain's first fit with the reason; `nil` when nothing fits (no observations).
-  public static func fit(_ y: [Double], method: any ForecastingMethod, seasonLength: Int)
-    -> (fit: any FittedModel, method: any ForecastingMethod, fallback: String?)?
-  {
+  /// What fitting a series came to: the model that fitted (with the reason when it is a fallback), or why
+  /// nothing could be fitted (no observations).
+  public enum Outcome {
+    case fitted(any FittedModel, method: any ForecastingMethod, fallback: String?)
+    case failed(String)
+  }
+
+  /// `method`'s fit, else the chain's first fit, each tried once.
+  public static func fit(_ y: [Double], method: any ForecastingMethod, seasonLength: Int) -> Outcome {
     let primary: ForecastError
     let observed = y.reduce(0) { $1.isNaN ? $0 : $0 + 1 }
     if observed < minimumObservations {
       primary = .tooShort(observations: observed, needed: minimumObservations, model: method.alias)
     } else {
       do throws(ForecastError) {
-        return (try method.fitCensored(y, seasonLength: seasonLength), method, nil)
+        return .fitted(try method.fitCensored(y, seasonLength: seasonLength), method: method, fallback: nil)
       } catch { primary = error }
     }
     for fallback in methods {
-      if let fit = try? fallback.fitCensored(y, seasonLength: seasonLength) { return (fit, fallback, "\(primary) → \(fit.name)") }
+      if let fit = try? fallback.fitCensored(y, seasonLength: seasonLength) { return .fitted(fit, method: fallback, fallback: "\(primary) → \(fit.name)") }
     }
-    return nil
-  }
-
-  /// Why nothing could be fitted.
-  public static func failure(_ y: [Double], method: any ForecastingMethod, seasonLength: Int) -> String {
-    let observed = y.reduce(0) { $1.isNaN ? $0 : $0 + 1 }
-    if observed < minimumObservations {
-      return "\(ForecastError.tooShort(observations: observed, needed: minimumObservations, model: method.alias)); no fallback could be fitted"
-    }
-    do throws(ForecastError) {
-      _ = try method.fitCensored(y, seasonLength: seasonLength)
-      return "no failure"
-    } catch { return "\(error); no fallback could be fitted" }
+    return .failed("\(primary); no fallback could be fitted")
   }
 }
 
@@ -140,8 +133,10 @@ public struct PanelForecaster: Sendable {
       let request = leadTime?(s)
       let steps = request.map { $0.coverInForecast ? max(horizon, $0.periods) : horizon } ?? horizon
       return methods.map { method in
-        guard let (fit, fitted, fallback) = FallbackChain.fit(y, method: method, seasonLength: seasonLength) else {
-          let reason = FallbackChain.failure(y, method: method, seasonLength: seasonLength)
+        let fit: any FittedModel, fitted: any ForecastingMethod, fallback: String?
+        switch FallbackChain.fit(y, method: method, seasonLength: seasonLength) {
+        case .fitted(let f, let m, let reason): (fit, fitted, fallback) = (f, m, reason)
+        case .failed(let reason):
           return SeriesForecast(series: s, method: method.alias, model: nil, forecast: nil, fallbackReason: reason, error: reason, pattern: pattern, leadTimeDemand: nil)
         }
         let ltd = request.map {

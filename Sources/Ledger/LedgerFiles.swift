@@ -172,9 +172,10 @@ public struct EventImport: Sendable {
 
   public var batch: Int
   public var atomic: Bool
-  /// A pause after each committed batch, so that order intake waiting for the write lock gets it between
-  /// batches instead of waiting for the whole file.
-  public var pauseMicroseconds: UInt32 = 2_000
+  /// A pause after each committed batch, so that order intake waiting for the write lock (polling every
+  /// millisecond) gets it between batches instead of waiting for the whole file. 2 ms cost a 100,000-event
+  /// import 30 %; 0.3 ms costs nothing measurable and reservations still get through in 20–50 ms.
+  public var pauseMicroseconds: UInt32 = 300
 
   public init(batch: Int, atomic: Bool) {
     self.batch = batch

@@ -111,7 +111,7 @@ extension LedgerStore {
           result[t.sku, default: [:]][t.location] = p
         }
       } else {
-        for r in try PositionRecord.fetchAll(db, sql: "SELECT * FROM positions WHERE \(skuFilter)", arguments: arguments) {
+        for r in try PositionRecord.fetchAll(db, sql: "SELECT \(PositionRecord.columns) FROM positions WHERE \(skuFilter)", arguments: arguments) {
           result[r.sku, default: [:]][r.location] = Position(r, region: regions[r.location] ?? "")
         }
       }

@@ -143,7 +143,7 @@ struct EventOperation {
   /// A known SKU, stamped with this event's time (refusing events older than the SKU's last one).
   func sku(_ name: String? = nil) throws -> SKU {
     let name = try field(name ?? event.sku, "sku")
-    guard let record = try SKURecord.fetchOne(db, cached: "SELECT * FROM skus WHERE sku = ?", arguments: [name]) else {
+    guard let record = try SKURecord.fetchOne(db, cached: "SELECT \(SKURecord.columns) FROM skus WHERE sku = ?", arguments: [name]) else {
       throw LedgerError(.unknownSKU, "SKU \(LedgerText.excerpt(name)) is not in the ledger; define it with `replenish ledger init --items`")
     }
     if at < record.lastAt {
@@ -175,7 +175,7 @@ struct EventOperation {
 
   func position(_ sku: String, _ location: String) throws -> PositionRecord {
     try ensurePosition(sku, location)
-    return try PositionRecord.fetchOne(db, cached: "SELECT * FROM positions WHERE sku = ? AND location = ?", arguments: [sku, location])!
+    return try PositionRecord.fetchOne(db, cached: "SELECT \(PositionRecord.columns) FROM positions WHERE sku = ? AND location = ?", arguments: [sku, location])!
   }
 
   func setAverageCost(_ sku: String, _ location: String, _ micros: Int) throws {
@@ -212,7 +212,7 @@ struct EventOperation {
   /// Moves waiting backorders of `sku` at `location` into committed, oldest first, as ATP allows.
   func allocateBackorders(_ sku: String, _ location: String) throws {
     let lines = try OrderLineRecord.fetchAll(db, cached: """
-      SELECT * FROM order_lines WHERE component = ? AND location = ? AND backordered > 0 AND sku = component ORDER BY seq
+      SELECT \(OrderLineRecord.columns) FROM order_lines WHERE component = ? AND location = ? AND backordered > 0 AND sku = component ORDER BY seq
       """, arguments: [sku, location])
     for l in lines {
       let take = min(try position(sku, location).availableToPromise, l.backordered)

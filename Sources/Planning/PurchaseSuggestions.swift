@@ -31,13 +31,16 @@ public struct StockPosition: Sendable {
 }
 
 extension PolicyResult {
-  /// The lead time in whole periods (at least 1): when an order placed now is received.
-  public var leadTimePeriods: Int { max(1, Int((leadTimeDays / periodDays).rounded())) }
+  /// The period by whose end an order placed now (at the end of the last history period) has been
+  /// received: ⌈L / P⌉, at least 1 — a 10-day lead time on weekly data arrives during the second week,
+  /// never in the first.
+  public var leadTimePeriods: Int { max(1, Int((leadTimeDays / periodDays - 1e-9).rounded(.up))) }
 }
 
 /// Net stock projected period by period with the forecast mean: starts at the position's net stock,
-/// receives the pipeline and `ordered` units (this run's PO line) after the lead time, and falls by the
-/// forecast each period. `values[0]` is now; `values[h]` after h periods.
+/// receives the pipeline and `ordered` units (this run's PO line) L days later — in the period that
+/// contains day L (`PolicyResult.leadTimePeriods`), the same convention as `PolicySimulation` — and falls by
+/// the forecast each period. `values[0]` is now; `values[h]` after h periods.
 public struct ProjectedInventory: Sendable {
   public var values: [Double]
   public var arrivalPeriod: Int

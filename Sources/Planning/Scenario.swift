@@ -68,7 +68,8 @@ public struct ScenarioSpec: Sendable {
 ///
 /// Each run draws per-period demand around the (scenario-scaled) forecast path: negative binomial with
 /// mean μ_t and variance max(μ_t, σ_d²) (Poisson when σ_d² ≤ μ_t), integer units; starts from on hand =
-/// sellable − committed, backorders, and inbound arriving after the item's lead time; then replays the
+/// sellable − committed, backorders, and inbound arriving the item's lead time (days) after the plan date;
+/// then replays the
 /// policy (`PolicySimulation`). Reported per ABC class: mean over runs of PO spend (units ordered × unit
 /// cost), average inventory value, fill rate and stock-out units.
 public struct ScenarioProjection: Sendable {
@@ -103,7 +104,6 @@ public struct ScenarioProjection: Sendable {
       guard let path = demand.forecast?.mean, !path.isEmpty else { return (cls, figures) }
       let position = plan.position(of: planned)
       let cost = position.averageUnitCost > 0 ? position.averageUnitCost : item.unitCost ?? 0
-      let leadPeriods = max(1, Int((item.leadTimeDays / policy.periodDays).rounded()))
       let sigma = demand.estimate.sigmaPerPeriod
       var rng = SeededGenerator(seed: seed &+ UInt64(i) &* 0x9E37_79B9_7F4A_7C15)
       for r in 0..<runs {
@@ -115,7 +115,7 @@ public struct ScenarioProjection: Sendable {
         }
         let result = PolicySimulation.run(
           policy: policy, item: item, demand: draws, seed: seed &+ UInt64(r), initialOnHand: max(0, position.availableToPromise),
-          initialBackorders: position.backordered, initialPipeline: position.pipeline > 0 ? [(leadPeriods, position.pipeline)] : [])
+          initialBackorders: position.backordered, initialPipeline: position.pipeline > 0 ? [(item.leadTimeDays, position.pipeline)] : [])
         figures.spend += result.unitsOrdered * cost
         figures.inventoryValue += result.averageOnHand * cost
         figures.demand += result.demand

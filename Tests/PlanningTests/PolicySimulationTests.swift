@@ -17,28 +17,68 @@ func policy(s: Double, S: Double, leadDays: Double, reviewDays: Double = 7, kind
 
 @Suite("Policy replay (hand-worked)")
 struct PolicySimulationTests {
-  /// Demand 10 a week, s = 20, S = 40, lead time 1 week, start with 40 on hand:
-  /// week 0: 40 → 30 (position 30 > 20, no order); week 1: 30 → 20, position 20 ≤ 20 → order 20, due week 2;
-  /// week 2: +20 → 40 → 30 … a cycle of 2 weeks, never short.
+  /// Demand 10 a week, s = 20, S = 40, lead time 7 days, start with 40 on hand; reviews at each week's end,
+  /// an order placed at the end of week t is due on day 7(t+1) + 7, the start of week t + 2:
+  /// week 0: 40 → 30 (position 30 > 20); week 1: → 20, position 20 ≤ 20 → order 20, due at the start of
+  /// week 3; week 2: → 10 (position 30); week 3: +20 → 30 → 20 → order 20 (due week 5) … orders in weeks
+  /// 1, 3, 5, 7, 9; arrivals in weeks 3, 5, 7, 9: the first starts the first cycle, three close one.
   @Test("Constant demand, no stock-out: orders every other week, fill rate 1")
   func steady() {
     let r = PolicySimulation.run(policy: policy(s: 20, S: 40, leadDays: 7), item: Item(sku: "X"), demand: Array(repeating: 10, count: 10), seed: 1)
-    #expect(r.fillRate == 1 && r.stockOutPeriods == 0 && r.cycleServiceLevel == 1)
+    #expect(r.fillRate == 1 && r.stockOutPeriods == 0 && r.cycleServiceLevel == 1 && r.inStockRate == 1)
     #expect(r.orders == 5 && r.unitsOrdered == 100)
-    #expect(r.cycles == 4)  // arrivals in weeks 2, 4, 6, 8 (the one ordered in week 9 arrives after the end)
+    #expect(r.cycles == 3)
   }
 
-  /// s = 5 is too low for 3 weeks of lead time at 10 a week: worked week by week.
-  /// week 0: 40 → 30; 1: 20; 2: 10; 3: 0 → position 0 ≤ 5 → order 40, due week 6;
-  /// week 4: demand 10, on hand 0 → short 10; week 5: short 10 (backorder 20); week 6: +40, clear 20 → 20 → 10;
-  /// fill rate = (30+… served) — 80 demanded in weeks 0–7, 60 served from stock on arrival.
+  /// s = 5 is too low for 21 days of lead time at 10 a week: worked week by week.
+  /// weeks 0–3: 40 → 0; end of week 3: position 0 ≤ 5 → order 40, due day 28 + 21 = 49 (start of week 7);
+  /// weeks 4, 5, 6: short 10 each (backorder 30); week 7: +40, clear 30 → 10 → 0, order 40 due day 77
+  /// (start of week 11); weeks 8–10 short; week 11: +40 → 10 → 0, closing the cycle begun in week 7, which
+  /// stocked out. Served from stock: 40 + 10 + 10 of 120.
   @Test("A reorder point below lead-time demand: stock-outs, backorders served first, one failed cycle")
   func short() {
-    let r = PolicySimulation.run(policy: policy(s: 5, S: 40, leadDays: 21), item: Item(sku: "X"), demand: Array(repeating: 10, count: 8), seed: 1)
-    #expect(r.demand == 80)
-    #expect(r.stockOutPeriods == 2)
+    let r = PolicySimulation.run(policy: policy(s: 5, S: 40, leadDays: 21), item: Item(sku: "X"), demand: Array(repeating: 10, count: 12), seed: 1)
+    #expect(r.demand == 120)
+    #expect(r.stockOutPeriods == 6)
     #expect(r.servedFromStock == 60)
     #expect(r.cycles == 1 && r.cyclesWithStockOut == 1)
+    #expect(abs(r.inStockRate - 0.5) < 1e-12)
+  }
+
+  /// The case: 10 a week, 14 days of lead time, weekly review, min 10 / max 40. When the position
+  /// reaches 10 (one week of cover) an order of 30 is placed; it arrives two weeks later, so every 3-week
+  /// cycle has one week short: fill rate 2/3, no cycle without a stock-out.
+  @Test("Min/max covering one week against a two-week lead time: fill rate 2/3, every cycle short")
+  func minMaxShort() {
+    var p = policy(s: 10, S: 40, leadDays: 14, kind: .minMax)
+    p.orderQuantity = 30
+    let r = PolicySimulation.run(policy: p, item: Item(sku: "X"), demand: Array(repeating: 10, count: 62), seed: 1)
+    // Weeks 0–2 from the starting 40, then 20 cycles of 3 weeks: 1 week short in each from week 4 on.
+    #expect(r.stockOutPeriods == 20)
+    #expect(abs(r.fillRate - (620 - 200) / 620) < 1e-12)
+    #expect(r.cycles > 15 && r.cyclesWithStockOut == r.cycles)
+  }
+
+  /// No stock at the start and one large order at the end of period 0: everything demanded before it
+  /// arrives — the first P + L days — goes unserved, and nothing after. Weekly (P = 7) and monthly
+  /// (P = 365.25/12) periods, lead times of 7, 14 and 21 days: the arrival falls at a period boundary
+  /// (weekly) or inside a month, whose demand before the arrival day is served only from stock on hand.
+  @Test("An order placed at the end of period 0 arrives L days later, inside a period if need be",
+        arguments: [7.0, 365.25 / 12], [7.0, 14, 21])
+  func arrivalDay(periodDays: Double, leadDays: Double) {
+    var p = policy(s: 0, S: 1000, leadDays: leadDays, reviewDays: periodDays, kind: .RS)
+    p.periodDays = periodDays
+    let perPeriod = 30.0, n = 6
+    var state = PolicySimulation.State(onHand: 0, seed: 1)
+    PolicySimulation.advance(&state, policy: p, item: Item(sku: "X"), demand: [perPeriod])
+    #expect(state.pipeline.count == 1 && abs(state.pipeline[0].dueDay - (periodDays + leadDays)) < 1e-12)
+    var never = policy(s: -1e9, S: 0, leadDays: leadDays, reviewDays: periodDays)  // orders nothing more
+    never.periodDays = periodDays
+    PolicySimulation.advance(&state, policy: never, item: Item(sku: "X"), demand: Array(repeating: perPeriod, count: n - 1))
+    let r = state.finish()
+    let unserved = perPeriod * (periodDays + leadDays) / periodDays
+    #expect(abs(r.servedFromStock - (perPeriod * Double(n) - unserved)) < 1e-9)
+    #expect(r.stockOutPeriods == Int(((periodDays + leadDays) / periodDays - 1e-9).rounded(.up)))
   }
 
   @Test("Lead-time draws are seeded: the same seed gives the same replay, another seed may not")
@@ -57,11 +97,11 @@ struct PolicySimulationTests {
   func replan() {
     var state = PolicySimulation.State(onHand: 40, seed: 1)
     PolicySimulation.advance(&state, policy: policy(s: 20, S: 40, leadDays: 7), item: Item(sku: "X"), demand: Array(repeating: 10, count: 3))
-    // Week 0: 40 → 30; week 1: 30 → 20, position 20 ≤ 20 → order 20 due week 2; week 2: +20 → 40 → 30.
-    #expect(state.period == 3 && state.onHand == 30 && state.result.orders == 1)
-    // The new policy (s = 0) orders nothing while the stock carried over lasts: weeks 3 and 4 → 20 → 10.
+    // Week 0: 40 → 30; week 1: 30 → 20, position 20 ≤ 20 → order 20 due at the start of week 3; week 2: → 10.
+    #expect(state.period == 3 && state.onHand == 10 && state.result.orders == 1 && state.pipeline.count == 1)
+    // The new policy (s = 0) orders nothing while the stock carried over lasts: week 3: +20 → 30 → 20; week 4: → 10.
     PolicySimulation.advance(&state, policy: policy(s: 0, S: 10, leadDays: 7), item: Item(sku: "X"), demand: Array(repeating: 10, count: 2))
-    #expect(state.onHand == 10 && state.result.orders == 1)
+    #expect(state.onHand == 10 && state.result.orders == 1 && state.pipeline.isEmpty)
     let r = state.finish()
     #expect(r.periods == 5 && r.demand == 50 && r.servedFromStock == 50)
   }

@@ -111,7 +111,7 @@ let package = Package(
     .testTarget(
       name: "ForecastingTests", dependencies: ["Forecasting", "Statistics", "TimeSeries", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "PolicyTests", dependencies: ["Policy", "CSV", "Statistics", "TestSupport"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "PlanningTests", dependencies: ["Planning", "Policy", "Forecasting", "CSV", "SalesHistory", "TimeSeries", "TestSupport"]),
+    .testTarget(name: "PlanningTests", dependencies: ["Planning", "Policy", "Forecasting", "CSV", "SalesHistory", "Sampling", "Statistics", "SyntheticData", "TimeSeries", "TestSupport"]),
     .testTarget(
       name: "LedgerTests", dependencies: ["Ledger", "CSV", "Sampling", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
       resources: [.copy("Fixtures")]),

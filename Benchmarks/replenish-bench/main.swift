@@ -6,6 +6,7 @@
 //   replenish-bench policy [--skus 1000000] [--po-skus 100000] [--locations 3]
 //   replenish-bench plan FILE [--freq week] [--models auto]
 //   replenish-bench regression [--series 30490] [--periods 1941] [--chunk 2048]
+//   replenish-bench service [--per-cell 40] [--models auto] [--safety-stock calibrated|cycle-service|…]
 //   replenish-bench ledger [--skus 10000] [--events 200000] [--readers 1] [--batch 100] [--modes single,group]
 #if canImport(Glibc)
   import Glibc
@@ -13,6 +14,7 @@
 import Forecasting
 import Foundation
 import LinearAlgebra
+import Policy
 import SalesHistory
 import Sampling
 import SyntheticData
@@ -228,6 +230,13 @@ case "ledger":
   } catch {
     fail("ledger benchmark failed: \(error)")
   }
+case "service":
+  serviceBenchmark(
+    perCell: Int(option("--per-cell", in: args) ?? "40")!, models: option("--models", in: args) ?? "auto",
+    trainWeeks: Int(option("--train-weeks", in: args) ?? "104")!, replanEvery: Int(option("--replan-every", in: args) ?? "4")!,
+    leadDays: Double(option("--lead-time-days", in: args) ?? "14")!, safetyStock: option("--safety-stock", in: args).flatMap(SafetyStockMethod.init(rawValue:)),
+    threads: Int(option("--threads", in: args) ?? "2")!, write: option("--write", in: args))
+
 case "calibration":
   // Lead-time demand quantiles on held-out data: for every series, the last L periods are the future;
   // quantiles come from the history before them. Prints empirical coverage (share of series whose actual

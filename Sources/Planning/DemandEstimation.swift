@@ -68,6 +68,7 @@ public struct DemandEstimator: Sendable {
         return LeadTimeRequest(periods: max(1, Int(e.rounded(.up))), levels: [level], coverInForecast: true)
       })
     let results = forecaster.run(panel: panel, endPeriod: endPeriod, progress: progress)
+    let pooled = Self.pooledDispersion(results)
     return results.map { r -> SeriesDemand in
       let s = r.series
       let key = panel.keys[s]
@@ -95,10 +96,36 @@ public struct DemandEstimator: Sendable {
       if let ltd = r.leadTimeDemand, r.pattern.isIntermittent || exposureQuantilesForAll {
         exposureDemand = ExposureDemand(periods: periods, mean: ltd.mean, quantiles: ltd.quantiles, method: ltd.method.rawValue)
       }
+      var profile = r.leadTimeDemand?.errorProfile
+      let own = pooled[r.pattern.pattern], all = pooled[Optional<DemandPattern>.none]
+      if profile == nil, let (dispersion, skus) = own ?? all, d > 0 {
+        // Too few origins of its own: the error spread of SKUs with the same demand pattern, relative to
+        // the forecast level (MSE of an h-period sum = dispersion × forecast of h periods).
+        profile = ForecastErrorProfile(
+          meanSquares: (1...periods).map { max(1, dispersion) * d * Double($0) }, forecastSums: (1...periods).map { d * Double($0) }, origins: 0,
+          source: "the dispersion of \(skus) \(own == nil ? "" : r.pattern.pattern.rawValue + " ")SKUs' errors (pooled; too few origins of its own)")
+      }
       let estimate = DemandEstimate(
         sku: key.sku, location: key.location, periodDays: periodDays, meanPerPeriod: d, sigmaPerPeriod: sigmaPerPeriod,
-        sigmaSource: source, pattern: r.pattern.pattern, exposureDemand: exposureDemand)
+        sigmaSource: source, pattern: r.pattern.pattern, exposureDemand: exposureDemand, errorProfile: profile)
       return SeriesDemand(series: s, key: key, estimate: estimate, model: model, forecast: forecast, historyLength: length, fallback: r.fallbackReason)
+    }
+  }
+}
+
+extension DemandEstimator {
+  /// Median error dispersion (MSE of the exposure sum ÷ its forecast) per demand pattern (and over all,
+  /// key `nil`) among the series with enough rolling origins, with how many series it pools.
+  static func pooledDispersion(_ results: [SeriesForecast]) -> [DemandPattern?: (Double, Int)] {
+    var byPattern: [DemandPattern?: [Double]] = [:]
+    for r in results {
+      guard let dispersion = r.leadTimeDemand?.errorProfile?.dispersion, dispersion.isFinite else { continue }
+      byPattern[r.pattern.pattern, default: []].append(dispersion)
+      byPattern[nil, default: []].append(dispersion)
+    }
+    return byPattern.mapValues { values in
+      let sorted = values.sorted()
+      return (sorted[sorted.count / 2], sorted.count)
     }
   }
 }

@@ -57,6 +57,8 @@ public struct PolicyBacktest: Sendable {
     public var cell: ClassCell?
     /// The policy of the first plan (later re-plans move it).
     public var firstPolicy: PolicyResult
+    /// Every plan's policy with the first replayed period it governed (0 = the training cut).
+    public var policies: [(fromPeriod: Int, policy: PolicyResult)]
     public var unitCost: Double?
     public var result: PolicySimulation.Result
   }
@@ -110,6 +112,7 @@ public struct PolicyBacktest: Sendable {
     let exposure = planned.map { ($0.exposurePeriods(periodDays: periodDays), $0.serviceLevel) }
     var states: [PolicySimulation.State?] = Array(repeating: nil, count: panel.seriesCount)
     var firstPolicies: [PolicyResult?] = Array(repeating: nil, count: panel.seriesCount)
+    var policies: [[(fromPeriod: Int, policy: PolicyResult)]] = Array(repeating: [], count: panel.seriesCount)
     for (n, origin) in origins.enumerated() {
       let label = "plan \(n + 1)/\(origins.count)"
       let demands = estimator.estimate(panel: panel, endPeriod: origin, exposure: { exposure[$0] }, progress: { progress?(label, $0, panel.seriesCount) })
@@ -126,6 +129,7 @@ public struct PolicyBacktest: Sendable {
         let y = panel.history(of: s, censorStockOuts: true)
         let lo = max(0, origin - start), hi = min(y.count, until - start)
         guard lo < hi else { continue }
+        policies[s].append((origin - cutoffPeriod, policy))
         PolicySimulation.advance(&states[s]!, policy: policy, item: planned[s].item, demand: y[lo..<hi])
       }
     }
@@ -136,7 +140,8 @@ public struct PolicyBacktest: Sendable {
       guard var state = states[s], let policy = firstPolicies[s] else { continue }
       let r = state.finish()
       let p = planned[s]
-      skus.append(SKUResult(key: p.key, abc: p.abc, cell: classMap[p.key.sku]?.cell, firstPolicy: policy, unitCost: p.item.unitCost, result: r))
+      skus.append(SKUResult(key: p.key, abc: p.abc, cell: classMap[p.key.sku]?.cell, firstPolicy: policy, policies: policies[s], unitCost: p.item.unitCost,
+                              result: r))
       var t = byClass[p.abc, default: ClassSummary()]
       t.meanTarget += policy.serviceLevel
       t.skus += 1

@@ -20,15 +20,20 @@ public struct Supplier: Sendable, Equatable {
 
 /// Which safety-stock rule an item uses.
 public enum SafetyStockMethod: String, Sendable, CaseIterable, Codable {
-  /// Type I: z_α · σ over lead time + review period.
+  /// Type I by the textbook rule: z_α · σ over lead time + review period.
   case cycleService = "cycle-service"
-  /// Type II: k from G(k) = Q(1 − β)/σ.
+  /// Type II: the fill rate β from the calibrated exposure distribution (expected shortage per cycle ≤
+  /// (1 − β) × demand per cycle); without one, k from G(k) = Q(1 − β)/σ.
   case fillRate = "fill-rate"
+  /// Type I from the calibrated exposure distribution: s = the α-quantile of demand over the lead time
+  /// plus the undershoot at the ordering review (R,S: demand over lead time + review), the spread from
+  /// out-of-sample errors of cumulative forecasts (`PolicyCalculator.calibratedReorderPoint`).
+  case calibrated
   /// Quantile of the lead-time demand distribution (count model or conformal) minus its mean.
   case distribution
   /// A number of days of average demand.
   case daysOfCover = "days-of-cover"
-  /// Let the planner choose: distribution for intermittent/lumpy demand, cycle service otherwise.
+  /// Let the planner choose: `calibrated` (every pattern).
   case automatic = "auto"
 }
 

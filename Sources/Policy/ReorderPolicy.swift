@@ -16,9 +16,12 @@ public struct DemandEstimate: Sendable {
   public var pattern: DemandPattern?
   /// Quantiles of demand summed over the exposure period (lead time + review), when the forecast gave them.
   public var exposureDemand: ExposureDemand?
+  /// Errors of cumulative forecasts at rolling origins (or pooled from similar SKUs): the spread the
+  /// calibrated safety stock uses.
+  public var errorProfile: ForecastErrorProfile?
 
   public init(sku: String, location: String? = nil, periodDays: Double, meanPerPeriod: Double, sigmaPerPeriod: Double,
-              sigmaSource: String, pattern: DemandPattern? = nil, exposureDemand: ExposureDemand? = nil) {
+              sigmaSource: String, pattern: DemandPattern? = nil, exposureDemand: ExposureDemand? = nil, errorProfile: ForecastErrorProfile? = nil) {
     self.sku = sku
     self.location = location
     self.periodDays = periodDays
@@ -27,6 +30,7 @@ public struct DemandEstimate: Sendable {
     self.sigmaSource = sigmaSource
     self.pattern = pattern
     self.exposureDemand = exposureDemand
+    self.errorProfile = errorProfile
   }
 }
 
@@ -74,6 +78,8 @@ public struct PolicyResult: Sendable {
   public var serviceLevel: Double
   public var serviceLevelSource: String
   public var safetyStockMethod: SafetyStockMethod
+  /// How the reorder point's quantile was obtained (the derivation a buyer reads).
+  public var quantileMethod: String = ""
   public var safetyFactor: Double?
   public var safetyStock: Double
   public var reorderPoint: Double
@@ -109,8 +115,8 @@ public enum PolicyCalculator {
     let reviewPeriods = item.reviewPeriodInForce / p
     let exposure = leadPeriods + reviewPeriods
     let sigmaL = item.leadTimeSDDays / p
-    let sigmaE = (exposure * sigma * sigma + d * d * sigmaL * sigmaL).squareRoot()
-    let meanE = d * exposure
+    var sigmaE = (exposure * sigma * sigma + d * d * sigmaL * sigmaL).squareRoot()
+    var meanE = d * exposure
 
     // Order quantity: EOQ when costs are known, else the review period's demand.
     var eoq: Double?
@@ -126,17 +132,22 @@ public enum PolicyCalculator {
     q = roundOrderQuantity(q, item: item)
 
     var method = item.safetyStockMethod
-    if method == .automatic {
-      let intermittent = demand.pattern?.isIntermittent ?? false
-      method = intermittent && demand.exposureDemand != nil ? .distribution : .cycleService
-    }
+    if method == .automatic { method = .calibrated }
     var factor: Double?
     var safety: Double
+    var quantileMethod: String
     switch method {
-    case .cycleService, .automatic:
+    case .calibrated, .fillRate where item.policy != .minMax:
+      let c = calibratedReorderPoint(item: item, demand: demand, target: serviceLevel, fillRate: method == .fillRate, orderQuantity: q)
+      meanE = c.exposure.mean
+      sigmaE = c.exposure.variance.squareRoot()
+      safety = c.reorderPoint - meanE
+      quantileMethod = c.description
+    case .cycleService, .automatic, .calibrated:
       let z = normalQuantile(serviceLevel)
       factor = z
       safety = z * sigmaE
+      quantileMethod = String(format: "normal: z = %.3f × σ over lead time + review", z)
     case .fillRate:
       if sigmaE > 0 {
         let k = InventoryMath.inverseStandardNormalLoss(q * (1 - serviceLevel) / sigmaE)
@@ -145,20 +156,24 @@ public enum PolicyCalculator {
       } else {
         safety = 0
       }
+      quantileMethod = "normal loss: G(k) = Q(1 − β)/σ"
     case .distribution:
       if let e = demand.exposureDemand {
         if abs(Double(e.periods) - exposure) > 0.5 { notes.append("exposure demand over \(e.periods) periods vs exposure \(String(format: "%.2f", exposure))") }
         safety = e.quantile(serviceLevel) - e.mean
+        quantileMethod = "\(e.method) quantile of \(e.periods)-period demand"
       } else {
         let z = normalQuantile(serviceLevel)
         factor = z
         safety = z * sigmaE
         method = .cycleService
         notes.append("no exposure-demand quantiles: cycle-service rule used")
+        quantileMethod = String(format: "normal: z = %.3f × σ over lead time + review", z)
       }
     case .daysOfCover:
       let days = item.minDays ?? 14
       safety = days * d / p
+      quantileMethod = "days of cover"
     }
     if safety < 0 {
       notes.append(String(format: "computed safety stock %.2f < 0 set to 0", safety))
@@ -186,9 +201,85 @@ public enum PolicyCalculator {
       sku: item.sku, location: item.location ?? demand.location, policy: item.policy, periodDays: p, demandPerPeriod: d, sigmaPerPeriod: sigma,
       sigmaSource: demand.sigmaSource, leadTimeDays: item.leadTimeDays, leadTimeSDDays: item.leadTimeSDDays,
       reviewPeriodDays: item.reviewPeriodInForce, exposureDays: exposure * p, exposureDemand: meanE, sigmaExposure: sigmaE,
-      serviceLevel: serviceLevel, serviceLevelSource: serviceLevelSource, safetyStockMethod: method, safetyFactor: factor, safetyStock: safety,
+      serviceLevel: serviceLevel, serviceLevelSource: serviceLevelSource, safetyStockMethod: method, quantileMethod: quantileMethod,
+      safetyFactor: factor, safetyStock: safety,
       reorderPoint: s, orderUpTo: upTo, economicOrderQuantity: eoq, orderQuantity: q, moq: item.moq, casePack: item.casePack,
       orderMultiple: item.orderMultiple, notes: notes)
+  }
+
+  /// The reorder point that meets a cycle-service (or fill-rate) target under the replay's timing, from
+  /// the calibrated distribution of exposure demand.
+  ///
+  /// ```
+  /// x_L = L / P periods of lead time (fractional), R' = the review every max(1, round(R / P)) periods
+  /// D_x ~ count distribution with mean d·x and variance MSE(x) (+ d²σ_L² over the lead time): MSE(x) the
+  ///       mean square error of x-period cumulative forecasts at rolling origins (`ForecastErrorProfile`;
+  ///       pooled from SKUs of the same pattern when a SKU has too few; σ²·x without either)
+  /// R,S:       Y = D over x_L + R';  S = min{y : P(Y ≤ y) ≥ α}
+  /// s,S / s,Q: Y = D_{x_L} + U, U the undershoot of s at the ordering review (`ReorderUndershoot`, gap
+  ///            Q = S − s, review demand D_{R'});  s = min{y : P(Y ≤ y) ≥ α}
+  /// fill rate β: the smallest s with E[shortage per cycle] ≤ (1 − β)·E[demand per cycle]:
+  ///            s,S: E[(Y − s)⁺] ≤ (1 − β)(Q + E[U]);  R,S: E[(Y − S)⁺] − E[(D_{x_L} − S)⁺] ≤ (1 − β)·d·R'
+  /// ```
+  /// A cycle (one order's arrival to the next) stocks out iff the demand between the ordering review and
+  /// the arrival exceeds the position at that review; with periodic review that position is s − U, not s,
+  /// which the (L+R)-quantile rule ignores (it over-covers (s,S) at low targets). References: Silver, Pyke &
+  /// Thomas (2017) §7.7; Zheng & Federgruen (1991); cumulative-error quantiles: Saoud, Kourentzes & Boylan
+  /// (2022); Prak, Teunter & Syntetos (2017).
+  public static func calibratedReorderPoint(item: Item, demand: DemandEstimate, target: Double, fillRate: Bool, orderQuantity q: Double)
+    -> (reorderPoint: Double, exposure: DiscreteDemand, description: String)
+  {
+    let p = demand.periodDays
+    let d = max(0, demand.meanPerPeriod)
+    let lead = item.leadTimeDays / p
+    let review = Double(max(1, Int((item.reviewPeriodInForce / p).rounded())))
+    let leadVariability = d * d * (item.leadTimeSDDays / p) * (item.leadTimeSDDays / p)
+    let spread: String
+    func meanSquare(_ x: Double) -> Double {
+      if let profile = demand.errorProfile { return profile.meanSquare(overPeriods: x) }
+      return demand.sigmaPerPeriod * demand.sigmaPerPeriod * x
+    }
+    if let profile = demand.errorProfile { spread = "errors of cumulative forecasts at \(profile.source)" } else { spread = "σ²·x (\(demand.sigmaSource))" }
+    let vLead = meanSquare(lead) + leadVariability
+    let orderEveryReview = item.policy == .RS
+    let total = DiscreteDemand.matchingMoments(mean: d * (lead + review), variance: meanSquare(lead + review) + leadVariability)
+    let unit = total.unit
+    let leadDemand = DiscreteDemand.matchingMoments(mean: d * lead, variance: vLead, unit: unit)
+    let exposure: DiscreteDemand
+    let undershootMean: Double
+    if orderEveryReview {
+      exposure = total
+      undershootMean = 0
+    } else {
+      let reviewDemand = DiscreteDemand.matchingMoments(mean: d * review, variance: meanSquare(review), unit: unit)
+      let undershoot = ReorderUndershoot.distribution(reviewDemand: reviewDemand, gap: q)
+      undershootMean = undershoot.mean
+      exposure = leadDemand.convolved(with: undershoot)
+    }
+    let mLead = d * lead
+    let family = vLead < mLead * 0.999 ? (vLead <= 1e-18 ? "no spread" : "normal (under-dispersed)") : vLead <= mLead * (1 + 1e-9) ? "Poisson" : "negative binomial"
+    let timing = orderEveryReview
+      ? String(format: "demand over %.2f + %.0f periods", lead, review)
+      : String(format: "demand over %.2f periods + undershoot of s (mean %.2f)", lead, undershootMean)
+    guard fillRate else {
+      return (exposure.quantile(target), exposure, "\(family) \(timing), \(spread): \(String(format: "%.3g", target))-quantile")
+    }
+    // Fill rate: expected shortage per cycle, E[(Y − x)⁺] stepping down by unit·P(Y > x) per grid point.
+    let perCycle = orderEveryReview ? d * review : q + undershootMean
+    let allowed = (1 - target) * perCycle
+    var excess = exposure.mean, leadExcess = leadDemand.mean
+    var above = 1.0, leadAbove = 1.0
+    var k = 0
+    while true {
+      let shortage = orderEveryReview ? excess - leadExcess : excess
+      if shortage <= allowed + 1e-12 || k >= exposure.pmf.count { break }
+      above -= exposure.pmf[k]
+      leadAbove -= k < leadDemand.pmf.count ? leadDemand.pmf[k] : 0
+      excess -= unit * max(0, above)
+      leadExcess -= unit * max(0, leadAbove)
+      k += 1
+    }
+    return (Double(k) * unit, exposure, "\(family) \(timing), \(spread): fill rate \(String(format: "%.3g", target))")
   }
 
   /// Rounds an order quantity up to the MOQ, then to a whole number of case packs and order multiples

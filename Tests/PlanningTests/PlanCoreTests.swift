@@ -42,7 +42,7 @@ struct PlanCoreTests {
   @Test("A supplier lead-time shock moves the expected arrival; a price change moves the priority (both were lost before)")
   func scenarioReachesThePlanner() throws {
     let inputs = try inputs(history: Self.weekly([("A", nil, 10)]),
-                            items: "sku,supplier,unit_cost,unit_price,lead_time_days,review_period_days,location\nA,S1,2,4,14,7,WH\n")
+                            items: "sku,supplier,unit_cost,unit_price,lead_time_days,review_period_days,location,safety_stock_method\nA,S1,2,4,14,7,WH,cycle-service\n")
     let baseline = try PlanJob.run(inputs)
     let line = try #require(baseline.purchase.orders.first?.lines.first)
     #expect(line.sku == "A" && line.location == "WH" && line.quantity == 40, "\(line)")

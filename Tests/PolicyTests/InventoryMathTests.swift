@@ -154,6 +154,7 @@ struct PolicyCalculatorTests {
     var item = Item(sku: "X")
     item.leadTimeDays = 14
     item.reviewPeriodDays = 7
+    item.safetyStockMethod = .distribution
     var d = demand(0.5, 1, pattern: .intermittent)
     d.exposureDemand = ExposureDemand(periods: 3, mean: 1.5, quantiles: [(0.9, 3), (0.95, 4), (0.99, 6)], method: "distribution")
     let r = PolicyCalculator.compute(item: item, demand: d, serviceLevel: 0.95, serviceLevelSource: "test")
@@ -274,5 +275,55 @@ struct MasterNumberTests {
       try ItemMaster.read(items: temporaryFile("sku,supplier\nA,S1\nB,S9\n", name: "items.csv"), suppliers: suppliers)
     }
     #expect(unknown?.line == 3 && unknown?.value == "S9", "\(String(describing: unknown))")
+  }
+}
+
+@Suite("Calibrated reorder point (undershoot of s at the ordering review)")
+struct CalibratedReorderPointTests {
+  func estimate(_ d: Double, meanSquares: [Double]) -> DemandEstimate {
+    DemandEstimate(sku: "X", periodDays: 7, meanPerPeriod: d, sigmaPerPeriod: 0, sigmaSource: "test",
+                   errorProfile: ForecastErrorProfile(meanSquares: meanSquares, forecastSums: meanSquares.indices.map { d * Double($0 + 1) }, origins: 26, source: "test"))
+  }
+
+  /// 10 a week exactly, lead time 14 days, weekly review. Q = 10: after an order the position is s + 10,
+  /// a week later s — an order with no undershoot, which must cover the 20 units until it arrives: s = 20
+  /// (the (L+R) rule's 30 carries a week too much). Case pack 12: positions s + 12 → s + 2 → s − 8, an
+  /// undershoot of 8 every time: s = 28.
+  @Test("Constant demand: s = lead-time demand + the undershoot, worked by hand")
+  func constantDemand() {
+    var item = Item(sku: "X")
+    item.leadTimeDays = 14
+    let r = PolicyCalculator.compute(item: item, demand: estimate(10, meanSquares: [0, 0, 0]), serviceLevel: 0.95, serviceLevelSource: "test")
+    #expect(r.safetyStockMethod == .calibrated && r.reorderPoint == 20 && r.orderUpTo == 30 && r.safetyStock == 0, "\(r.reorderPoint) \(r.quantileMethod)")
+    item.casePack = 12
+    let packed = PolicyCalculator.compute(item: item, demand: estimate(10, meanSquares: [0, 0, 0]), serviceLevel: 0.95, serviceLevelSource: "test")
+    #expect(packed.reorderPoint == 28 && packed.orderUpTo == 40 && packed.quantileMethod.contains("undershoot"), "\(packed.reorderPoint)")
+    item.policy = .RS
+    let rs = PolicyCalculator.compute(item: item, demand: estimate(10, meanSquares: [0, 0, 0]), serviceLevel: 0.95, serviceLevelSource: "test")
+    #expect(rs.orderUpTo == 30, "R,S covers lead time + review: \(rs.orderUpTo)")
+  }
+
+  @Test("Undershoot: U = X when ordering every review, the renewal limit P(X > u)/E[X] for a wide gap, mass 1")
+  func undershoot() {
+    let x = DiscreteDemand.matchingMoments(mean: 6, variance: 6)
+    #expect(ReorderUndershoot.distribution(reviewDemand: x, gap: 0) == x)
+    let exact = ReorderUndershoot.distribution(reviewDemand: x, gap: Double(4 * x.pmf.count))  // the renewal recursion
+    let limit = ReorderUndershoot.distribution(reviewDemand: x, gap: Double(4 * x.pmf.count + 1))  // the equilibrium formula
+    #expect(abs(exact.pmf.reduce(0, +) - 1) < 1e-12 && abs(limit.pmf.reduce(0, +) - 1) < 1e-12)
+    for u in 0..<min(exact.pmf.count, limit.pmf.count) { #expect(abs(exact.pmf[u] - limit.pmf[u]) < 1e-6) }
+    // E[U] = (E[X²] − E[X]) / (2E[X]) for the lattice renewal: (6 + 36 − 6) / 12 = 3.
+    #expect(abs(limit.mean - 3) < 1e-6, "\(limit.mean)")
+  }
+
+  @Test("Count distribution by moments: Poisson and negative binomial means, variances and quantiles")
+  func discreteDemand() {
+    let p = DiscreteDemand.matchingMoments(mean: 18, variance: 18)
+    #expect(abs(p.mean - 18) < 1e-6 && abs(p.variance - 18) < 1e-5)
+    #expect(p.quantile(0.9) == 24)  // R: qpois(0.9, 18) = 24
+    let nb = DiscreteDemand.matchingMoments(mean: 10, variance: 60)
+    #expect(abs(nb.mean - 10) < 1e-4 && abs(nb.variance - 60) < 1e-2, "\(nb.mean) \(nb.variance)")
+    #expect(nb.quantile(0.95) == 25)  // R: qnbinom(0.95, size = 2, mu = 10) = 25
+    let large = DiscreteDemand.matchingMoments(mean: 50_000, variance: 4e6)
+    #expect(large.unit > 1 && abs(large.mean - 50_000) / 50_000 < 1e-3 && abs(large.variance.squareRoot() - 2000) / 2000 < 0.02)
   }
 }

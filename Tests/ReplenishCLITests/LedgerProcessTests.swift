@@ -185,7 +185,7 @@ struct LedgerCLITests {
       A,2024-01-15,ets,ETS,10,6,14
 
       """.write(toFile: folder + "/f.csv", atomically: true, encoding: .utf8)
-    try "sku,lead_time_days,review_period_days,service_level,case_pack\nA,14,7,0.95,12\n".write(toFile: folder + "/items.csv", atomically: true, encoding: .utf8)
+    try "sku,lead_time_days,review_period_days,service_level,case_pack,safety_stock_method\nA,14,7,0.95,12,cycle-service\n".write(toFile: folder + "/items.csv", atomically: true, encoding: .utf8)
     let result = try run(["policy", "--forecasts", folder + "/f.csv", "--items", folder + "/items.csv", "--out", folder + "/p.csv"])
     try #require(result.status == 0, "\(result.stderr)")
     let lines = try String(contentsOfFile: folder + "/p.csv", encoding: .utf8).split(separator: "\n").map(String.init)

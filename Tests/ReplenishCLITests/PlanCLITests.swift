@@ -33,11 +33,11 @@ struct PlanFixture {
     }
     try history.write(toFile: folder + "/history.csv", atomically: true, encoding: .utf8)
     try """
-      sku,supplier,unit_cost,unit_price,lead_time_days,review_period_days,moq,case_pack,location
-      A,S1,2,4,14,7,1,12,WH
-      B,S2,1,2,7,7,1,1,WH
-      C,S1,3,6,14,7,1,1,WH
-      D,S1,1,2,14,7,1,1,WH
+      sku,supplier,unit_cost,unit_price,lead_time_days,review_period_days,moq,case_pack,location,safety_stock_method
+      A,S1,2,4,14,7,1,12,WH,cycle-service
+      B,S2,1,2,7,7,1,1,WH,cycle-service
+      C,S1,3,6,14,7,1,1,WH,cycle-service
+      D,S1,1,2,14,7,1,1,WH,cycle-service
 
       """.write(toFile: folder + "/items.csv", atomically: true, encoding: .utf8)
     try "supplier,min_order_value\nS1,0\nS2,100\n".write(toFile: folder + "/suppliers.csv", atomically: true, encoding: .utf8)

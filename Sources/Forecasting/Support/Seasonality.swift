@@ -34,6 +34,33 @@ public func isSeasonal(_ y: [Double], seasonLength m: Int) -> Bool {
   return abs(r[m - 1]) / stat > normalQuantile(0.95)
 }
 
+/// A season-over-season test for long seasons, where the ACF test above has little power (a yearly cycle
+/// in weekly data makes every r_k < m large): the Pearson correlation of the pairs (y_t, y_{t+m}) over
+/// the observed pairs, significant at 5 % one-sided by t = r·√(k − 2)/√(1 − r²) against Student's t
+/// with k − 2 degrees of freedom; at least one season of pairs (n ≥ 2m) required.
+public func isSeasonOverSeasonCorrelated(_ y: [Double], seasonLength m: Int) -> Bool {
+  guard m > 1, y.count >= 2 * m else { return false }
+  var a: [Double] = [], b: [Double] = []
+  for t in 0..<(y.count - m) where !y[t].isNaN && !y[t + m].isNaN {
+    a.append(y[t])
+    b.append(y[t + m])
+  }
+  let k = Double(a.count)
+  guard a.count >= m else { return false }
+  let ma = a.reduce(0, +) / k, mb = b.reduce(0, +) / k
+  var sab = 0.0, saa = 0.0, sbb = 0.0
+  for i in a.indices {
+    sab += (a[i] - ma) * (b[i] - mb)
+    saa += (a[i] - ma) * (a[i] - ma)
+    sbb += (b[i] - mb) * (b[i] - mb)
+  }
+  guard saa > 0, sbb > 0 else { return false }
+  let r = sab / (saa * sbb).squareRoot()
+  guard r < 1 else { return true }
+  let t = r * (k - 2).squareRoot() / (1 - r * r).squareRoot()
+  return t > studentTQuantile(0.95, degreesOfFreedom: k - 2)
+}
+
 /// True when every value equals the first (R `is.constant`, up to 1.5e-8 relative).
 public func isConstant(_ y: [Double]) -> Bool {
   guard let first = y.first else { return true }

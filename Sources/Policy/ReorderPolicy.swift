@@ -137,7 +137,7 @@ public enum PolicyCalculator {
     var safety: Double
     var quantileMethod: String
     switch method {
-    case .calibrated, .fillRate where item.policy != .minMax:
+    case .calibrated where item.policy != .minMax, .fillRate where item.policy != .minMax && demand.errorProfile != nil:
       let c = calibratedReorderPoint(item: item, demand: demand, target: serviceLevel, fillRate: method == .fillRate, orderQuantity: q)
       meanE = c.exposure.mean
       sigmaE = c.exposure.variance.squareRoot()

@@ -22,6 +22,8 @@ public struct PlanSettings: Sendable {
   public var asOfDay: Int?
   /// Budget priority weight per class (ties between classes: A before B before C).
   public var classWeights: [ABCClass: Double] = [.A: 3, .B: 2, .C: 1, .new: 1]
+  /// Overstock without a sale for this many days is reported as dead stock.
+  public var deadStockDays = PurchasePlanner.defaultDeadStockDays
 
   public init(method: any ForecastingMethod, seasonLength: Int, threads: Int, horizon: Int) {
     self.method = method
@@ -206,6 +208,7 @@ public enum PlanJob {
     for p in planned { if let days = lastSale[p.series] { daysSinceLastSale[p.key] = min(days, daysSinceLastSale[p.key] ?? .max) } }
     var planner = PurchasePlanner(budget: settings.budget, today: asOf)
     planner.classWeights = settings.classWeights
+    planner.deadStockDays = settings.deadStockDays
     let purchase = planner.plan(Array(zip(policies, plannedInOrder)), positions: inputs.positions, master: inputs.items, daysSinceLastSale: daysSinceLastSale)
     lap("purchase suggestions")
     var result = PlanResult(asOfDay: asOf, panel: panel, settings: settings, demands: demands, classes: classes, classMap: classMap, planned: plannedInOrder,

@@ -172,7 +172,7 @@ public struct PlanReport {
 
     let overstock = p.purchase.overstock.prefix(10)
     if !overstock.isEmpty {
-      h += "<h2>Overstock and dead stock</h2><table><tr><th>SKU</th><th>location</th><th>position</th><th>order-up-to</th><th>excess</th><th>value</th><th>days since sale</th><th>dead</th></tr>"
+      h += "<h2>Overstock and dead stock</h2><p>Overstock: inventory position above the order-up-to level. Dead: no sale for \(p.settings.deadStockDays) days or more before the plan date (none in the history counts too); a SKU sold since is never dead.</p><table><tr><th>SKU</th><th>location</th><th>position</th><th>order-up-to</th><th>excess</th><th>value</th><th>days since sale</th><th>dead</th></tr>"
       for o in overstock {
         h += "<tr><td>\(SVGChart.escape(o.sku))</td><td>\(SVGChart.escape(o.location))</td><td>\(Int(o.position))</td><td>\(fmt(o.orderUpTo))</td><td>\(fmt(o.excessUnits))</td><td>\(money(o.excessValue))</td><td>\(o.daysSinceLastSale.map(String.init) ?? "")</td><td>\(o.dead ? "yes" : "")</td></tr>"
       }

@@ -106,6 +106,9 @@ public struct SuggestedPurchaseOrder: Sendable, Codable {
   public var notes: [String]
 }
 
+/// Stock above the order-up-to level. `dead` = no sale for at least `PurchasePlanner.deadStockDays` days
+/// before the plan date (or none in the history at all): a SKU sold last week is never dead, however much
+/// of it is in stock; overstock that is not dead is stock ahead of its forecast demand.
 public struct OverstockLine: Sendable, Codable {
   public var sku: String
   public var location: String
@@ -142,11 +145,17 @@ public struct PurchasePlanner: Sendable {
   public var budget: Double?
   public var today: Int
   public var classWeights: [ABCClass: Double] = [.A: 3, .B: 2, .C: 1, .new: 1]
+  /// Overstock without a sale for this many days is dead stock.
+  public var deadStockDays = PurchasePlanner.defaultDeadStockDays
+  public static let defaultDeadStockDays = 180
 
   public init(budget: Double? = nil, today: Int) {
     self.budget = budget
     self.today = today
   }
+
+  /// No sale for `deadStockDays` days, or none in the history (`nil`).
+  func isDead(_ daysSinceLastSale: Int?) -> Bool { daysSinceLastSale.map { $0 >= deadStockDays } ?? true }
 
   /// `planned` pairs each policy with its resolved item (the same item its policy was computed from:
   /// prices, lead times and order rules are never looked up again). `master` gives the supplier
@@ -171,7 +180,7 @@ public struct PurchasePlanner: Sendable {
         let days = daysSinceLastSale[key]
         let excess = ip - p.orderUpTo
         overstock.append(OverstockLine(sku: key.sku, location: key.location, position: ip, orderUpTo: p.orderUpTo, excessUnits: excess,
-                                       excessValue: excess * cost, daysSinceLastSale: days, dead: (days ?? 0) >= 180 || p.demandPerDay == 0))
+                                       excessValue: excess * cost, daysSinceLastSale: days, dead: isDead(days)))
       }
       var need = 0.0
       // A SKU with no expected demand is not bought unless customers are already waiting (backorders).
@@ -191,7 +200,7 @@ public struct PurchasePlanner: Sendable {
       let cost = pos.averageUnitCost > 0 ? pos.averageUnitCost : master.item(sku: key.sku, location: key.location).unitCost ?? 0
       overstock.append(OverstockLine(sku: key.sku, location: key.location, position: pos.inventoryPosition, orderUpTo: 0,
                                      excessUnits: pos.inventoryPosition, excessValue: pos.inventoryPosition * cost,
-                                     daysSinceLastSale: daysSinceLastSale[key], dead: false))
+                                     daysSinceLastSale: daysSinceLastSale[key], dead: isDead(daysSinceLastSale[key])))
     }
     // Transfer before buy.
     var transfers: [SuggestedTransfer] = []

@@ -21,6 +21,7 @@ struct PlanOptions: ParsableArguments {
   @Option(help: "Forecast models (auto or a list; see `replenish models`).") var models: String?
   @Option(parsing: .unconditional, help: "Open-to-buy budget for this run's PO lines.") var budget: Double?
   @Option(name: .customLong("as-of"), help: "Planning date (default: the history's last day).") var asOf: String?
+  @Option(name: .customLong("dead-stock-days"), help: "Overstock without a sale for this many days is dead stock (default 180).") var deadStockDays: Int?
   @Option(help: "Reports folder.") var out: String?
   @Option(help: "Worker threads (default: all cores).") var threads: Int?
 
@@ -40,6 +41,10 @@ struct PlanOptions: ParsableArguments {
       c.budget = budget
     }
     if let asOf { c.asOf = asOf }
+    if let deadStockDays {
+      guard (1...3650).contains(deadStockDays) else { throw ValidationError("--dead-stock-days must be between 1 and 3650") }
+      c.deadStockDays = deadStockDays
+    }
     if let out { c.out = out }
     if let threads { c.threads = threads }
     guard c.history != nil else { throw ValidationError("a sales history is required: --history FILE or [history] file in --config") }
@@ -99,6 +104,7 @@ struct PlanSetup {
     settings.measure = c.by
     settings.windowDays = c.windowDays
     settings.budget = c.budget
+    settings.deadStockDays = c.deadStockDays
     if let asOf = c.asOf { settings.asOfDay = try parseDay(asOf, flag: "as_of") }
     inputs = PlanInputs(panel: panel, items: items, positions: positions, settings: settings, historyLastDay: history.report.lastDate?.dayNumber,
                         knownLocations: knownLocations)

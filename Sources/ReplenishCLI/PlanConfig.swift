@@ -18,7 +18,7 @@ public enum ConfigFileCheck {
 /// [forecast]  models ("auto"), horizon (periods), threads
 /// [classes]   by (revenue|margin|units), a_cutoff, b_cutoff, x_cutoff, y_cutoff, window_days
 /// [service_levels]  AX = 0.99 … (per ABC×XYZ cell)
-/// [purchase]  budget, as_of ("yyyy-mm-dd")
+/// [purchase]  budget, as_of ("yyyy-mm-dd"), dead_stock_days (180: overstock unsold this long is dead)
 /// [report]    out ("reports"), top (charts), title
 /// ```
 /// Relative paths are relative to the config file's folder.
@@ -41,6 +41,7 @@ struct PlanConfig {
   var windowDays = 365
   var budget: Double?
   var asOf: String?
+  var deadStockDays = PurchasePlanner.defaultDeadStockDays
   var out = "reports"
   var top = 6
   var title = "Replenishment plan"
@@ -48,7 +49,7 @@ struct PlanConfig {
   static let sections: [String: [String]] = [
     "history": ["file", "freq", "columns", "season_length", "corrections"], "items": ["file", "suppliers"], "ledger": ["db"], "stock": ["file"],
     "forecast": ["models", "horizon", "threads"], "classes": ["by", "a_cutoff", "b_cutoff", "x_cutoff", "y_cutoff", "window_days"],
-    "service_levels": ["AX", "AY", "AZ", "BX", "BY", "BZ", "CX", "CY", "CZ"], "purchase": ["budget", "as_of"], "report": ["out", "top", "title"],
+    "service_levels": ["AX", "AY", "AZ", "BX", "BY", "BZ", "CX", "CY", "CZ"], "purchase": ["budget", "as_of", "dead_stock_days"], "report": ["out", "top", "title"],
   ]
 
   static func load(_ path: String) throws -> PlanConfig {
@@ -86,6 +87,7 @@ struct PlanConfig {
     }
     c.budget = try table.double("purchase", "budget", range: 0...1e13)
     c.asOf = try table.string("purchase", "as_of")
+    c.deadStockDays = try table.int("purchase", "dead_stock_days", range: 1...3650) ?? c.deadStockDays
     c.out = resolve(try table.string("report", "out")) ?? c.out
     c.top = try table.int("report", "top", range: 0...50) ?? c.top
     c.title = try table.string("report", "title") ?? c.title

@@ -63,7 +63,7 @@ struct PlanCoreTests {
     #expect(line.priority > 0 && abs(pricedLine.priority - 2 * line.priority) < 1e-9 * line.priority, "\(line.priority) → \(pricedLine.priority)")
   }
 
-  @Test("Days since the last sale are per SKU × location: a location that stopped selling is dead stock, the other is not")
+  @Test("Days since the last sale are per SKU × location: dead = no sale for N days (configurable), never a SKU sold last week")
   func lastSalePerLocation() throws {
     // X sells 10 a week at WH1 all along; at WH2 it sold for the first 2 weeks only (last sale 2024-01-08).
     var history = Self.weekly([("X", "WH1", 10)])
@@ -72,13 +72,21 @@ struct PlanCoreTests {
     let positions: StockPositions = [
       StockKey(sku: "X", location: "WH1"): StockPosition(sellable: 500), StockKey(sku: "X", location: "WH2"): StockPosition(sellable: 500),
     ]
-    let inputs = try inputs(history: history, items: "sku,unit_cost,lead_time_days,review_period_days\nX,1,14,7\n", positions: positions)
+    var inputs = try inputs(history: history, items: "sku,unit_cost,lead_time_days,review_period_days\nX,1,14,7\n", positions: positions)
     let result = try PlanJob.run(inputs)
     let byLocation = Dictionary(uniqueKeysWithValues: result.purchase.overstock.map { ($0.location, $0) })
     let lastWeek = CivilDate(year: 2024, month: 3, day: 18)!.dayNumber, second = CivilDate(year: 2024, month: 1, day: 8)!.dayNumber
     #expect(byLocation["WH1"]?.daysSinceLastSale == result.asOfDay - lastWeek, "\(byLocation)")
     #expect(byLocation["WH2"]?.daysSinceLastSale == result.asOfDay - second)
-    #expect(byLocation["WH1"]?.dead == false && byLocation["WH2"]?.dead == true)
+    // 76 days without a sale: overstock, not yet dead at the default 180 days (no forecast demand does not
+    // make it dead); dead at 60.
+    #expect(byLocation["WH1"]?.dead == false && byLocation["WH2"]?.dead == false)
+    inputs.settings.deadStockDays = 60
+    let strict = Dictionary(uniqueKeysWithValues: try PlanJob.run(inputs).purchase.overstock.map { ($0.location, $0) })
+    #expect(strict["WH1"]?.dead == false && strict["WH2"]?.dead == true)
+    // Sold 6 days before the plan date: never dead, whatever the threshold above that.
+    inputs.settings.deadStockDays = 7
+    #expect(try PlanJob.run(inputs).purchase.overstock.first { $0.location == "WH1" }?.dead == false)
   }
 
   @Test("An unclassified SKU is class new (not C) for the planner")

@@ -28,8 +28,15 @@ struct ModelOptions: ParsableArguments {
 }
 
 /// Reads a history for a command (reader errors are `CSVError`s: exit 65 with the located message).
+/// Says on standard error which frequency was inferred and why (`--freq` absent).
+func reportInferredFrequency(_ history: SalesHistory, file: String) {
+  guard let inference = history.report.frequencyInference else { return }
+  printError("\(file): frequency \(history.panel.frequency.rawValue) (inferred: \(inference.evidence); --freq to choose)")
+}
+
 func readHistory(_ input: HistoryOptions) throws -> SalesHistory {
   let history = try SalesHistoryReader.read(file: input.history, options: try input.readerOptions())
+  reportInferredFrequency(history, file: input.history)
   if history.report.rowsSkipped > 0 {
     printError("\(input.history): skipped \(history.report.rowsSkipped) bad rows (--on-error skip); first: \(history.report.badRows.first.map(\.description) ?? "")")
   }

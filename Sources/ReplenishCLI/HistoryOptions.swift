@@ -16,8 +16,8 @@ struct HistoryOptions: ParsableArguments {
     help: "Map roles to header names, e.g. sku=StockCode,date=InvoiceDate,qty=Quantity,price=UnitPrice.")
   var columns: String?
 
-  @Option(name: .long, help: "Bucket demand by day, week (ISO, Monday start) or month.")
-  var freq: Frequency = .day
+  @Option(name: .long, help: "Bucket demand by day, week (ISO, Monday start) or month (default: inferred from the dates and printed).")
+  var freq: Frequency?
 
   @Option(name: .long, help: "Field delimiter (one character; 'tab' for tabs).")
   var delimiter: String = ","
@@ -54,9 +54,10 @@ struct HistoryOptions: ParsableArguments {
       throw ValidationError("\(error)")
     }
     var options = SalesHistoryOptions(
-      columns: mapping, frequency: freq, badRows: collectBadRows ? .skip : onError, delimiter: try delimiterByte(),
+      columns: mapping, frequency: freq ?? .day, badRows: collectBadRows ? .skip : onError, delimiter: try delimiterByte(),
       seriesStart: start, maximumReportedErrors: maximumReportedErrors)
     options.maximumSpanYears = maxSpanYears
+    options.inferFrequency = freq == nil
     return options
   }
 }

@@ -83,7 +83,7 @@ struct InspectionTable {
     let roles = SalesColumn.allCases.compactMap { role in i.columns[role.rawValue].map { "\(role.rawValue)=\($0)" } }
     lines.append(("Columns", roles.joined(separator: "  ") + (i.ignoredColumns.isEmpty ? "" : "   (ignored: \(i.ignoredColumns.joined(separator: ", ")))")))
     lines.append(("Rows", "\(grouped(i.rows)) read, \(grouped(i.rowsUsed)) used, \(grouped(i.rowsSkipped)) bad, \(grouped(i.blankLines)) blank lines"))
-    lines.append(("Frequency", "\(i.frequency) (season length \(i.seasonLength))"))
+    lines.append(("Frequency", "\(i.frequency) (\(i.frequencySource == "given" ? "" : i.frequencySource + "; ")season length \(i.seasonLength))"))
     lines.append(("SKUs", "\(grouped(i.skus)) SKUs, \(i.locations == 0 ? "no location column" : "\(grouped(i.locations)) locations"), \(grouped(i.series)) series"))
     if !i.channels.isEmpty { lines.append(("Channels", i.channels.joined(separator: ", "))) }
     lines.append(("Dates", "\(i.firstDate ?? "–") … \(i.lastDate ?? "–") (\(grouped(i.periods)) \(i.frequency)s)"))

@@ -60,10 +60,17 @@ struct PlanSetup {
 
   init(_ c: PlanConfig) throws {
     config = c
-    guard let frequency = Frequency(rawValue: c.freq) else { throw ValidationError("freq \"\(c.freq)\": expected day, week or month") }
     let mapping: ColumnMapping
     do { mapping = try c.columns.map { try ColumnMapping(parsing: $0) } ?? ColumnMapping() } catch { throw ValidationError("columns: \(error)") }
-    let history = try SalesHistoryReader.read(file: c.history!, options: SalesHistoryOptions(columns: mapping, frequency: frequency))
+    var options = SalesHistoryOptions(columns: mapping)
+    if let freq = c.freq {
+      guard let frequency = Frequency(rawValue: freq) else { throw ValidationError("freq \"\(freq)\": expected day, week or month") }
+      options.frequency = frequency
+    } else {
+      options.inferFrequency = true
+    }
+    let history = try SalesHistoryReader.read(file: c.history!, options: options)
+    reportInferredFrequency(history, file: c.history!)
     var panel = history.panel
     var notes: [String] = []
     if let corrections = c.corrections {

@@ -12,7 +12,7 @@ public enum ConfigFileCheck {
 /// `plan.toml`: everything `replenish plan` and `replenish scenario` need; flags override it.
 ///
 /// ```toml
-/// [history]   file, freq (day|week|month), columns ("sku=…,date=…"), season_length, corrections (CSV)
+/// [history]   file, freq (day|week|month; absent: inferred from the dates), columns ("sku=…,date=…"), season_length, corrections (CSV)
 /// [items]     file, suppliers
 /// [ledger]    db                     (or [stock] file: a stock snapshot CSV instead of a ledger)
 /// [forecast]  models ("auto"), horizon (periods), threads
@@ -24,7 +24,8 @@ public enum ConfigFileCheck {
 /// Relative paths are relative to the config file's folder.
 struct PlanConfig {
   var history: String?
-  var freq = "week"
+  /// `nil`: inferred from the dates.
+  var freq: String?
   var columns: String?
   var corrections: String?
   var seasonLength: Int?
@@ -65,7 +66,7 @@ struct PlanConfig {
       return joined.hasPrefix(cwd) ? String(joined.dropFirst(cwd.count)) : joined
     }
     c.history = resolve(try table.string("history", "file"))
-    c.freq = try table.string("history", "freq", accepted: ["day", "week", "month"]) ?? c.freq
+    c.freq = try table.string("history", "freq", accepted: ["day", "week", "month"])
     c.columns = try table.string("history", "columns")
     c.corrections = resolve(try table.string("history", "corrections"))
     c.seasonLength = try table.int("history", "season_length", range: 1...400)

@@ -30,6 +30,8 @@ public struct HistoryInspection: Sendable, Encodable {
   public let file: String
   public let bytes: Int
   public let frequency: String
+  /// "given" (--freq) or "inferred: <evidence>".
+  public let frequencySource: String
   public let seasonLength: Int
   public let columns: [String: String]
   public let ignoredColumns: [String]
@@ -83,6 +85,7 @@ public struct HistoryInspection: Sendable, Encodable {
     file = report.file
     bytes = report.bytes
     frequency = panel.frequency.rawValue
+    frequencySource = history.report.frequencyInference.map { "inferred: \($0.evidence)" } ?? "given"
     self.seasonLength = seasonLength ?? panel.frequency.defaultSeasonLength
     var roles: [String: String] = [:]
     for role in SalesColumn.allCases { if let name = report.columns.name(role) { roles[role.rawValue] = name } }

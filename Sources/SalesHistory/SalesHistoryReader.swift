@@ -18,6 +18,8 @@ public enum BadRowPolicy: String, Sendable, CaseIterable {
 public struct SalesHistoryOptions: Sendable {
   public var columns: ColumnMapping
   public var frequency: Frequency
+  /// Infer the frequency from the dates (`FrequencyInference`) instead of using `frequency`.
+  public var inferFrequency = false
   public var badRows: BadRowPolicy
   public var delimiter: UInt8
   public var seriesStart: SeriesStart
@@ -80,6 +82,8 @@ public struct ReadReport: Sendable {
   public var firstDate: CivilDate?
   public var lastDate: CivilDate?
   public var byteOrderMark = false
+  /// How the frequency was inferred (`nil`: given).
+  public var frequencyInference: FrequencyInference?
   public var crlfLines = 0
   public var channels: [String] = []
 }
@@ -101,8 +105,54 @@ public enum SalesHistoryReader {
     } catch {
       throw scanError(error, file: path, header: [])
     }
+    var options = options
+    var inference: FrequencyInference?
+    if options.inferFrequency {
+      inference = try inferFrequency(file: path, options: options)
+      options.frequency = inference!.frequency
+    }
     var reader = RowReader(scanner: scanner, path: path, options: options)
+    reader.inference = inference
     return try reader.run()
+  }
+
+  /// The frequency of the file's first `FrequencyInference.sampleRows` rows' dates (rows whose date does
+  /// not parse are left to the full read to report).
+  static func inferFrequency(file path: String, options: SalesHistoryOptions) throws(CSVError) -> FrequencyInference {
+    let scanner: CSVScanner
+    do { scanner = try CSVScanner(path: path, delimiter: options.delimiter, chunkBytes: max(16, min(options.bufferBytes, 1 << 20))) } catch {
+      throw scanError(error, file: path, header: [])
+    }
+    var header: [String] = []
+    var dateColumn = -1
+    var firstLine: [Int: Int] = [:]
+    var cache = FieldParser.MonthCache()
+    var rows = 0
+    while rows < FrequencyInference.sampleRows {
+      let next: CSVScanner.Record?
+      do { next = try scanner.next() } catch { break }  // the full read reports it, located
+      guard let record = next else { break }
+      if dateColumn < 0 {
+        header = (0..<record.fieldCount).map { scanner.text(scanner.fields[$0])?.trimmingSpaces ?? "" }
+        guard let columns = try? ResolvedColumns.resolve(header: header, mapping: options.columns, file: path, delimiter: options.delimiter),
+          let date = columns.index(.date)
+        else { return FrequencyInference(frequency: .day, rule: .any, evidence: "no date column") }
+        dateColumn = date
+        continue
+      }
+      guard record.fieldCount == header.count else { continue }
+      rows += 1
+      if let day = FieldParser.parseDay(scanner.bytes(scanner.fields[dateColumn]), cache: &cache), firstLine[day] == nil { firstLine[day] = record.line }
+    }
+    switch FrequencyInference.infer(distinctDays: Set(firstLine.keys)) {
+    case .success(let inference): return inference
+    case .failure(let mixed):
+      throw CSVError(
+        .invalidDate, file: path, line: firstLine[mixed.exception], column: dateColumn + 1, columnName: header[dateColumn],
+        value: CivilDate(dayNumber: mixed.exception).description,
+        problem: "dates are mixed, so the frequency cannot be inferred: \(mixed.majority), this one is not",
+        expected: "one kind of date throughout (all 1st of the month, all one weekday, or daily), or --freq day|week|month to say how to bucket")
+    }
   }
 
   static func scanError(_ error: CSVScanner.ScanError, file: String, header: [String]) -> CSVError {
@@ -149,6 +199,8 @@ private struct RowReader {
   var pairIndex: [Int: Int] = [:]
   var monthCache = FieldParser.MonthCache()
   var minDay = Int.max, maxDay = Int.min
+  /// The inferred frequency's rule, checked on every row.
+  var inference: FrequencyInference?
 
   init(scanner: CSVScanner, path: String, options: SalesHistoryOptions) {
     self.scanner = scanner
@@ -165,6 +217,7 @@ private struct RowReader {
     scanner.reserveFields(header.count + 1)
     report = ReadReport(file: path, columns: columns)
     report.byteOrderMark = scanner.byteOrderMark
+    report.frequencyInference = inference
     skuColumn = columns.index(.sku)!
     dateColumn = columns.index(.date)!
     qtyColumn = columns.index(.qty)!
@@ -227,6 +280,10 @@ private struct RowReader {
     let dateBytes = bytes(dateColumn)
     guard let day = FieldParser.parseDay(dateBytes, cache: &monthCache) else {
       return rowError(.invalidDate, record.line, dateColumn, FieldParser.dateHint(dateBytes), FieldParser.acceptedDates)
+    }
+    if let inference, !inference.admits(day) {
+      return rowError(
+        .invalidDate, record.line, dateColumn, "date breaks the frequency inferred from the first rows (\(inference.evidence))", inference.expectedDates)
     }
     // The span of dates: bounded, because the panel is dense from each series' start to the end.
     let first = min(minDay, day), last = max(maxDay, day)

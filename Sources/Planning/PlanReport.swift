@@ -20,25 +20,25 @@ public enum PlanTables {
   public static func policies(_ policies: [PolicyResult], classes: [String: ClassifiedSKU]) -> String {
     var out = "sku,location,class,policy,demand_per_day,sigma_per_period,sigma_source,period_days,lead_time_days,lead_time_sd_days,"
       + "review_period_days,exposure_days,exposure_demand,sigma_exposure,service_level,service_level_source,safety_stock_method,"
-      + "safety_factor,safety_stock,reorder_point,order_up_to,eoq,order_quantity,moq,case_pack,order_multiple,notes\n"
+      + "quantile_method,safety_factor,safety_stock,reorder_point,order_up_to,eoq,order_quantity,moq,case_pack,order_multiple,notes\n"
     for p in policies {
       out += [csvField(p.sku), csvField(p.location ?? ""), classes[p.sku]?.cell.description ?? "", p.policy.rawValue, n(p.demandPerDay, 4), n(p.sigmaPerPeriod, 4),
               csvField(p.sigmaSource), n(p.periodDays, 4), n(p.leadTimeDays), n(p.leadTimeSDDays), n(p.reviewPeriodDays), n(p.exposureDays),
               n(p.exposureDemand, 4), n(p.sigmaExposure, 4), "\(p.serviceLevel)", csvField(p.serviceLevelSource), p.safetyStockMethod.rawValue,
-              p.safetyFactor.map { n($0, 4) } ?? "", n(p.safetyStock, 4), n(p.reorderPoint, 4), n(p.orderUpTo, 4), p.economicOrderQuantity.map { n($0, 4) } ?? "",
+              csvField(p.quantileMethod), p.safetyFactor.map { n($0, 4) } ?? "", n(p.safetyStock, 4), n(p.reorderPoint, 4), n(p.orderUpTo, 4), p.economicOrderQuantity.map { n($0, 4) } ?? "",
               n(p.orderQuantity, 0), "\(p.moq)", "\(p.casePack)", "\(p.orderMultiple)", csvField(p.notes.joined(separator: "; "))].joined(separator: ",") + "\n"
     }
     return out
   }
 
   static let lineHeader = "po_id,supplier,ship_to,sku,class,qty,unit_cost,unit_cost_source,line_value,expected_arrival,position,demand_per_day,"
-    + "forecast_over_exposure,sigma_exposure,safety_stock,reorder_point,order_up_to,raw_need,covered_by_transfer,rounding,"
+    + "forecast_over_exposure,sigma_exposure,safety_stock,quantile_method,reorder_point,order_up_to,raw_need,covered_by_transfer,rounding,"
     + "expected_shortage_units,priority,status,notes\n"
 
   static func line(_ l: SuggestedLine, po: String) -> String {
     [csvField(po), csvField(l.supplier), csvField(l.location), csvField(l.sku), l.abc.rawValue, n(l.quantity, 0), l.unitCost.map { n($0, 4) } ?? "", l.unitCostSource,
      n(l.lineValue), CivilDate(dayNumber: l.expectedArrivalDay).description, n(l.position, 0), n(l.demandPerDay, 4), n(l.exposureDemand),
-     n(l.sigmaExposure), n(l.safetyStock), n(l.reorderPoint), n(l.orderUpTo), n(l.rawNeed), n(l.coveredByTransfer, 0), csvField(l.rounding),
+     n(l.sigmaExposure), n(l.safetyStock), csvField(l.quantileMethod), n(l.reorderPoint), n(l.orderUpTo), n(l.rawNeed), n(l.coveredByTransfer, 0), csvField(l.rounding),
      n(l.expectedShortageUnits, 3), n(l.priority, 4), l.status.rawValue, csvField(l.notes.joined(separator: "; "))].joined(separator: ",") + "\n"
   }
 
@@ -106,6 +106,8 @@ public struct PlanReport {
   public var topSKUs = 6
   public var title = "Replenishment plan"
   public var sources: [String] = []
+  /// The latest policy backtest's per-class figures (the "promised vs achieved" section).
+  public var serviceAchieved: ServiceAchieved?
 
   public init(plan: PlanResult) { self.plan = plan }
 
@@ -149,9 +151,9 @@ public struct PlanReport {
     }
     h += "</table><div class='muted'>All lines with their derivation: po_suggestions.csv / po_suggestions.json; deferred lines: deferred.csv.</div>"
 
-    h += "<h3>Highest-priority lines (why each is ordered)</h3><table><tr><th>SKU</th><th>class</th><th>qty</th><th>value</th><th>position</th><th>forecast over L+R</th><th>σ</th><th>safety stock</th><th>reorder point</th><th>order-up-to</th><th>rounding</th></tr>"
+    h += "<h3>Highest-priority lines (why each is ordered)</h3><table><tr><th>SKU</th><th>class</th><th>qty</th><th>value</th><th>position</th><th>forecast over L+R</th><th>σ</th><th>safety stock</th><th>reorder point</th><th>order-up-to</th><th>rounding</th><th>reorder point from</th></tr>"
     for l in lines.sorted(by: { $0.priority > $1.priority }).prefix(12) {
-      h += "<tr><td>\(SVGChart.escape(l.sku))</td><td>\(l.abc.rawValue)</td><td>\(Int(l.quantity))</td><td>\(money(l.lineValue))</td><td>\(Int(l.position))</td><td>\(fmt(l.exposureDemand))</td><td>\(fmt(l.sigmaExposure))</td><td>\(fmt(l.safetyStock))</td><td>\(fmt(l.reorderPoint))</td><td>\(fmt(l.orderUpTo))</td><td>\(SVGChart.escape(l.rounding))</td></tr>"
+      h += "<tr><td>\(SVGChart.escape(l.sku))</td><td>\(l.abc.rawValue)</td><td>\(Int(l.quantity))</td><td>\(money(l.lineValue))</td><td>\(Int(l.position))</td><td>\(fmt(l.exposureDemand))</td><td>\(fmt(l.sigmaExposure))</td><td>\(fmt(l.safetyStock))</td><td>\(fmt(l.reorderPoint))</td><td>\(fmt(l.orderUpTo))</td><td>\(SVGChart.escape(l.rounding))</td><td>\(SVGChart.escape(l.quantileMethod))</td></tr>"
     }
     h += "</table>"
 
@@ -163,6 +165,8 @@ public struct PlanReport {
     if let first = top.first, let i = p.demands.firstIndex(where: { $0.series == first.series }) {
       h += "<h2>Projected inventory of \(SVGChart.escape(first.key.sku)) against its reorder point</h2>" + projectionChart(first, policy: p.policies[i], planned: p.planned[i])
     }
+
+    if let achieved = serviceAchieved { h += "<h2>Promised vs achieved service</h2>" + serviceSection(achieved) }
 
     h += "<h2>ABC Pareto curve and class matrix</h2><div class='grid2'>" + paretoChart() + matrixTable() + "</div>"
 
@@ -257,6 +261,30 @@ public struct PlanReport {
     c.axes(xLabels: top.enumerated().map { (Double($0.offset) + 0.5, $0.element.key) }, yTitle: "PO value")
     for (i, (_, v)) in top.enumerated() { c.bar(x0: Double(i) + 0.15, x1: Double(i) + 0.85, y: v, cssClass: "barA", label: money(v)) }
     return c.svg(title: "PO totals by supplier")
+  }
+
+  /// Per class: the target, the cycle service the backtest achieved, fill rate and in-stock rate, with a
+  /// chart of target against achieved.
+  func serviceSection(_ s: ServiceAchieved) -> String {
+    let rows = s.rows.filter { $0.cycles > 0 }
+    guard !rows.isEmpty else { return "<p class='muted'>The backtest replayed no replenishment cycle.</p>" }
+    let low = max(0, (rows.flatMap { [$0.target, $0.cycleServiceLevel, $0.fillRate] }.min() ?? 0) - 0.05)
+    var c = SVGChart(width: 520, height: 240, x: 0...Double(rows.count), y: (low * 20).rounded(.down) / 20...1)
+    c.axes(xLabels: rows.enumerated().map { (Double($0.offset) + 0.5, $0.element.abc.rawValue) }, yTitle: "cycle service", percentY: true)
+    c.legend([("base", "promised (target)"), ("barA", "achieved")])
+    for (i, r) in rows.enumerated() {
+      c.bar(x0: Double(i) + 0.1, x1: Double(i) + 0.48, y: r.target, cssClass: "base", label: String(format: "%.1f%%", 100 * r.target))
+      c.bar(x0: Double(i) + 0.52, x1: Double(i) + 0.9, y: r.cycleServiceLevel, cssClass: "barA", label: String(format: "%.1f%%", 100 * r.cycleServiceLevel))
+    }
+    var h = "<div class='grid2'>" + c.svg(title: "Promised vs achieved cycle service by class")
+    h += "<table><tr><th>class</th><th>SKUs</th><th>promised</th><th>achieved</th><th>Δ</th><th>fill rate</th><th>in-stock</th><th>cycles</th><th>pooled errors</th></tr>"
+    for r in rows {
+      h += "<tr><td>\(r.abc.rawValue)</td><td>\(r.skus)</td><td>\(String(format: "%.1f%%", 100 * r.target))</td><td>\(String(format: "%.1f%%", 100 * r.cycleServiceLevel))</td>"
+      h += "<td>\(String(format: "%+.1f", 100 * (r.cycleServiceLevel - r.target)))</td><td>\(String(format: "%.1f%%", 100 * r.fillRate))</td><td>\(String(format: "%.1f%%", 100 * r.inStockRate))</td>"
+      h += "<td>\(r.cycles)</td><td>\(r.pooledErrorSKUs)</td></tr>"
+    }
+    h += "</table></div><p class='muted'>From the policy backtest \(SVGChart.escape(s.source)): policies computed only from the history before each re-plan, real demand replayed. Cycle service: share of replenishment cycles (one order's arrival to the next) without unserved demand. In-stock: share of periods without. Pooled errors: SKUs with too little history for their own forecast errors, whose spread comes from similar SKUs.</p>"
+    return h
   }
 
   func paretoChart() -> String {

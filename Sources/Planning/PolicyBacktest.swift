@@ -160,15 +160,100 @@ public struct PolicyBacktest: Sendable {
 }
 
 extension PlanTables {
+  static let policyBacktestHeader = [
+    "sku", "location", "class", "service_level", "safety_stock_method", "quantile_method", "reorder_point", "order_up_to", "test_periods", "demand",
+    "served_from_stock", "fill_rate", "cycles", "cycles_with_stockout", "cycle_service_level", "stockout_periods", "in_stock_rate", "avg_on_hand", "orders",
+  ]
+
   /// One row per replayed SKU: the first policy, what the replay achieved.
   public static func policyBacktest(_ report: PolicyBacktest.Report) -> String {
-    var out = "sku,location,class,service_level,safety_stock_method,reorder_point,order_up_to,test_periods,demand,fill_rate,cycles,cycle_service_level,stockout_periods,avg_on_hand,orders\n"
+    var out = policyBacktestHeader.joined(separator: ",") + "\n"
     for s in report.skus {
       let p = s.firstPolicy, r = s.result
-      out += [csvField(s.key.sku), csvField(s.key.location), s.cell?.description ?? "", "\(p.serviceLevel)", p.safetyStockMethod.rawValue,
-              n(p.reorderPoint), n(p.orderUpTo), "\(r.periods)", r.demand.isNaN ? "" : "\(r.demand)", n(r.fillRate, 4), "\(r.cycles)",
-              n(r.cycleServiceLevel, 4), "\(r.stockOutPeriods)", n(r.averageOnHand), "\(r.orders)"].joined(separator: ",") + "\n"
+      out += [csvField(s.key.sku), csvField(s.key.location), s.cell?.description ?? s.abc.rawValue, "\(p.serviceLevel)", p.safetyStockMethod.rawValue,
+              csvField(p.quantileMethod), n(p.reorderPoint), n(p.orderUpTo), "\(r.periods)", "\(r.demand)", "\(r.servedFromStock)", n(r.fillRate, 4), "\(r.cycles)",
+              "\(r.cyclesWithStockOut)", n(r.cycleServiceLevel, 4), "\(r.stockOutPeriods)", n(r.inStockRate, 4), n(r.averageOnHand), "\(r.orders)"]
+        .joined(separator: ",") + "\n"
     }
     return out
+  }
+}
+
+/// Promised vs achieved service per ABC class, from a policy backtest (`PolicyBacktest.Report`, or the
+/// per-SKU file `replenish simulate --out` wrote): the mean target, cycle service (share of replenishment
+/// cycles — one arrival to the next — without unserved demand), fill rate, per-period in-stock rate, and
+/// what limits the figure (SKUs whose errors had to be pooled from similar SKUs for lack of history).
+public struct ServiceAchieved: Sendable {
+  public struct ClassRow: Sendable {
+    public var abc: ABCClass
+    public var skus = 0
+    public var targetSum = 0.0
+    public var cycles = 0
+    public var cyclesWithStockOut = 0
+    public var demand = 0.0
+    public var served = 0.0
+    public var periods = 0
+    public var stockOutPeriods = 0
+    /// SKUs whose error spread came from similar SKUs (too little history of their own).
+    public var pooledErrorSKUs = 0
+    public var target: Double { skus > 0 ? targetSum / Double(skus) : 0 }
+    public var cycleServiceLevel: Double { cycles > 0 ? 1 - Double(cyclesWithStockOut) / Double(cycles) : 1 }
+    public var fillRate: Double { demand > 0 ? served / demand : 1 }
+    public var inStockRate: Double { periods > 0 ? 1 - Double(stockOutPeriods) / Double(periods) : 1 }
+  }
+
+  public var rows: [ClassRow]
+  /// Where the figures come from (the backtest file, or the run).
+  public var source: String
+
+  mutating func add(abc: ABCClass, target: Double, cycles: Int, failed: Int, demand: Double, served: Double, periods: Int, short: Int, pooled: Bool) {
+    var byClass = Dictionary(uniqueKeysWithValues: rows.map { ($0.abc, $0) })
+    var row = byClass[abc] ?? ClassRow(abc: abc)
+    row.skus += 1
+    row.targetSum += target
+    row.cycles += cycles
+    row.cyclesWithStockOut += failed
+    row.demand += demand
+    row.served += served
+    row.periods += periods
+    row.stockOutPeriods += short
+    if pooled { row.pooledErrorSKUs += 1 }
+    byClass[abc] = row
+    rows = ABCClass.allCases.compactMap { byClass[$0] }
+  }
+
+  static func isPooled(_ quantileMethod: String) -> Bool { quantileMethod.contains("pooled") }
+
+  public init(report: PolicyBacktest.Report, source: String) {
+    rows = []
+    self.source = source
+    for s in report.skus {
+      let r = s.result
+      add(abc: s.abc, target: s.firstPolicy.serviceLevel, cycles: r.cycles, failed: r.cyclesWithStockOut, demand: r.demand, served: r.servedFromStock,
+          periods: r.periods, short: r.stockOutPeriods, pooled: Self.isPooled(s.firstPolicy.quantileMethod))
+    }
+  }
+
+  /// Reads the per-SKU file of `replenish simulate --out`.
+  public static func read(path: String) throws(CSVError) -> ServiceAchieved {
+    let table = try CSVTable.read(path: path, required: ["class", "service_level", "cycles", "cycles_with_stockout", "demand", "served_from_stock",
+                                                        "test_periods", "stockout_periods", "quantile_method"])
+    var summary = ServiceAchieved(rows: [], source: path)
+    for row in table.rows {
+      let cell = row.text("class") ?? ""
+      guard let abc = ABCClass(rawValue: String(cell.prefix(cell == "new" ? 3 : 1))) else {
+        throw row.error("class", value: cell, problem: "unknown class", expected: "a class cell such as AX, BZ, or new")
+      }
+      summary.add(abc: abc, target: try row.number("service_level", range: 0...1) ?? 0, cycles: try row.integer("cycles", minimum: 0) ?? 0,
+                  failed: try row.integer("cycles_with_stockout", minimum: 0) ?? 0, demand: try row.number("demand", range: 0...1e15) ?? 0,
+                  served: try row.number("served_from_stock", range: 0...1e15) ?? 0, periods: try row.integer("test_periods", minimum: 0) ?? 0,
+                  short: try row.integer("stockout_periods", minimum: 0) ?? 0, pooled: isPooled(row.text("quantile_method") ?? ""))
+    }
+    return summary
+  }
+
+  private init(rows: [ClassRow], source: String) {
+    self.rows = rows
+    self.source = source
   }
 }

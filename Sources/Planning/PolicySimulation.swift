@@ -18,8 +18,9 @@ import Sampling
 /// fill rate (Type II)        = Σ demand served from stock on arrival / Σ demand
 /// cycle service (Type I)     = share of replenishment cycles (from one order's arrival to the next)
 ///                               with no unserved demand; the stretch before the first arrival (stock
-///                               set, not ordered) is not a cycle; an unfinished last cycle counts only
-///                               if it already stocked out
+///                               set, not ordered) is not a cycle, nor is the unfinished last one
+///                               (censored: counting it only when it already stocked out would bias
+///                               the measure down, counting it always would bias it up; reported apart)
 /// in-stock rate (per period) = share of periods with no unserved demand
 /// ```
 /// Reference: Silver, Pyke & Thomas (2017) §7.2 (service measures); the replay is the "policy backtest":
@@ -35,6 +36,8 @@ public struct PolicySimulation: Sendable {
     public var averageOnHand: Double
     public var orders: Int
     public var unitsOrdered: Double
+    /// Whether the unfinished last cycle (not in `cycles`) had already stocked out.
+    public var openCycleStockedOut = false
     public var fillRate: Double { demand > 0 ? servedFromStock / demand : 1 }
     public var cycleServiceLevel: Double { cycles > 0 ? 1 - Double(cyclesWithStockOut) / Double(cycles) : 1 }
     /// Share of periods without a stock-out (what "in stock %" means in most tools).
@@ -65,13 +68,10 @@ public struct PolicySimulation: Sendable {
       rng = SeededGenerator(seed: seed)
     }
 
-    /// Closes the books: an open cycle that had a stock-out counts as a failed cycle.
+    /// Closes the books: complete cycles only; the open one's stock-out is reported apart.
     public mutating func finish() -> Result {
       var r = result
-      if cycleHadStockOut && inCycle {
-        r.cycles += 1
-        r.cyclesWithStockOut += 1
-      }
+      r.openCycleStockedOut = inCycle && cycleHadStockOut
       r.periods = period
       r.averageOnHand = period > 0 ? onHandSum / Double(period) : 0
       return r
@@ -134,7 +134,7 @@ public struct PolicySimulation: Sendable {
       // Review at the period's end.
       if (t + 1) % review == 0 {
         let position = state.onHand - state.backorder + state.pipeline.reduce(0) { $0 + $1.qty }
-        if position <= policy.reorderPoint || (policy.policy == .RS && position < policy.orderUpTo), policy.demandPerPeriod > 0 || position < 0 {
+        if position <= policy.reorderPoint || (policy.policy == .RS && position < policy.orderUpTo), policy.exposureDemand > 0 || position < 0 {
           var qty: Double
           if policy.policy == .sQ {
             let n = max(1, ((policy.reorderPoint - position) / policy.orderQuantity).rounded(.down) + 1)

@@ -74,6 +74,8 @@ public struct SuggestedLine: Sendable, Codable {
   public var exposureDemand: Double
   public var sigmaExposure: Double
   public var safetyStock: Double
+  /// How the reorder point's quantile was obtained (`PolicyResult.quantileMethod`).
+  public var quantileMethod: String
   public var reorderPoint: Double
   public var orderUpTo: Double
   /// Units the policy asked for before transfers and rounding.
@@ -184,7 +186,7 @@ public struct PurchasePlanner: Sendable {
       }
       var need = 0.0
       // A SKU with no expected demand is not bought unless customers are already waiting (backorders).
-      guard p.demandPerPeriod > 0 || ip < 0 else { continue }
+      guard p.exposureDemand > 0 || ip < 0 else { continue }
       switch p.policy {
       case .RS: if ip < p.orderUpTo { need = p.orderUpTo - ip }
       case .sQ:
@@ -248,7 +250,7 @@ public struct PurchasePlanner: Sendable {
         sku: sku, location: location, supplier: item.supplier.isEmpty ? "(no supplier)" : item.supplier, abc: abc, quantity: quantity,
         unitCost: cost, unitCostSource: costSource, lineValue: value, expectedArrivalDay: today + Int(item.leadTimeDays.rounded(.up)),
         position: ip, demandPerDay: p.demandPerDay, exposureDemand: p.exposureDemand, sigmaExposure: p.sigmaExposure, safetyStock: p.safetyStock,
-        reorderPoint: p.reorderPoint, orderUpTo: p.orderUpTo, rawNeed: need, coveredByTransfer: need.rounded(.up) - remaining,
+        quantileMethod: p.quantileMethod, reorderPoint: p.reorderPoint, orderUpTo: p.orderUpTo, rawNeed: need, coveredByTransfer: need.rounded(.up) - remaining,
         rounding: rounding.joined(separator: "; "), expectedShortageUnits: shortage, priority: priority, status: .suggested, notes: notes))
     }
     // Budget.

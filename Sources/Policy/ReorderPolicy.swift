@@ -212,9 +212,11 @@ public enum PolicyCalculator {
   ///
   /// ```
   /// x_L = L / P periods of lead time (fractional), R' = the review every max(1, round(R / P)) periods
-  /// D_x ~ count distribution with mean d·x and variance MSE(x) (+ d²σ_L² over the lead time): MSE(x) the
-  ///       mean square error of x-period cumulative forecasts at rolling origins (`ForecastErrorProfile`;
-  ///       pooled from SKUs of the same pattern when a SKU has too few; σ²·x without either)
+  /// D_x ~ count distribution with mean d·x + b(x) and variance MSE(x) − b(x)² (+ d²σ_L² over the lead
+  ///       time): b and MSE the mean and mean square error of x-period cumulative forecasts at rolling
+  ///       origins (`ForecastErrorProfile`; pooled from SKUs of the same pattern when a SKU has too few;
+  ///       σ²·x without either) — a forecast that kept falling short (a ramp it lags, zero for a SKU that
+  ///       still sells) is corrected by what it missed
   /// R,S:       Y = D over x_L + R';  S = min{y : P(Y ≤ y) ≥ α}
   /// s,S / s,Q: Y = D_{x_L} + U, U the undershoot of s at the ordering review (`ReorderUndershoot`, gap
   ///            Q = S − s, review demand D_{R'});  s = min{y : P(Y ≤ y) ≥ α}
@@ -235,28 +237,33 @@ public enum PolicyCalculator {
     let review = Double(max(1, Int((item.reviewPeriodInForce / p).rounded())))
     let leadVariability = d * d * (item.leadTimeSDDays / p) * (item.leadTimeSDDays / p)
     let spread: String
-    func meanSquare(_ x: Double) -> Double {
-      if let profile = demand.errorProfile { return profile.meanSquare(overPeriods: x) }
-      return demand.sigmaPerPeriod * demand.sigmaPerPeriod * x
+    /// Mean and variance of demand over x periods: the forecast plus the errors' bias, the errors' spread
+    /// around it (MSE − bias²).
+    func moments(_ x: Double) -> (mean: Double, variance: Double) {
+      guard let profile = demand.errorProfile else { return (d * x, demand.sigmaPerPeriod * demand.sigmaPerPeriod * x) }
+      let bias = profile.bias(overPeriods: x)
+      return (max(0, d * x + bias), max(0, profile.meanSquare(overPeriods: x) - bias * bias))
     }
     if let profile = demand.errorProfile { spread = "errors of cumulative forecasts at \(profile.source)" } else { spread = "σ²·x (\(demand.sigmaSource))" }
-    let vLead = meanSquare(lead) + leadVariability
+    let (mLead, vForecastLead) = moments(lead)
+    let vLead = vForecastLead + leadVariability
     let orderEveryReview = item.policy == .RS
-    let total = DiscreteDemand.matchingMoments(mean: d * (lead + review), variance: meanSquare(lead + review) + leadVariability)
+    let (mTotal, vTotal) = moments(lead + review)
+    let total = DiscreteDemand.matchingMoments(mean: mTotal, variance: vTotal + leadVariability)
     let unit = total.unit
-    let leadDemand = DiscreteDemand.matchingMoments(mean: d * lead, variance: vLead, unit: unit)
+    let leadDemand = DiscreteDemand.matchingMoments(mean: mLead, variance: vLead, unit: unit)
     let exposure: DiscreteDemand
     let undershootMean: Double
     if orderEveryReview {
       exposure = total
       undershootMean = 0
     } else {
-      let reviewDemand = DiscreteDemand.matchingMoments(mean: d * review, variance: meanSquare(review), unit: unit)
+      let (mReview, vReview) = moments(review)
+      let reviewDemand = DiscreteDemand.matchingMoments(mean: mReview, variance: vReview, unit: unit)
       let undershoot = ReorderUndershoot.distribution(reviewDemand: reviewDemand, gap: q)
       undershootMean = undershoot.mean
       exposure = leadDemand.convolved(with: undershoot)
     }
-    let mLead = d * lead
     let family = vLead < mLead * 0.999 ? (vLead <= 1e-18 ? "no spread" : "normal (under-dispersed)") : vLead <= mLead * (1 + 1e-9) ? "Poisson" : "negative binomial"
     let timing = orderEveryReview
       ? String(format: "demand over %.2f + %.0f periods", lead, review)
@@ -265,7 +272,7 @@ public enum PolicyCalculator {
       return (exposure.quantile(target), exposure, "\(family) \(timing), \(spread): \(String(format: "%.3g", target))-quantile")
     }
     // Fill rate: expected shortage per cycle, E[(Y − x)⁺] stepping down by unit·P(Y > x) per grid point.
-    let perCycle = orderEveryReview ? d * review : q + undershootMean
+    let perCycle = orderEveryReview ? moments(review).mean : q + undershootMean
     let allowed = (1 - target) * perCycle
     var excess = exposure.mean, leadExcess = leadDemand.mean
     var above = 1.0, leadAbove = 1.0

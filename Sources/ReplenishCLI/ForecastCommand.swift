@@ -58,6 +58,7 @@ struct ForecastCommand: ParsableCommand {
   )
 
   @OptionGroup var input: HistoryOptions
+  @OptionGroup var seriesEnd: SeriesEndOption
   @OptionGroup var modelOptions: ModelOptions
 
   @Option(name: .long, help: "Periods to forecast.")
@@ -116,7 +117,8 @@ struct ForecastCommand: ParsableCommand {
     let forecaster = PanelForecaster(
       methods: methods, horizon: horizon, levels: allLevels, seasonLength: m, threads: modelOptions.workerCount,
       censorStockOuts: !noCensor, leadTime: leadTime, leadTimeQuantiles: ltdTaus)
-    let results = forecaster.run(panel: panel) { progress.update($0) }
+    let (ends, endSummary) = seriesEnd.seriesEnds(panel)
+    let results = forecaster.run(panel: panel, seriesEnds: ends) { progress.update($0) }
     progress.finish()
     let tables = ForecastTables(panel: panel, results: results, horizon: horizon, levels: levelValues, quantiles: taus, leadTimeQuantiles: ltdTaus,
                                 roundQuantiles: roundQuantiles)
@@ -127,6 +129,7 @@ struct ForecastCommand: ParsableCommand {
       format: "Forecast %d series × %d model(s), horizon %d, in %.1f s on %d thread(s): %@. Fallbacks: %d%@. Wrote %@.",
       panel.seriesCount, methods.count, horizon, progress.elapsed, modelOptions.workerCount, models, fallbackCount,
       failed > 0 ? " (\(failed) series without any forecast)" : "", out))
+    print(endSummary)
   }
 }
 
@@ -164,6 +167,7 @@ struct BacktestCommand: ParsableCommand {
   )
 
   @OptionGroup var input: HistoryOptions
+  @OptionGroup var seriesEnd: SeriesEndOption
   @OptionGroup var modelOptions: ModelOptions
 
   @Option(name: .long, help: "Periods forecast from each origin.")
@@ -197,15 +201,17 @@ struct BacktestCommand: ParsableCommand {
     let m = modelOptions.season(for: panel.frequency)
     let plan = BacktestPlan(horizon: horizon, windows: windows, step: step)
     let progress = ProgressBar(total: panel.seriesCount, label: "backtest")
+    let (ends, endSummary) = seriesEnd.seriesEnds(panel)
     let rows = PanelBacktester(
       methods: methods, plan: plan, seasonLength: m, threads: modelOptions.workerCount, censorStockOuts: !noCensor
-    ).run(panel: panel) { progress.update($0) }
+    ).run(panel: panel, seriesEnds: ends) { progress.update($0) }
     progress.finish()
     let tables = BacktestTables(panel: panel, rows: rows, methods: methods.map(\.alias), horizon: horizon, censorStockOuts: !noCensor)
     try writeAllOrNothing([(out, tables.windows)] + (summary.map { [($0, tables.summary)] } ?? []))
     let table = tables.summaryRows
     print(renderTable(table))
     print(String(format: "Backtest of %d series, %d window(s) of %d periods, in %.1f s. Wrote %@.", panel.seriesCount, windows, horizon, progress.elapsed, out))
+    print(endSummary)
   }
 }
 

@@ -5,6 +5,7 @@ import TimeSeries
 extension Frequency: ExpressibleByArgument {}
 extension BadRowPolicy: ExpressibleByArgument {}
 extension SeriesStart: ExpressibleByArgument {}
+extension SeriesEnd: ExpressibleByArgument {}
 
 /// How to find and read the sales history; shared by every command that reads one.
 struct HistoryOptions: ParsableArguments {
@@ -33,7 +34,7 @@ struct HistoryOptions: ParsableArguments {
 
   func validate() throws {
     _ = try delimiterByte()
-    guard (1...1000).contains(maxSpanYears) else { throw ValidationError("--max-span-years must be between 1 and 1000, got \(maxSpanYears)") }
+    guard (1...3000).contains(maxSpanYears) else { throw ValidationError("--max-span-years must be between 1 and 3000, got \(maxSpanYears)") }
   }
 
   func delimiterByte() throws -> UInt8 {
@@ -59,5 +60,19 @@ struct HistoryOptions: ParsableArguments {
     options.maximumSpanYears = maxSpanYears
     options.inferFrequency = freq == nil
     return options
+  }
+}
+
+/// `--series-end`, for the commands that forecast from each series' end (`forecast`, `backtest`).
+struct SeriesEndOption: ParsableArguments {
+  @Option(name: .customLong("series-end"), help: "Where a series ends: last-row (forecast from its own last row, statsforecast files) or panel-end (padded with zero demand to the file's last date, sales files). Default: last-row when every series has a row for every period up to its last, printed in the summary.")
+  var seriesEnd: SeriesEnd?
+
+  /// Each series' end for forecasting (`nil`: the panel's end) and what the summary says about it.
+  func seriesEnds(_ panel: Panel) -> (ends: [Int]?, summary: String) {
+    let (detected, reason) = panel.detectedSeriesEnd()
+    let rule = seriesEnd ?? detected
+    let summary = seriesEnd == nil ? "series end \(rule.rawValue) (\(reason); --series-end to choose)" : "series end \(rule.rawValue) (--series-end)"
+    return (rule == .lastRow ? panel.rowEnds().ends : nil, summary)
   }
 }

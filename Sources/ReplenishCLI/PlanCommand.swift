@@ -23,6 +23,8 @@ struct PlanOptions: ParsableArguments {
   @Option(name: .customLong("as-of"), help: "Planning date (default: the history's last day).") var asOf: String?
   @Option(name: .customLong("dead-stock-days"), help: "Overstock without a sale for this many days is dead stock (default 180).") var deadStockDays: Int?
   @Option(help: "Reports folder.") var out: String?
+  @Option(help: "Per-SKU results of the latest policy backtest (`replenish simulate --out`): the report shows promised vs achieved service.")
+  var backtest: String?
   @Option(help: "Worker threads (default: all cores).") var threads: Int?
 
   func resolved() throws -> PlanConfig {
@@ -46,6 +48,7 @@ struct PlanOptions: ParsableArguments {
       c.deadStockDays = deadStockDays
     }
     if let out { c.out = out }
+    if let backtest { c.backtest = backtest }
     if let threads { c.threads = threads }
     guard c.history != nil else { throw ValidationError("a sales history is required: --history FILE or [history] file in --config") }
     return c
@@ -173,6 +176,7 @@ struct PlanCommand: ParsableCommand {
     do { result = try PlanJob.run(setup.inputs, progress: progress) } catch { throw InFile(file: config.history!, error: error) }
     bar.finish()
     var report = PlanReport(plan: result)
+    if let backtest = config.backtest { report.serviceAchieved = try ServiceAchieved.read(path: backtest) }
     report.title = config.title
     report.topSKUs = config.top
     report.sources = setup.sources + result.notes

@@ -19,7 +19,7 @@ public enum ConfigFileCheck {
 /// [classes]   by (revenue|margin|units), a_cutoff, b_cutoff, x_cutoff, y_cutoff, window_days
 /// [service_levels]  AX = 0.99 … (per ABC×XYZ cell)
 /// [purchase]  budget, as_of ("yyyy-mm-dd"), dead_stock_days (180: overstock unsold this long is dead)
-/// [report]    out ("reports"), top (charts), title
+/// [report]    out ("reports"), top (charts), title, backtest (a `replenish simulate --out` file: promised vs achieved)
 /// ```
 /// Relative paths are relative to the config file's folder.
 struct PlanConfig {
@@ -46,11 +46,13 @@ struct PlanConfig {
   var out = "reports"
   var top = 6
   var title = "Replenishment plan"
+  /// The per-SKU file of the latest `replenish simulate --out`, for the promised-vs-achieved section.
+  var backtest: String?
 
   static let sections: [String: [String]] = [
     "history": ["file", "freq", "columns", "season_length", "corrections"], "items": ["file", "suppliers"], "ledger": ["db"], "stock": ["file"],
     "forecast": ["models", "horizon", "threads"], "classes": ["by", "a_cutoff", "b_cutoff", "x_cutoff", "y_cutoff", "window_days"],
-    "service_levels": ["AX", "AY", "AZ", "BX", "BY", "BZ", "CX", "CY", "CZ"], "purchase": ["budget", "as_of", "dead_stock_days"], "report": ["out", "top", "title"],
+    "service_levels": ["AX", "AY", "AZ", "BX", "BY", "BZ", "CX", "CY", "CZ"], "purchase": ["budget", "as_of", "dead_stock_days"], "report": ["out", "top", "title", "backtest"],
   ]
 
   static func load(_ path: String) throws -> PlanConfig {
@@ -92,6 +94,7 @@ struct PlanConfig {
     c.out = resolve(try table.string("report", "out")) ?? c.out
     c.top = try table.int("report", "top", range: 0...50) ?? c.top
     c.title = try table.string("report", "title") ?? c.title
+    c.backtest = resolve(try table.string("report", "backtest"))
     guard c.classifier.aCutoff < c.classifier.bCutoff, c.classifier.xCutoff < c.classifier.yCutoff else {
       throw CLIError("\(path): [classes] needs a_cutoff < b_cutoff and x_cutoff < y_cutoff")
     }

@@ -66,13 +66,16 @@ struct SimulateCommand: ParsableCommand {
     bar.finish()
     if let out { try writeAtomically(PlanTables.policyBacktest(report), to: out) }
     print("policy backtest: trained to \(trainUntil), replayed \(report.testPeriods) \(panel.frequency.rawValue)s, re-planned \(report.origins.count) times (every \(report.replanEvery)), seed \(seed)")
-    var rows = [["class", "SKUs", "target CSL", "achieved CSL", "fill rate", "cycles", "avg on hand", "avg value", "stock-out days"]]
-    for cell in ABCClass.allCases {
-      guard let t = report.byClass[cell] else { continue }
-      rows.append([cell.rawValue, "\(t.skus)", String(format: "%.1f%%", 100 * t.meanTarget), String(format: "%.1f%%", 100 * t.cycleServiceLevel),
-                   String(format: "%.1f%%", 100 * t.fillRate), "\(t.cycles)", String(format: "%.0f", t.averageOnHand), String(format: "%.0f", t.averageValue),
-                   String(format: "%.0f", Double(t.stockOutPeriods) * report.periodDays)])
+    let achieved = ServiceAchieved(report: report, source: "this run")
+    var rows = [["class", "SKUs", "target CSL", "achieved CSL", "Δ points", "fill rate", "in-stock", "cycles", "avg on hand", "avg value", "pooled errors"]]
+    for row in achieved.rows {
+      guard let t = report.byClass[row.abc] else { continue }
+      rows.append([row.abc.rawValue, "\(row.skus)", String(format: "%.1f%%", 100 * row.target), String(format: "%.1f%%", 100 * row.cycleServiceLevel),
+                   String(format: "%+.1f", 100 * (row.cycleServiceLevel - row.target)), String(format: "%.1f%%", 100 * row.fillRate),
+                   String(format: "%.1f%%", 100 * row.inStockRate), "\(row.cycles)", String(format: "%.0f", t.averageOnHand), String(format: "%.0f", t.averageValue),
+                   "\(row.pooledErrorSKUs) SKUs"])
     }
     print(alignedTable(rows))
+    print("cycle service: share of replenishment cycles (one order's arrival to the next) without unserved demand; in-stock: share of \(panel.frequency.rawValue)s without; pooled errors: SKUs with too little history for their own forecast errors (their spread comes from similar SKUs)")
   }
 }

@@ -132,3 +132,34 @@ extension Panel {
     return Panel(frequency: frequency, keys: keys, offsets: offsets, startPeriods: starts, endPeriod: end, values: values, flags: flags, prices: prices)
   }
 }
+
+extension Panel {
+  /// The period after each series' last row (`.observed`; its start when it has none), and whether the
+  /// file is dense: every series has a row for every period from its first row to its last.
+  public func rowEnds() -> (ends: [Int], dense: Bool) {
+    var ends = [Int](repeating: 0, count: seriesCount)
+    var dense = true
+    for s in 0..<seriesCount {
+      let range = range(of: s)
+      var last = -1, observed = 0
+      for i in range where flags[i].contains(.observed) {
+        last = i - range.lowerBound
+        observed += 1
+      }
+      ends[s] = startPeriods[s] + last + 1
+      if observed != last + 1 { dense = false }
+    }
+    return (ends, dense)
+  }
+
+  /// The rule for a file: `last-row` for a dense file whose series end at different periods, `panel-end`
+  /// otherwise (where the two agree, or no row means no sale), with the reason.
+  public func detectedSeriesEnd() -> (end: SeriesEnd, reason: String) {
+    let (ends, dense) = rowEnds()
+    guard dense else { return (.panelEnd, "some series miss periods between their first and last rows: no row = no sale, every series runs to the file's last date") }
+    let ragged = ends.filter { $0 != endPeriod }.count
+    guard ragged > 0 else { return (.panelEnd, "every series has a row up to the file's last date") }
+    return (.lastRow, "every series has a row for every period from its first to its last, and \(ragged) of \(seriesCount) end before the file's last date: each is forecast from its own last row")
+  }
+}
+

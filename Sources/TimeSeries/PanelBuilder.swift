@@ -7,6 +7,16 @@ public enum SeriesStart: String, Sendable, CaseIterable {
   case firstSale = "first-sale"
 }
 
+/// Where a series ends for forecasting.
+public enum SeriesEnd: String, Sendable, CaseIterable {
+  /// At its own last row: each series is forecast from the period after it (statsforecast's `unique_id,ds,y`
+  /// files, where every series has a row for every period and series end at different dates).
+  case lastRow = "last-row"
+  /// At the panel's common end, the periods after a series' last row being zero demand (sales files,
+  /// where no row means no sale).
+  case panelEnd = "panel-end"
+}
+
 /// Accumulates rows of (series, period, quantity) into a `Panel`.
 ///
 /// Quantities in the same period add up; the price of a period is the last non-missing price seen in it.

@@ -10,7 +10,7 @@ import TimeSeries
 func policy(s: Double, S: Double, leadDays: Double, reviewDays: Double = 7, kind: ReorderPolicyKind = .sS, q: Double = 1, demand: Double = 10) -> PolicyResult {
   PolicyResult(
     sku: "X", location: nil, policy: kind, periodDays: 7, demandPerPeriod: demand, sigmaPerPeriod: 0, sigmaSource: "test", leadTimeDays: leadDays,
-    leadTimeSDDays: 0, reviewPeriodDays: reviewDays, exposureDays: leadDays + reviewDays, exposureDemand: 0, sigmaExposure: 0, serviceLevel: 0.95,
+    leadTimeSDDays: 0, reviewPeriodDays: reviewDays, exposureDays: leadDays + reviewDays, exposureDemand: demand * (leadDays + reviewDays) / 7, sigmaExposure: 0, serviceLevel: 0.95,
     serviceLevelSource: "test", safetyStockMethod: .cycleService, safetyFactor: nil, safetyStock: 0, reorderPoint: s, orderUpTo: S,
     economicOrderQuantity: nil, orderQuantity: q, moq: 1, casePack: 1, orderMultiple: 1, notes: [])
 }

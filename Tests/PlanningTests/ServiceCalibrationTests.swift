@@ -13,7 +13,7 @@ import TimeSeries
 /// a 14-day lead time = an order placed at the end of week t is on the shelf at the start of week t + 3;
 /// demand served whole or not at all within the week, backorders first on arrival; review at every week's
 /// end: position ≤ s → order ⌈S − position⌉ (at least 1). A cycle runs from one arrival to the next; the
-/// weeks before the first arrival are not a cycle; an unfinished cycle counts only if it stocked out.
+/// weeks before the first arrival are not a cycle, nor is the unfinished last one.
 struct WeeklyChecker {
   var cycles = 0, failed = 0, shortWeeks = 0, weeks = 0
   var demand = 0.0, served = 0.0
@@ -55,10 +55,6 @@ struct WeeklyChecker {
         arrivals[t + 1 + leadWeeks, default: 0] += max(1, (S - position).rounded(.up))
       }
     }
-    if inCycle && cycleShort {
-      cycles += 1
-      failed += 1
-    }
   }
 
   var cycleService: Double { 1 - Double(failed) / Double(max(1, cycles)) }
@@ -68,15 +64,17 @@ struct WeeklyChecker {
 struct ServiceCalibrationTests {
   /// 120 SKUs (Poisson, negative binomial, intermittent with geometric sizes, yearly-seasonal, trending;
   /// 8 per process × target 0.90 / 0.95 / 0.98), two years to train, the third replayed with a re-plan every
-  /// 4 weeks, lead time 14 days, weekly review, (s, S) with the default calibrated safety stock (`ets` here
-  /// to keep the debug build fast; `replenish-bench service` runs `auto` on 600 SKUs). The independent
+  /// 4 weeks, lead time 14 days, weekly review, (s, S) with the default calibrated safety stock. The model is
+  /// the trend + Fourier regression (`lm`): cheap in a debug build and the one single model that follows every
+  /// process here (ETS has no yearly season at m = 52 and misses the seasonal SKUs by 5–12 points);
+  /// `replenish-bench service` runs the default `auto` on 600 SKUs. The independent
   /// checker replays the tool's policies; pooled cycle service per target must be within ±2 points, and the
   /// tool's own replay must count the same cycles and stock-outs.
   @Test("Pooled cycle service within ±2 points of 0.90, 0.95 and 0.98, by a replay that shares no code")
   func calibrated() throws {
     let truth = KnownDemandPanel(perCell: 8)
     let panel = truth.panel()
-    var settings = PlanSettings(method: ETSMethod(), seasonLength: 52, threads: 2, horizon: 1)
+    var settings = PlanSettings(method: TrendSeasonalRegressionMethod(), seasonLength: 52, threads: 2, horizon: 1)
     settings.windowDays = 364
     let items = truth.skus.map { sku -> Item in
       var item = Item(sku: sku.name)
@@ -94,7 +92,7 @@ struct ServiceCalibrationTests {
     for sku in report.skus {
       let i = try #require(index[sku.key.sku])
       #expect(sku.firstPolicy.safetyStockMethod == .calibrated && sku.firstPolicy.policy == .sS)
-      let policies = sku.policies.map { ($0.fromPeriod, $0.policy.reorderPoint, $0.policy.orderUpTo, $0.policy.demandPerPeriod > 0) }
+      let policies = sku.policies.map { ($0.fromPeriod, $0.policy.reorderPoint, $0.policy.orderUpTo, $0.policy.exposureDemand > 0) }
       var own = WeeklyChecker()
       own.replay(demand: truth.demand(of: i)[104...], policies: policies, leadWeeks: 2)
       if own.cycles != sku.result.cycles || own.failed != sku.result.cyclesWithStockOut || own.shortWeeks != sku.result.stockOutPeriods

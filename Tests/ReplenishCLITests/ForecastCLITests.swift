@@ -104,13 +104,13 @@ struct ForecastCLITests {
     let summary = out + ".summary.csv"
     let result = try run([
       "backtest", "--history", "notebooks-data/carparts.csv", "--freq", "month", "--horizon", "6", "--windows", "2",
-      "--models", "naive,mean", "--out", out, "--summary", summary,
+      "--models", "naive,mean", "--out", out, "--summary", summary, "--series-end", "panel-end",
     ])
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stdout.contains("mase"))
     let rows = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
     #expect(rows[0] == "sku,method,model,origin,periods,mae,rmse,mase,rmsse,smape,wape,bias,error")
-    #expect(rows.count == 1 + 2674 * 2 * 2)
+    #expect(rows.count == 1 + 2674 * 2 * 2)  // every series padded to March 2002 (165 of them have no rows after early 1999)
     let summaryRows = try String(contentsOfFile: summary, encoding: .utf8).split(separator: "\n")
     #expect(summaryRows.count == 3 && summaryRows[1].hasPrefix("naive,2674,"))
   }
@@ -123,5 +123,46 @@ struct ForecastCLITests {
     let result = try run(["forecast", "--history", "notebooks-data/carparts.csv", "--freq", "month", "--horizon", "2", "--models", "naive", "--out", "/nonexistent/dir/f.csv"])
     #expect(result.status == 73)
     #expect(result.stderr.contains("/nonexistent/dir/f.csv: cannot write"))
+  }
+}
+
+@Suite("statsforecast-format files forecast from each series' last row")
+struct SeriesEndCLITests {
+  /// Three M3-style monthly series (`unique_id,ds,y`, a row for every month) ending in March, June and
+  /// December 1995; no --freq, no --series-end: monthly is inferred, the file is dense, so each series is
+  /// forecast from the month after its own last row — not from January 1996 with zero padding.
+  @Test("A dense ragged file: each forecast starts the period after its series' last row; a sparse one keeps padding")
+  func raggedEnds() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ends-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    var csv = "unique_id,ds,y\n"
+    for (id, months) in [("N1", 15), ("N2", 18), ("N3", 24)] {
+      for m in 0..<months {
+        csv += "\(id),\(1994 + m / 12)-\(String(format: "%02d", m % 12 + 1))-01,\(100 + 10 * (m % 12) + (id == "N2" ? 50 : 0))\n"
+      }
+    }
+    try csv.write(toFile: folder + "/train.csv", atomically: true, encoding: .utf8)
+    let result = try run(["forecast", "--history", folder + "/train.csv", "--horizon", "3", "--models", "snaive", "--out", folder + "/f.csv"])
+    try #require(result.status == 0, "\(result.stderr)")
+    #expect(result.stderr.contains("frequency month (inferred: all 24 distinct dates are the 1st of a month"), "\(result.stderr)")
+    #expect(result.stdout.contains("series end last-row (every series has a row for every period from its first to its last, and 2 of 3 end before the file's last date"),
+            "\(result.stdout)")
+    let lines = try String(contentsOfFile: folder + "/f.csv", encoding: .utf8).split(separator: "\n").map(String.init)
+    let first = Dictionary(lines.dropFirst().map { ($0.split(separator: ",")[0], $0.split(separator: ",")[1]) }, uniquingKeysWith: { a, _ in a })
+    #expect(first["N1"] == "1995-04-01" && first["N2"] == "1995-07-01" && first["N3"] == "1996-01-01", "\(first)")
+    // Seasonal naive from each series' own last year: N1's April forecast is its April 1994 value (130).
+    #expect(lines.contains { $0.hasPrefix("N1,1995-04-01,snaive,SeasonalNaive,smooth,130") }, "\(lines.prefix(4))")
+
+    // A sales file (no row = no sale): N1 misses a month, so every series runs to the file's end.
+    let sparse = csv.split(separator: "\n").filter { !$0.hasPrefix("N1,1994-05-01") }.joined(separator: "\n") + "\n"
+    try sparse.write(toFile: folder + "/sparse.csv", atomically: true, encoding: .utf8)
+    let padded = try run(["forecast", "--history", folder + "/sparse.csv", "--horizon", "3", "--models", "snaive", "--out", folder + "/p.csv"])
+    try #require(padded.status == 0, "\(padded.stderr)")
+    #expect(padded.stdout.contains("series end panel-end (some series miss periods"), "\(padded.stdout)")
+    let paddedLines = try String(contentsOfFile: folder + "/p.csv", encoding: .utf8).split(separator: "\n")
+    #expect(paddedLines.dropFirst().allSatisfy { $0.split(separator: ",")[1] >= "1996-01-01" })
+    // Asked for explicitly, the rule is followed whatever the file looks like.
+    let forced = try run(["forecast", "--history", folder + "/sparse.csv", "--horizon", "3", "--models", "snaive", "--series-end", "last-row", "--out", folder + "/l.csv"])
+    #expect(forced.status == 0 && forced.stdout.contains("series end last-row (--series-end)"))
   }
 }

@@ -54,6 +54,7 @@ public struct LeadTimeDemand: Sendable {
     // Errors of L-period sums (and of every shorter cumulative sum) at the last origins.
     var errors: [Double] = []
     var squares = [Double](repeating: 0, count: leadTime), forecastSums = [Double](repeating: 0, count: leadTime)
+    var errorSums = [Double](repeating: 0, count: leadTime)
     let latest = y.count - leadTime
     // Origins need some training, not two full seasons (weekly histories are often ~1 year long).
     let earliest = max(max(4, min(2 * seasonLength, y.count / 2)), latest - Self.maximumOrigins(seasonLength: seasonLength) + 1)
@@ -70,6 +71,7 @@ public struct LeadTimeDemand: Sendable {
           error += a - f
           predicted += f
           squares[h] += error * error
+          errorSums[h] += error
           forecastSums[h] += predicted
         }
         errors.append(error)
@@ -77,6 +79,7 @@ public struct LeadTimeDemand: Sendable {
     }
     errorProfile = errors.count >= Self.minimumOrigins
       ? ForecastErrorProfile(meanSquares: squares.map { $0 / Double(errors.count) }, forecastSums: forecastSums.map { $0 / Double(errors.count) },
+                             meanErrors: errorSums.map { $0 / Double(errors.count) },
                              origins: errors.count, source: "\(errors.count) rolling origins")
       : nil
     if let count = fit as? CountModelFit {

@@ -44,7 +44,7 @@ public struct ForecastTables: Sendable {
       modelCounts[forecast.model.split(separator: "(").first.map(String.init) ?? forecast.model, default: 0] += 1
       let pattern = result.pattern.pattern.rawValue
       for step in 0..<horizon {
-        let date = panel.frequency.label(ofPeriod: panel.endPeriod + step)
+        let date = panel.frequency.label(ofPeriod: result.firstForecastPeriod + step)
         forecasts += "\(key),\(date),\(result.method),\(csvField(forecast.model)),\(pattern),\(number(forecast.mean[step]))"
         for level in levels {
           let k = forecast.levels.firstIndex(of: level)!

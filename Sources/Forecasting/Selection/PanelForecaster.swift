@@ -15,6 +15,8 @@ public struct SeriesForecast: Sendable {
   public let pattern: DemandClassification
   /// Lead-time demand quantiles, when asked for.
   public let leadTimeDemand: LeadTimeDemand?
+  /// The first forecast period (the one after the history used).
+  public var firstForecastPeriod = 0
 }
 
 extension Panel {
@@ -124,11 +126,15 @@ public struct PanelForecaster: Sendable {
   /// Runs over `seriesIndices` of the panel (all by default), on the history before `endPeriod` when
   /// given. `progress` is called with the number of series finished (from worker threads). Results are in
   /// series order, then method order.
-  public func run(panel: Panel, seriesIndices: [Int]? = nil, endPeriod: Int? = nil, progress: (@Sendable (Int) -> Void)? = nil) -> [SeriesForecast] {
+  /// `seriesEnds` (exclusive, per series) cuts each series at its own end instead (`SeriesEnd.lastRow`).
+  public func run(panel: Panel, seriesIndices: [Int]? = nil, endPeriod: Int? = nil, seriesEnds: [Int]? = nil,
+                  progress: (@Sendable (Int) -> Void)? = nil) -> [SeriesForecast] {
     let indices = seriesIndices ?? Array(0..<panel.seriesCount)
     let perSeries = parallelMap(count: indices.count, threads: threads, progress: progress) { position -> [SeriesForecast] in
       let s = indices[position]
-      let y = panel.history(of: s, censorStockOuts: censorStockOuts, endPeriod: endPeriod)
+      let end = seriesEnds?[s] ?? endPeriod
+      let y = panel.history(of: s, censorStockOuts: censorStockOuts, endPeriod: end)
+      let first = panel.startPeriods[s] + y.count
       let pattern = DemandClassification(y)
       let request = leadTime?(s)
       let steps = request.map { $0.coverInForecast ? max(horizon, $0.periods) : horizon } ?? horizon
@@ -137,14 +143,15 @@ public struct PanelForecaster: Sendable {
         switch FallbackChain.fit(y, method: method, seasonLength: seasonLength) {
         case .fitted(let f, let m, let reason): (fit, fitted, fallback) = (f, m, reason)
         case .failed(let reason):
-          return SeriesForecast(series: s, method: method.alias, model: nil, forecast: nil, fallbackReason: reason, error: reason, pattern: pattern, leadTimeDemand: nil)
+          return SeriesForecast(series: s, method: method.alias, model: nil, forecast: nil, fallbackReason: reason, error: reason, pattern: pattern, leadTimeDemand: nil,
+                                firstForecastPeriod: first)
         }
         let ltd = request.map {
           LeadTimeDemand(history: y, fit: fit, method: fitted, seasonLength: seasonLength, leadTime: $0.periods, levels: $0.levels)
         }
         return SeriesForecast(
           series: s, method: method.alias, model: fit.name, forecast: fit.forecast(horizon: steps, levels: levels).nonNegative(),
-          fallbackReason: fallback, error: nil, pattern: pattern, leadTimeDemand: ltd)
+          fallbackReason: fallback, error: nil, pattern: pattern, leadTimeDemand: ltd, firstForecastPeriod: first)
       }
     }
     return perSeries.flatMap { $0 }
@@ -174,9 +181,10 @@ public struct PanelBacktester: Sendable {
     public let window: Result<BacktestWindow, ForecastError>
   }
 
-  public func run(panel: Panel, progress: (@Sendable (Int) -> Void)? = nil) -> [Row] {
+  /// `seriesEnds` (exclusive, per series) cuts each series at its own end (`SeriesEnd.lastRow`).
+  public func run(panel: Panel, seriesEnds: [Int]? = nil, progress: (@Sendable (Int) -> Void)? = nil) -> [Row] {
     parallelMap(count: panel.seriesCount, threads: threads, progress: progress) { s -> [Row] in
-      let y = panel.history(of: s, censorStockOuts: censorStockOuts)
+      let y = panel.history(of: s, censorStockOuts: censorStockOuts, endPeriod: seriesEnds?[s])
       return methods.flatMap { method in
         Backtest.run(y, seasonLength: seasonLength, method: method, plan: plan).map { Row(series: s, method: method.alias, window: $0) }
       }

@@ -277,13 +277,13 @@ public struct PlanReport {
       c.bar(x0: Double(i) + 0.52, x1: Double(i) + 0.9, y: r.cycleServiceLevel, cssClass: "barA", label: String(format: "%.1f%%", 100 * r.cycleServiceLevel))
     }
     var h = "<div class='grid2'>" + c.svg(title: "Promised vs achieved cycle service by class")
-    h += "<table><tr><th>class</th><th>SKUs</th><th>promised</th><th>achieved</th><th>Δ</th><th>fill rate</th><th>in-stock</th><th>cycles</th><th>pooled errors</th></tr>"
+    h += "<table><tr><th>class</th><th>SKUs</th><th>promised</th><th>achieved</th><th>Δ</th><th>fill rate</th><th>in-stock</th><th>cycles</th><th>pooled errors</th><th>failed on a ramp ≥2×</th><th>failed on a new peak</th></tr>"
     for r in rows {
       h += "<tr><td>\(r.abc.rawValue)</td><td>\(r.skus)</td><td>\(String(format: "%.1f%%", 100 * r.target))</td><td>\(String(format: "%.1f%%", 100 * r.cycleServiceLevel))</td>"
       h += "<td>\(String(format: "%+.1f", 100 * (r.cycleServiceLevel - r.target)))</td><td>\(String(format: "%.1f%%", 100 * r.fillRate))</td><td>\(String(format: "%.1f%%", 100 * r.inStockRate))</td>"
-      h += "<td>\(r.cycles)</td><td>\(r.pooledErrorSKUs)</td></tr>"
+      h += "<td>\(r.cycles)</td><td>\(r.pooledErrorSKUs)</td><td>\(r.failedOnRamp) of \(r.cyclesWithStockOut)</td><td>\(r.failedOnNewPeak) of \(r.cyclesWithStockOut)</td></tr>"
     }
-    h += "</table></div><p class='muted'>From the policy backtest \(SVGChart.escape(s.source)): policies computed only from the history before each re-plan, real demand replayed. Cycle service: share of replenishment cycles (one order's arrival to the next) without unserved demand. In-stock: share of periods without. Pooled errors: SKUs with too little history for their own forecast errors, whose spread comes from similar SKUs.</p>"
+    h += "</table></div><p class='muted'>From the policy backtest \(SVGChart.escape(s.source)): policies computed only from the history before each re-plan, real demand replayed. Cycle service: share of replenishment cycles (one order's arrival to the next) without unserved demand. In-stock: share of periods without. Pooled errors: SKUs with too little history for their own forecast errors, whose spread comes from similar SKUs. What limits the figure: failed cycles on SKUs whose demand after the cut at least doubled against the 26 periods before it (a ramp the history never showed), or reached a period above every one before it (bulk orders, peaks).</p>"
     return h
   }
 

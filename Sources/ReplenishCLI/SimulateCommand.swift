@@ -33,7 +33,7 @@ struct SimulateCommand: ParsableCommand {
   @Option(name: .customLong("service-level"), help: "Use this target for every SKU (default: item master, else class).") var serviceLevel: Double?
   @Option(help: "Seed for lead-time draws.") var seed: UInt64 = 1
   @Option(help: "Per-SKU results CSV.") var out: String?
-  @Option(name: .customLong("replan-every"), help: "Re-forecast and recompute policies every N periods, as a buyer re-plans (0 = never; default: 28 days).")
+  @Option(name: .customLong("replan-every"), help: "Re-forecast and recompute policies every N periods, as a buyer re-plans (0 = never; default: every 7 days' worth, the weekly review).")
   var replanEvery: Int?
   @Option(name: .customLong("safety-stock"), help: "Safety-stock rule for every SKU: auto, cycle-service, fill-rate, distribution, days-of-cover (default: item master, else auto).")
   var safetyStock: SafetyStockMethod?
@@ -67,15 +67,16 @@ struct SimulateCommand: ParsableCommand {
     if let out { try writeAtomically(PlanTables.policyBacktest(report), to: out) }
     print("policy backtest: trained to \(trainUntil), replayed \(report.testPeriods) \(panel.frequency.rawValue)s, re-planned \(report.origins.count) times (every \(report.replanEvery)), seed \(seed)")
     let achieved = ServiceAchieved(report: report, source: "this run")
-    var rows = [["class", "SKUs", "target CSL", "achieved CSL", "Δ points", "fill rate", "in-stock", "cycles", "avg on hand", "avg value", "pooled errors"]]
+    var rows = [["class", "SKUs", "target CSL", "achieved CSL", "Δ points", "fill rate", "in-stock", "cycles", "avg on hand", "avg value", "pooled errors",
+                 "failed: ramp ≥2×", "failed: new peak"]]
     for row in achieved.rows {
       guard let t = report.byClass[row.abc] else { continue }
       rows.append([row.abc.rawValue, "\(row.skus)", String(format: "%.1f%%", 100 * row.target), String(format: "%.1f%%", 100 * row.cycleServiceLevel),
                    String(format: "%+.1f", 100 * (row.cycleServiceLevel - row.target)), String(format: "%.1f%%", 100 * row.fillRate),
                    String(format: "%.1f%%", 100 * row.inStockRate), "\(row.cycles)", String(format: "%.0f", t.averageOnHand), String(format: "%.0f", t.averageValue),
-                   "\(row.pooledErrorSKUs) SKUs"])
+                   "\(row.pooledErrorSKUs) SKUs", "\(row.failedOnRamp) of \(row.cyclesWithStockOut)", "\(row.failedOnNewPeak) of \(row.cyclesWithStockOut)"])
     }
     print(alignedTable(rows))
-    print("cycle service: share of replenishment cycles (one order's arrival to the next) without unserved demand; in-stock: share of \(panel.frequency.rawValue)s without; pooled errors: SKUs with too little history for their own forecast errors (their spread comes from similar SKUs)")
+    print("cycle service: share of replenishment cycles (one order's arrival to the next) without unserved demand; in-stock: share of \(panel.frequency.rawValue)s without; pooled errors: SKUs with too little history for their own forecast errors (their spread comes from similar SKUs); failed cycles on SKUs whose demand after the cut was at least twice that of the 26 periods before it (ramp), or had a period above every period before it (new peak)")
   }
 }

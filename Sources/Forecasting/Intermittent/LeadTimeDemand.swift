@@ -4,7 +4,7 @@ import Statistics
 ///
 /// ```
 /// count models:  L periods of Poisson(λ) / NegBin(μ, r) are Poisson(Lλ) / NegBin(Lμ, Lr): exact quantiles
-/// otherwise:     conformal from backtests — at each of the last K origins o (K ≤ 26, one period apart),
+/// otherwise:     conformal from backtests — at each of the last K origins o (K ≤ max(26, m), ⌊L/3⌋ ≥ 1 periods apart),
 ///                e_o = Σ y[o ..< o+L] − Σ ŷ_o(1…L) with the model's parameters carried forward (or re-fitted);
 ///                q_τ = max(0, Σ ŷ(1…L) + e_(k)),  k = ⌈(K+1)·τ⌉ — the split-conformal order
 ///                statistic, whose coverage is at least τ for exchangeable errors (Vovk et al. 2005); an
@@ -41,6 +41,11 @@ public struct LeadTimeDemand: Sendable {
   /// origins left cycle service 3.4–5.8 points short, 52 origins 1.2–3.0 (`replenish-bench service`).
   public static let maximumOrigins = 26
   public static func maximumOrigins(seasonLength: Int) -> Int { max(maximumOrigins, seasonLength) }
+  /// Periods between origins: ⌊L / 3⌋, at least 1 — one period for weekly and monthly exposures, a week
+  /// for a 21-day exposure on daily data, whose 26 consecutive origins spanned under a month: on the M5
+  /// sample (unrecorded stock-outs as zero runs) their errors were all 0 for some SKUs, and cycle service
+  /// fell 20–25 points short (`replenish simulate`, trained to 2015-04-24).
+  public static func originStep(leadTime: Int) -> Int { max(1, leadTime / 3) }
   public static let minimumOrigins = 8
 
   public init(
@@ -56,10 +61,13 @@ public struct LeadTimeDemand: Sendable {
     var squares = [Double](repeating: 0, count: leadTime), forecastSums = [Double](repeating: 0, count: leadTime)
     var errorSums = [Double](repeating: 0, count: leadTime)
     let latest = y.count - leadTime
-    // Origins need some training, not two full seasons (weekly histories are often ~1 year long).
-    let earliest = max(max(4, min(2 * seasonLength, y.count / 2)), latest - Self.maximumOrigins(seasonLength: seasonLength) + 1)
+    // Origins need some training, not two full seasons (weekly histories are often ~1 year long). They are
+    // `originStep(leadTime)` periods apart, so that long sums (daily data: 21-day exposures) come from
+    // months of history, not from a few weeks of overlapping windows.
+    let step = Self.originStep(leadTime: leadTime)
+    let earliest = max(max(4, min(2 * seasonLength, y.count / 2)), latest - step * (Self.maximumOrigins(seasonLength: seasonLength) - 1))
     if latest >= earliest {
-      let origins = Array(earliest...latest)
+      let origins = Array(stride(from: latest, through: earliest, by: -step).reversed())
       let models = Backtest.modelsAtOrigins(y, origins: origins, method: fit.specification ?? method, seasonLength: seasonLength)
       for (origin, model) in zip(origins, models) {
         guard let model else { continue }

@@ -23,10 +23,13 @@ public struct SeriesDemand: Sendable {
 ///
 /// ```
 /// d  = mean of the forecast over the first ⌈E⌉ periods (E = exposure: lead time + review period)
-/// σ_d = RMS of the backtest errors of ⌈E⌉-period sums at up to 26 rolling origins, ÷ √⌈E⌉ (forecast error
+/// σ_d = RMS of the backtest errors of ⌈E⌉-period sums at up to 26 rolling origins (a full season when longer), ÷ √⌈E⌉ (forecast error
 ///       out of sample, not demand variance); with too few origins, the one-step in-sample RMSE
 /// intermittent/lumpy series: quantiles of demand summed over ⌈E⌉ periods at the item's service level
 ///     (count model: exact; otherwise split-conformal from rolling-origin backtests) — `LeadTimeDemand`
+/// error profile: bias and MSE of the h-period cumulative forecasts, h = 1…⌈E⌉, at the same origins (what
+///     the calibrated rule uses); series with too few origins get their demand pattern's median dispersion
+///     (MSE ÷ forecast) × their own forecast
 /// ```
 /// A series that cannot be fitted by the requested model is estimated from its fallback model's fit, and
 /// `fallback` says so; one with no observations at all has demand 0.

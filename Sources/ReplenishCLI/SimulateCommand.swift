@@ -16,11 +16,13 @@ struct SimulateCommand: ParsableCommand {
     commandName: "simulate",
     abstract: "Policy backtest: replay real demand after --train-until under the policies computed before it.",
     discussion: """
-      Forecasts, ABC/XYZ classes and policies are computed from the history up to --train-until only; the
-      demand after it is replayed period by period (backorders served first on arrival, lead times drawn from
-      N(L, σ_L) with --seed). Reported per class: target and achieved cycle service level (share of
-      replenishment cycles without a stock-out), fill rate (demand served from stock on arrival), average
-      inventory (units and value at unit cost) and stock-out days. Same inputs and seed → same figures.
+      Forecasts, ABC/XYZ classes and policies are computed from the history up to --train-until only, and
+      again at every re-plan with the data then known; the demand after it is replayed in days (an order
+      placed at a period's end arrives L days later, inside a period if need be; backorders served first;
+      lead times drawn from N(L, σ_L) with --seed). Reported per class: target and achieved cycle service
+      (share of complete replenishment cycles — one arrival to the next — without unserved demand), fill
+      rate, in-stock rate (share of periods without a stock-out), average inventory, and what limits the
+      figure. Same inputs and seed → same figures.
       """)
 
   @OptionGroup var input: HistoryOptions

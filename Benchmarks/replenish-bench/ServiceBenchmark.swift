@@ -58,13 +58,15 @@ func serviceBenchmark(perCell: Int, models: String, trainWeeks: Int, replanEvery
     var state: PolicySimulation.State?
     for t in trainWeeks..<truth.weeks {
       var exposureMean = 0.0, squares: [Double] = [], sums: [Double] = []
-      for h in 1...3 {
+      // The weeks of lead time + the weekly review, as the plan's exposure (⌈E⌉ periods).
+      let horizon = Int(((leadDays + 7) / 7).rounded(.up))
+      for h in 1...horizon {
         let (m, v) = truthSKU.moments(week: t + h - 1)
         exposureMean += m
         squares.append((squares.last ?? 0) + v)
         sums.append((sums.last ?? 0) + m)
       }
-      let estimate = DemandEstimate(sku: item.sku, periodDays: 7, meanPerPeriod: exposureMean / 3, sigmaPerPeriod: 0, sigmaSource: "truth",
+      let estimate = DemandEstimate(sku: item.sku, periodDays: 7, meanPerPeriod: exposureMean / Double(horizon), sigmaPerPeriod: 0, sigmaSource: "truth",
                                     errorProfile: ForecastErrorProfile(meanSquares: squares, forecastSums: sums, origins: 0, source: "the true distribution"))
       var oracleItem = item
       oracleItem.safetyStockMethod = .calibrated

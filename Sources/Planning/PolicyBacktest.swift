@@ -73,24 +73,8 @@ public struct PolicyBacktest: Sendable {
     public var newPeak: Bool
   }
 
-  /// Totals of one class (`nil`: all).
-  public struct ClassSummary: Sendable {
-    public var skus = 0
-    public var meanTarget = 0.0
-    public var cycles = 0
-    public var cyclesWithStockOut = 0
-    public var demand = 0.0
-    public var servedFromStock = 0.0
-    public var averageOnHand = 0.0
-    public var averageValue = 0.0
-    public var stockOutPeriods = 0
-    public var cycleServiceLevel: Double { cycles > 0 ? 1 - Double(cyclesWithStockOut) / Double(cycles) : 1 }
-    public var fillRate: Double { demand > 0 ? servedFromStock / demand : 1 }
-  }
-
   public struct Report: Sendable {
     public var skus: [SKUResult]
-    public var byClass: [ABCClass: ClassSummary]
     public var origins: [Int]
     public var replanEvery: Int
     public var testPeriods: Int
@@ -145,7 +129,6 @@ public struct PolicyBacktest: Sendable {
     }
 
     var skus: [SKUResult] = []
-    var byClass: [ABCClass: ClassSummary] = [:]
     for s in 0..<panel.seriesCount {
       guard var state = states[s], let policy = firstPolicies[s] else { continue }
       let r = state.finish()
@@ -158,27 +141,15 @@ public struct PolicyBacktest: Sendable {
       skus.append(SKUResult(key: p.key, abc: p.abc, cell: classMap[p.key.sku]?.cell, firstPolicy: policy, policies: policies[s], unitCost: p.item.unitCost,
                             result: r, demandRatio: meanBefore > 0 ? meanAfter / meanBefore : (meanAfter > 0 ? .infinity : 1),
                             newPeak: (after.max() ?? 0) > (y[0..<cut].max() ?? 0)))
-      var t = byClass[p.abc, default: ClassSummary()]
-      t.meanTarget += policy.serviceLevel
-      t.skus += 1
-      t.cycles += r.cycles
-      t.cyclesWithStockOut += r.cyclesWithStockOut
-      t.demand += r.demand
-      t.servedFromStock += r.servedFromStock
-      t.averageOnHand += r.averageOnHand
-      t.averageValue += r.averageOnHand * (p.item.unitCost ?? 0)
-      t.stockOutPeriods += r.stockOutPeriods
-      byClass[p.abc] = t
     }
-    for k in byClass.keys { byClass[k]!.meanTarget /= Double(byClass[k]!.skus) }
-    return Report(skus: skus, byClass: byClass, origins: origins, replanEvery: every, testPeriods: replayEnd - cutoffPeriod, periodDays: periodDays)
+    return Report(skus: skus, origins: origins, replanEvery: every, testPeriods: replayEnd - cutoffPeriod, periodDays: periodDays)
   }
 }
 
 extension PlanTables {
   static let policyBacktestHeader = [
     "sku", "location", "class", "service_level", "safety_stock_method", "quantile_method", "reorder_point", "order_up_to", "test_periods", "demand",
-    "served_from_stock", "fill_rate", "cycles", "cycles_with_stockout", "cycle_service_level", "stockout_periods", "in_stock_rate", "avg_on_hand", "orders", "demand_ratio", "new_peak",
+    "served_from_stock", "fill_rate", "cycles", "cycles_with_stockout", "cycle_service_level", "stockout_periods", "in_stock_rate", "avg_on_hand", "unit_cost", "orders", "demand_ratio", "new_peak",
   ]
 
   /// One row per replayed SKU: the first policy, what the replay achieved.
@@ -188,7 +159,7 @@ extension PlanTables {
       let p = s.firstPolicy, r = s.result
       out += [csvField(s.key.sku), csvField(s.key.location), s.cell?.description ?? s.abc.rawValue, "\(p.serviceLevel)", p.safetyStockMethod.rawValue,
               csvField(p.quantileMethod), n(p.reorderPoint), n(p.orderUpTo), "\(r.periods)", "\(r.demand)", "\(r.servedFromStock)", n(r.fillRate, 4), "\(r.cycles)",
-              "\(r.cyclesWithStockOut)", n(r.cycleServiceLevel, 4), "\(r.stockOutPeriods)", n(r.inStockRate, 4), n(r.averageOnHand), "\(r.orders)",
+              "\(r.cyclesWithStockOut)", n(r.cycleServiceLevel, 4), "\(r.stockOutPeriods)", n(r.inStockRate, 4), n(r.averageOnHand), s.unitCost.map { "\($0)" } ?? "", "\(r.orders)",
               s.demandRatio.isFinite ? n(s.demandRatio, 3) : "inf", s.newPeak ? "1" : "0"]
         .joined(separator: ",") + "\n"
     }
@@ -218,19 +189,24 @@ public struct ServiceAchieved: Sendable {
     public var failedOnRamp = 0
     /// Failed cycles on SKUs with a replayed period above every period before the cut (bulk orders, peaks).
     public var failedOnNewPeak = 0
+    /// Σ over SKUs of average units on hand, and of that at unit cost (SKUs without a cost count 0).
+    public var onHand = 0.0
+    public var value = 0.0
     public var target: Double { skus > 0 ? targetSum / Double(skus) : 0 }
     public var cycleServiceLevel: Double { cycles > 0 ? 1 - Double(cyclesWithStockOut) / Double(cycles) : 1 }
     public var fillRate: Double { demand > 0 ? served / demand : 1 }
     public var inStockRate: Double { periods > 0 ? 1 - Double(stockOutPeriods) / Double(periods) : 1 }
   }
 
-  public var rows: [ClassRow]
+  private var byClass: [ABCClass: ClassRow] = [:]
   /// Where the figures come from (the backtest file, or the run).
   public var source: String
 
+  /// One row per class present, A, B, C, new.
+  public var rows: [ClassRow] { ABCClass.allCases.compactMap { byClass[$0] } }
+
   mutating func add(abc: ABCClass, target: Double, cycles: Int, failed: Int, demand: Double, served: Double, periods: Int, short: Int, pooled: Bool,
-                    ramp: Bool, newPeak: Bool) {
-    var byClass = Dictionary(uniqueKeysWithValues: rows.map { ($0.abc, $0) })
+                    ramp: Bool, newPeak: Bool, onHand: Double, unitCost: Double?) {
     var row = byClass[abc] ?? ClassRow(abc: abc)
     row.skus += 1
     row.targetSum += target
@@ -243,27 +219,28 @@ public struct ServiceAchieved: Sendable {
     if pooled { row.pooledErrorSKUs += 1 }
     if ramp { row.failedOnRamp += failed }
     if newPeak { row.failedOnNewPeak += failed }
+    row.onHand += onHand
+    row.value += onHand * (unitCost ?? 0)
     byClass[abc] = row
-    rows = ABCClass.allCases.compactMap { byClass[$0] }
   }
 
   static func isPooled(_ quantileMethod: String) -> Bool { quantileMethod.contains("pooled") }
 
   public init(report: PolicyBacktest.Report, source: String) {
-    rows = []
     self.source = source
     for s in report.skus {
       let r = s.result
       add(abc: s.abc, target: s.firstPolicy.serviceLevel, cycles: r.cycles, failed: r.cyclesWithStockOut, demand: r.demand, served: r.servedFromStock,
-          periods: r.periods, short: r.stockOutPeriods, pooled: Self.isPooled(s.firstPolicy.quantileMethod), ramp: s.demandRatio >= 2, newPeak: s.newPeak)
+          periods: r.periods, short: r.stockOutPeriods, pooled: Self.isPooled(s.firstPolicy.quantileMethod), ramp: s.demandRatio >= 2, newPeak: s.newPeak,
+          onHand: r.averageOnHand, unitCost: s.unitCost)
     }
   }
 
   /// Reads the per-SKU file of `replenish simulate --out`.
   public static func read(path: String) throws(CSVError) -> ServiceAchieved {
     let table = try CSVTable.read(path: path, required: ["class", "service_level", "cycles", "cycles_with_stockout", "demand", "served_from_stock",
-                                                        "test_periods", "stockout_periods", "quantile_method", "demand_ratio", "new_peak"])
-    var summary = ServiceAchieved(rows: [], source: path)
+                                                        "test_periods", "stockout_periods", "quantile_method", "demand_ratio", "new_peak", "avg_on_hand", "unit_cost"])
+    var summary = ServiceAchieved(source: path)
     for row in table.rows {
       let ratio = row.text("demand_ratio") == "inf" ? Double.infinity : try row.number("demand_ratio", range: 0...1e15) ?? 0
       let cell = row.text("class") ?? ""
@@ -274,14 +251,11 @@ public struct ServiceAchieved: Sendable {
                   failed: try row.integer("cycles_with_stockout", minimum: 0) ?? 0, demand: try row.number("demand", range: 0...1e15) ?? 0,
                   served: try row.number("served_from_stock", range: 0...1e15) ?? 0, periods: try row.integer("test_periods", minimum: 0) ?? 0,
                   short: try row.integer("stockout_periods", minimum: 0) ?? 0, pooled: isPooled(row.text("quantile_method") ?? ""),
-                  ramp: ratio >= 2,
-                  newPeak: row.text("new_peak") == "1")
+                  ramp: ratio >= 2, newPeak: row.text("new_peak") == "1", onHand: try row.number("avg_on_hand", range: 0...1e15) ?? 0,
+                  unitCost: try row.number("unit_cost", range: 0...1e13))
     }
     return summary
   }
 
-  private init(rows: [ClassRow], source: String) {
-    self.rows = rows
-    self.source = source
-  }
+  private init(source: String) { self.source = source }
 }

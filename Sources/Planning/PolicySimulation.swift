@@ -20,7 +20,7 @@ import Sampling
 ///                               with no unserved demand; the stretch before the first arrival (stock
 ///                               set, not ordered) is not a cycle, nor is the unfinished last one
 ///                               (censored: counting it only when it already stocked out would bias
-///                               the measure down, counting it always would bias it up; reported apart)
+///                               the measure down, counting it always would bias it up)
 /// in-stock rate (per period) = share of periods with no unserved demand
 /// ```
 /// Reference: Silver, Pyke & Thomas (2017) §7.2 (service measures); the replay is the "policy backtest":
@@ -36,8 +36,6 @@ public struct PolicySimulation: Sendable {
     public var averageOnHand: Double
     public var orders: Int
     public var unitsOrdered: Double
-    /// Whether the unfinished last cycle (not in `cycles`) had already stocked out.
-    public var openCycleStockedOut = false
     public var fillRate: Double { demand > 0 ? servedFromStock / demand : 1 }
     public var cycleServiceLevel: Double { cycles > 0 ? 1 - Double(cyclesWithStockOut) / Double(cycles) : 1 }
     /// Share of periods without a stock-out (what "in stock %" means in most tools).
@@ -68,10 +66,9 @@ public struct PolicySimulation: Sendable {
       rng = SeededGenerator(seed: seed)
     }
 
-    /// Closes the books: complete cycles only; the open one's stock-out is reported apart.
+    /// Closes the books: complete cycles only (the open one is censored).
     public mutating func finish() -> Result {
       var r = result
-      r.openCycleStockedOut = inCycle && cycleHadStockOut
       r.periods = period
       r.averageOnHand = period > 0 ? onHandSum / Double(period) : 0
       return r

@@ -70,9 +70,9 @@ struct SeriesEndOption: ParsableArguments {
 
   /// Each series' end for forecasting (`nil`: the panel's end) and what the summary says about it.
   func seriesEnds(_ panel: Panel) -> (ends: [Int]?, summary: String) {
-    let (detected, reason) = panel.detectedSeriesEnd()
+    let (detected, reason, rowEnds) = panel.detectedSeriesEnd()
     let rule = seriesEnd ?? detected
     let summary = seriesEnd == nil ? "series end \(rule.rawValue) (\(reason); --series-end to choose)" : "series end \(rule.rawValue) (--series-end)"
-    return (rule == .lastRow ? panel.rowEnds().ends : nil, summary)
+    return (rule == .lastRow ? rowEnds : nil, summary)
   }
 }

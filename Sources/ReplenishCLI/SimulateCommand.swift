@@ -72,10 +72,9 @@ struct SimulateCommand: ParsableCommand {
     var rows = [["class", "SKUs", "target CSL", "achieved CSL", "Δ points", "fill rate", "in-stock", "cycles", "avg on hand", "avg value", "pooled errors",
                  "failed: ramp ≥2×", "failed: new peak"]]
     for row in achieved.rows {
-      guard let t = report.byClass[row.abc] else { continue }
       rows.append([row.abc.rawValue, "\(row.skus)", String(format: "%.1f%%", 100 * row.target), String(format: "%.1f%%", 100 * row.cycleServiceLevel),
                    String(format: "%+.1f", 100 * (row.cycleServiceLevel - row.target)), String(format: "%.1f%%", 100 * row.fillRate),
-                   String(format: "%.1f%%", 100 * row.inStockRate), "\(row.cycles)", String(format: "%.0f", t.averageOnHand), String(format: "%.0f", t.averageValue),
+                   String(format: "%.1f%%", 100 * row.inStockRate), "\(row.cycles)", String(format: "%.0f", row.onHand), String(format: "%.0f", row.value),
                    "\(row.pooledErrorSKUs) SKUs", "\(row.failedOnRamp) of \(row.cyclesWithStockOut)", "\(row.failedOnNewPeak) of \(row.cyclesWithStockOut)"])
     }
     print(alignedTable(rows))

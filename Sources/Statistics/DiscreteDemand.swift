@@ -141,21 +141,4 @@ public struct DiscreteDemand: Sendable, Equatable {
     }
     return Double(pmf.count - 1) * unit
   }
-
-  /// P(D ≤ x).
-  public func cdf(_ x: Double) -> Double {
-    let top = Int((x / unit + 1e-9).rounded(.down))
-    guard top >= 0 else { return 0 }
-    return min(1, pmf.prefix(top + 1).reduce(0, +))
-  }
-
-  /// Expected excess E[(D − x)⁺] (the loss function).
-  public func expectedExcess(over x: Double) -> Double {
-    var total = 0.0
-    for (k, p) in pmf.enumerated() {
-      let value = Double(k) * unit
-      if value > x { total += (value - x) * p }
-    }
-    return total
-  }
 }

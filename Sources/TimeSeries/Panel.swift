@@ -153,13 +153,15 @@ extension Panel {
   }
 
   /// The rule for a file: `last-row` for a dense file whose series end at different periods, `panel-end`
-  /// otherwise (where the two agree, or no row means no sale), with the reason.
-  public func detectedSeriesEnd() -> (end: SeriesEnd, reason: String) {
+  /// otherwise (where the two agree, or no row means no sale), with the reason and each series' row end.
+  public func detectedSeriesEnd() -> (end: SeriesEnd, reason: String, rowEnds: [Int]) {
     let (ends, dense) = rowEnds()
-    guard dense else { return (.panelEnd, "some series miss periods between their first and last rows: no row = no sale, every series runs to the file's last date") }
+    guard dense else {
+      return (.panelEnd, "some series miss periods between their first and last rows: no row = no sale, every series runs to the file's last date", ends)
+    }
     let ragged = ends.filter { $0 != endPeriod }.count
-    guard ragged > 0 else { return (.panelEnd, "every series has a row up to the file's last date") }
-    return (.lastRow, "every series has a row for every period from its first to its last, and \(ragged) of \(seriesCount) end before the file's last date: each is forecast from its own last row")
+    guard ragged > 0 else { return (.panelEnd, "every series has a row up to the file's last date", ends) }
+    return (.lastRow, "every series has a row for every period from its first to its last, and \(ragged) of \(seriesCount) end before the file's last date: each is forecast from its own last row", ends)
   }
 }
 

@@ -16,7 +16,7 @@ public struct SeriesForecast: Sendable {
   /// Lead-time demand quantiles, when asked for.
   public let leadTimeDemand: LeadTimeDemand?
   /// The first forecast period (the one after the history used).
-  public var firstForecastPeriod = 0
+  public let firstForecastPeriod: Int
 }
 
 extension Panel {

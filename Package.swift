@@ -10,7 +10,8 @@
 //   TimeSeries ─→ CSV ─┬─────────────────────────┘                  ├─→ Planning ─→ ReplenishCLI ─→ replenish
 //                      ├─→ SalesHistory ────────────────────────────┤
 //                      ├─→ Policy (+ Statistics, TimeSeries) ───────┤
-//                      └─→ Ledger (+ GRDB/SQLite) ──────────────────┘
+//                      └─→ Ledger (+ GRDB/SQLite) ──────────────────┤
+//                                 └─→ StockService (+ Hummingbird) ─────┴─→ ReplenishCLI
 //
 // Only `LinearAlgebra` imports the C BLAS/LAPACK module (as an `internal import`); Policy and
 // Forecasting share Statistics without importing each other; the CSV target (scanner, field parsers,
@@ -35,6 +36,14 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+    .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
   ],
   targets: [
     // MARK: - Public API
@@ -66,12 +75,30 @@ let package = Package(
     .target(name: "Policy", dependencies: ["CSV", "Statistics", "TimeSeries"]),
     /// The planning job: demand estimates from forecasts, policy backtests, PO suggestions, scenarios, reports.
     .target(name: "Planning", dependencies: ["CSV", "Forecasting", "Ledger", "Policy", "Sampling", "Statistics", "TimeSeries"]),
+    /// The stock-truth HTTP service channels sync against (`replenish serve`): routes over the ledger,
+    /// problem+json errors, Idempotency-Key, API keys, the change feed, webhooks from the outbox, metrics.
+    .target(
+      name: "StockService",
+      dependencies: [
+        "Ledger",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
+      ],
+      resources: [.copy("openapi.yaml")]
+    ),
     /// The `replenish` commands (thin: parse flags, call the domain targets, print).
     .target(
       name: "ReplenishCLI",
       dependencies: [
-        "CSV", "TimeSeries", "SalesHistory", "Statistics", "Forecasting", "Ledger", "Policy", "Planning",
+        "CSV", "TimeSeries", "SalesHistory", "Statistics", "Forecasting", "Ledger", "Policy", "Planning", "StockService",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
       ]
     ),
     .executableTarget(name: "replenish", dependencies: ["ReplenishCLI", "LinearAlgebra"]),
@@ -115,6 +142,13 @@ let package = Package(
     .testTarget(
       name: "LedgerTests", dependencies: ["Ledger", "CSV", "Sampling", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
       resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "StockServiceTests",
+      dependencies: [
+        "StockService", "Ledger", "TestSupport",
+        .product(name: "HummingbirdTesting", package: "hummingbird"),
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]),
     .testTarget(name: "ReplenishCLITests", dependencies: ["ReplenishCLI", "CSV", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]

@@ -164,6 +164,10 @@ public struct LedgerError: Error, Sendable, Equatable, Codable, CustomStringConv
     case invalidKit = "invalid_kit", keyReused = "key_reused_with_different_payload", overflow
     case busy, invalidMasterData = "invalid_master_data", notALedger = "not_a_ledger", cannotWrite = "cannot_write"
     case invalidField = "invalid_field"
+    /// A cycle count's `change_from_quantity` is not the quantity on the shelf now (compare-and-swap failed).
+    case changeFromQuantityStale = "change_from_quantity_stale"
+    case orderExists = "order_exists", unknownOrder = "unknown_order", unknownChannel = "unknown_channel"
+    case unknownSubscription = "unknown_subscription"
   }
 
   public let code: Code

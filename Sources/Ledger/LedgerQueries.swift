@@ -90,60 +90,63 @@ extension LedgerStore {
   /// Positions now (from the cached balances) or as of a past time (summing movements up to it), with
   /// kit positions derived from their components: kit ATP = min over components ⌊component ATP ÷ qty⌋.
   public func positions(sku: String? = nil, location: String? = nil, asOf: Int64? = nil) throws -> [Position] {
-    try read { db in
-      var result: [String: [String: Position]] = [:]
-      let regions = Dictionary(uniqueKeysWithValues: try LocationRecord.fetchAll(db).map { ($0.location, $0.region) })
-      if let sku { guard try Self.skuExists(db, sku) else { throw LedgerError(.unknownSKU, "SKU \(LedgerText.excerpt(sku)) is not in the ledger") } }
-      if let location, regions[location] == nil { throw LedgerError(.unknownLocation, "location \(LedgerText.excerpt(location)) is not in the ledger") }
-      // The SKUs to read: the one asked for plus, for a kit, its components; or all.
-      var wanted: [String]? = nil
-      if let sku {
-        wanted = [sku] + (try KitComponentRecord.fetchAll(db, sql: "SELECT * FROM kit_components WHERE kit = ?", arguments: [sku]).map(\.component))
-      }
-      let skuFilter = wanted.map { "sku IN (\($0.map { _ in "?" }.joined(separator: ",")))" } ?? "1"
-      let arguments = StatementArguments(wanted ?? [])
-      if let asOf {
-        let totals = try BucketTotal.fetchAll(db, sql: "SELECT sku, location, bucket, SUM(qty) AS qty FROM movements WHERE at <= ? AND \(skuFilter) GROUP BY sku, location, bucket",
-                                              arguments: [asOf] + arguments)
-        for t in totals {
-          var p = result[t.sku]?[t.location] ?? Position(sku: t.sku, location: t.location, region: regions[t.location] ?? "")
-          p[t.bucket] = t.qty
-          result[t.sku, default: [:]][t.location] = p
-        }
-      } else {
-        for r in try PositionRecord.fetchAll(db, sql: "SELECT \(PositionRecord.columns) FROM positions WHERE \(skuFilter)", arguments: arguments) {
-          result[r.sku, default: [:]][r.location] = Position(r, region: regions[r.location] ?? "")
-        }
-      }
-      // Kits: derived availability per location where any component has a position.
-      let kits = try KitComponentRecord.fetchAll(db, sql: "SELECT * FROM kit_components WHERE ? IS NULL OR kit = ? ORDER BY kit", arguments: [sku, sku])
-      let byKit = Dictionary(grouping: kits, by: \.kit)
-      let locations = Set(result.values.flatMap(\.keys))
-      for (kit, parts) in byKit {
-        for l in locations {
-          var kitPosition = Position(sku: kit, location: l, region: regions[l] ?? "")
-          kitPosition.isKit = true
-          var possible = Int.max
-          var anyComponent = false
-          for part in parts {
-            let p = result[part.component]?[l]
-            if p != nil { anyComponent = true }
-            possible = min(possible, (p?.availableToPromise ?? 0) / part.qty)
-          }
-          guard anyComponent else { continue }
-          // Expressed as sellable = possible kits (committed kits are already inside component committed).
-          kitPosition.sellable = possible
-          kitPosition.backordered = try Int.fetchOne(db, sql: """
-            SELECT COALESCE(SUM(backordered), 0) FROM order_lines
-            WHERE sku = ? AND location = ? AND component = (SELECT MIN(component) FROM kit_components WHERE kit = ?)
-            """, arguments: [kit, l, kit]) ?? 0
-          result[kit, default: [:]][l] = kitPosition
-        }
-      }
-      return result.values.flatMap(\.values)
-        .filter { (sku == nil || $0.sku == sku) && (location == nil || $0.location == location) }
-        .sorted { ($0.sku, $0.location) < ($1.sku, $1.location) }
+    try read { db in try Self.positions(db, sku: sku, location: location, asOf: asOf) }
+  }
+
+  /// `positions(sku:location:asOf:)` inside a transaction already open (reads or writes).
+  static func positions(_ db: Database, sku: String?, location: String?, asOf: Int64?) throws -> [Position] {
+    var result: [String: [String: Position]] = [:]
+    let regions = Dictionary(uniqueKeysWithValues: try LocationRecord.fetchAll(db).map { ($0.location, $0.region) })
+    if let sku { guard try Self.skuExists(db, sku) else { throw LedgerError(.unknownSKU, "SKU \(LedgerText.excerpt(sku)) is not in the ledger") } }
+    if let location, regions[location] == nil { throw LedgerError(.unknownLocation, "location \(LedgerText.excerpt(location)) is not in the ledger") }
+    // The SKUs to read: the one asked for plus, for a kit, its components; or all.
+    var wanted: [String]? = nil
+    if let sku {
+      wanted = [sku] + (try KitComponentRecord.fetchAll(db, sql: "SELECT * FROM kit_components WHERE kit = ?", arguments: [sku]).map(\.component))
     }
+    let skuFilter = wanted.map { "sku IN (\($0.map { _ in "?" }.joined(separator: ",")))" } ?? "1"
+    let arguments = StatementArguments(wanted ?? [])
+    if let asOf {
+      let totals = try BucketTotal.fetchAll(db, sql: "SELECT sku, location, bucket, SUM(qty) AS qty FROM movements WHERE at <= ? AND \(skuFilter) GROUP BY sku, location, bucket",
+                                            arguments: [asOf] + arguments)
+      for t in totals {
+        var p = result[t.sku]?[t.location] ?? Position(sku: t.sku, location: t.location, region: regions[t.location] ?? "")
+        p[t.bucket] = t.qty
+        result[t.sku, default: [:]][t.location] = p
+      }
+    } else {
+      for r in try PositionRecord.fetchAll(db, sql: "SELECT \(PositionRecord.columns) FROM positions WHERE \(skuFilter)", arguments: arguments) {
+        result[r.sku, default: [:]][r.location] = Position(r, region: regions[r.location] ?? "")
+      }
+    }
+    // Kits: derived availability per location where any component has a position.
+    let kits = try KitComponentRecord.fetchAll(db, sql: "SELECT * FROM kit_components WHERE ? IS NULL OR kit = ? ORDER BY kit", arguments: [sku, sku])
+    let byKit = Dictionary(grouping: kits, by: \.kit)
+    let locations = Set(result.values.flatMap(\.keys))
+    for (kit, parts) in byKit {
+      for l in locations {
+        var kitPosition = Position(sku: kit, location: l, region: regions[l] ?? "")
+        kitPosition.isKit = true
+        var possible = Int.max
+        var anyComponent = false
+        for part in parts {
+          let p = result[part.component]?[l]
+          if p != nil { anyComponent = true }
+          possible = min(possible, (p?.availableToPromise ?? 0) / part.qty)
+        }
+        guard anyComponent else { continue }
+        // Expressed as sellable = possible kits (committed kits are already inside component committed).
+        kitPosition.sellable = possible
+        kitPosition.backordered = try Int.fetchOne(db, sql: """
+          SELECT COALESCE(SUM(backordered), 0) FROM order_lines
+          WHERE sku = ? AND location = ? AND component = (SELECT MIN(component) FROM kit_components WHERE kit = ?)
+          """, arguments: [kit, l, kit]) ?? 0
+        result[kit, default: [:]][l] = kitPosition
+      }
+    }
+    return result.values.flatMap(\.values)
+      .filter { (sku == nil || $0.sku == sku) && (location == nil || $0.location == location) }
+      .sorted { ($0.sku, $0.location) < ($1.sku, $1.location) }
   }
 
   /// The movements of one SKU in time order (optionally at one location).

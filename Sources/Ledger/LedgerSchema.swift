@@ -9,6 +9,7 @@ enum LedgerSchema {
   static let migrations: [(name: String, apply: @Sendable (Database) throws -> Void)] = [
     ("v1 tables", v1),
     ("v2 movements by time", v2),
+    ("v3 service: channels, API keys, request records, changes outbox, webhooks", v3),
   ]
 
   static var migrator: DatabaseMigrator {
@@ -86,6 +87,42 @@ enum LedgerSchema {
     try db.execute(sql: """
         CREATE INDEX IF NOT EXISTS movements_by_time ON movements (at);
         UPDATE meta SET value = '2' WHERE name = 'schema_version';
+      """)
+  }
+
+  /// v3: what the HTTP service keeps beside the stock: channels with their allocation rule, API keys
+  /// (hashed), request records (HTTP idempotency: the stored response per (source, key)), order owners,
+  /// the change log (the transactional outbox and the change feed: written in the same transaction as the
+  /// stock change) and webhook subscriptions with their delivery queue.
+  static func v3(_ db: Database) throws {
+    try db.execute(sql: """
+        CREATE TABLE channels (
+          channel TEXT PRIMARY KEY, buffer INTEGER NOT NULL DEFAULT 0 CHECK (buffer >= 0),
+          buffer_percent INTEGER NOT NULL DEFAULT 0 CHECK (buffer_percent BETWEEN 0 AND 100),
+          cap INTEGER CHECK (cap IS NULL OR cap >= 0));
+        CREATE TABLE api_keys (
+          id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, channel TEXT NOT NULL REFERENCES channels(channel),
+          scopes TEXT NOT NULL, created_at INTEGER NOT NULL, revoked_at INTEGER);
+        CREATE TABLE request_records (
+          source TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, status INTEGER NOT NULL,
+          body TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (source, key)) WITHOUT ROWID;
+        CREATE INDEX request_records_by_age ON request_records (created_at);
+        CREATE TABLE order_owners (order_id TEXT PRIMARY KEY, channel TEXT NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE changes (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL,
+          topic TEXT NOT NULL CHECK (topic IN ('inventory_levels/update', 'orders/updated')),
+          sku TEXT, location TEXT, order_id TEXT, channel TEXT, payload TEXT NOT NULL);
+        CREATE TABLE webhook_subscriptions (
+          id TEXT PRIMARY KEY, channel TEXT NOT NULL REFERENCES channels(channel), url TEXT NOT NULL, secret TEXT NOT NULL,
+          topics TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('active', 'disabled')),
+          consecutive_failures INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, disabled_reason TEXT);
+        CREATE TABLE webhook_deliveries (
+          id INTEGER PRIMARY KEY, subscription_id TEXT NOT NULL REFERENCES webhook_subscriptions(id),
+          change_seq INTEGER NOT NULL REFERENCES changes(seq), attempts INTEGER NOT NULL DEFAULT 0,
+          next_at INTEGER NOT NULL, status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'abandoned')),
+          last_error TEXT, delivered_at INTEGER);
+        CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (subscription_id, id) WHERE status = 'pending';
+        UPDATE meta SET value = '3' WHERE name = 'schema_version';
       """)
   }
 }

@@ -1,0 +1,244 @@
+import Foundation
+import GRDB
+
+/// One write from a channel (one HTTP call): its events, applied all-or-nothing or one by one; its
+/// idempotency identity (`source` = the authenticated channel, `key` = its Idempotency-Key, `fingerprint`
+/// = a digest of the request); the checks that must hold before anything is applied; and how to render the
+/// response, which is stored with the request so that a retry gets the same status and body.
+public struct WriteRequest: Sendable {
+  public enum Atomicity: Sendable {
+    /// Every event applies or none does (the stored response names the refused ones).
+    case allOrNothing
+    /// Each event on its own: a refusal is recorded and the others still apply.
+    case perEvent
+  }
+
+  /// Checked inside the transaction before the events; a failure refuses the whole request.
+  public enum Precondition: Sendable, Equatable {
+    /// Compare-and-swap for counts: the sellable shelf (available + committed) at (sku, location) must be
+    /// `quantity` now (`change_from_quantity`).
+    case shelfEquals(sku: String, location: String, quantity: Int)
+    /// A new order: the id must be unused; it is recorded as the channel's.
+    case newOrder(String)
+    /// An existing order of this channel (another channel's order is reported as unknown).
+    case ownOrder(String)
+  }
+
+  public var source: String
+  public var key: String
+  public var fingerprint: String
+  public var events: [LedgerEvent]
+  public var atomicity: Atomicity
+  public var preconditions: [Precondition]
+  /// The order whose state this request changes: an `orders/updated` change is logged for it.
+  public var order: String?
+  /// The response for the outcome (computed inside the transaction, stored with the request record).
+  public var render: @Sendable (WriteOutcome) -> StoredResponse
+
+  public init(source: String, key: String, fingerprint: String, events: [LedgerEvent], atomicity: Atomicity,
+              preconditions: [Precondition] = [], order: String? = nil, render: @escaping @Sendable (WriteOutcome) -> StoredResponse) {
+    self.source = source
+    self.key = key
+    self.fingerprint = fingerprint
+    self.events = events
+    self.atomicity = atomicity
+    self.preconditions = preconditions
+    self.order = order
+    self.render = render
+  }
+}
+
+/// What a write did: each event's outcome, whether anything was kept, the refusal of a precondition,
+/// and the state after (the levels of every position it touched, the order it changed).
+public struct WriteOutcome: Sendable {
+  public var outcomes: [EventOutcome]
+  public var committed: Bool
+  public var refusal: LedgerError?
+  public var levels: [InventoryLevel]
+  public var order: OrderState?
+}
+
+/// A response as stored for replays: HTTP status and JSON body.
+public struct StoredResponse: Sendable, Equatable {
+  public var status: Int
+  public var body: String
+
+  public init(status: Int, body: String) {
+    self.status = status
+    self.body = body
+  }
+}
+
+/// The result of one write request.
+public enum WriteResult: Sendable, Equatable {
+  /// Done now, or earlier (`replayed`): the stored response.
+  case completed(StoredResponse, replayed: Bool)
+  /// The key was used before for a different request (fingerprint differs); nothing changed.
+  case keyReused(String)
+  /// The ledger could not be written (locked, disk full): nothing changed, nothing stored; retry.
+  case unavailable(LedgerError)
+}
+
+extension LedgerStore {
+  /// Applies write requests in one SQLite transaction (group commit: one fsync for many requests), each
+  /// in its own savepoint so that every request keeps its own all-or-nothing outcome and request record.
+  /// For every request that changed stock, the new levels of the positions it touched (and of the kits
+  /// built from them) are logged as `inventory_levels/update` changes, and its order's state as
+  /// `orders/updated`, in the same transaction, with a delivery queued for each matching webhook
+  /// subscription (the transactional outbox).
+  public func perform(_ requests: [WriteRequest]) -> [WriteResult] {
+    do {
+      return try write { db in
+        var results: [WriteResult] = []
+        results.reserveCapacity(requests.count)
+        for request in requests { results.append(try perform(request, db: db)) }
+        return results
+      }
+    } catch let error as LedgerError {
+      return requests.map { _ in .unavailable(error) }
+    } catch {
+      return requests.map { _ in .unavailable(LedgerError(.cannotWrite, "\(path): \(error)")) }
+    }
+  }
+
+  private func perform(_ request: WriteRequest, db: Database) throws -> WriteResult {
+    if let earlier = try Row.fetchOne(db.cachedStatement(sql: "SELECT fingerprint, status, body FROM request_records WHERE source = ? AND key = ?"),
+                                      arguments: [request.source, request.key]) {
+      guard (earlier[0] as String) == request.fingerprint else {
+        return .keyReused("Idempotency-Key \(LedgerText.excerpt(request.key)) was used by \(request.source) for a different request; nothing changed")
+      }
+      return .completed(StoredResponse(status: earlier[1], body: earlier[2]), replayed: true)
+    }
+    for e in request.events { try Self.validateIdentity(e) }
+    let now = clock()
+    struct RolledBack: Error { let outcome: WriteOutcome }
+    var outcome: WriteOutcome
+    do {
+      outcome = WriteOutcome(outcomes: [], committed: false, refusal: nil, levels: [], order: nil)
+      try db.inSavepoint {
+        for condition in request.preconditions {
+          if let refusal = try Self.check(condition, source: request.source, now: now, db: db) {
+            throw RolledBack(outcome: WriteOutcome(outcomes: [], committed: false, refusal: refusal, levels: [], order: nil))
+          }
+        }
+        for e in request.events { outcome.outcomes.append(try self.apply(e, db: db)) }
+        let refused = outcome.outcomes.contains { !$0.succeeded && !$0.replayed }
+        // All-or-nothing with a refusal, or nothing applied at all: nothing is kept (not even the order's
+        // owner row), so the same order can be sent again under a new key.
+        if refused && (request.atomicity == .allOrNothing || !outcome.outcomes.contains { $0.succeeded }) {
+          throw RolledBack(outcome: WriteOutcome(outcomes: outcome.outcomes, committed: false, refusal: nil, levels: [], order: nil))
+        }
+        outcome.committed = outcome.outcomes.contains { $0.succeeded }
+        try logChanges(request, outcome: &outcome, now: now, db: db)
+        return .commit
+      }
+    } catch let rolled as RolledBack {
+      outcome = rolled.outcome
+      // The refusal still answers with the order's and positions' state as they stand.
+      if let order = request.order { outcome.order = try Self.orderState(order, db: db) }
+    }
+    let response = request.render(outcome)
+    try db.cached("INSERT INTO request_records (source, key, fingerprint, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                  arguments: [request.source, request.key, request.fingerprint, response.status, response.body, now])
+    return .completed(response, replayed: false)
+  }
+
+  private static func check(_ condition: WriteRequest.Precondition, source: String, now: Int64, db: Database) throws -> LedgerError? {
+    switch condition {
+    case .shelfEquals(let sku, let location, let quantity):
+      let shelf = try Int.fetchOne(db.cachedStatement(sql: "SELECT sellable FROM positions WHERE sku = ? AND location = ?"), arguments: [sku, location]) ?? 0
+      guard shelf == quantity else {
+        return LedgerError(.changeFromQuantityStale, "change_from_quantity \(quantity) for \(sku) at \(location), but the shelf (available + committed) holds \(shelf) now; read the level again and resend with change_from_quantity \(shelf)")
+      }
+    case .newOrder(let order):
+      if let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT channel FROM order_owners WHERE order_id = ?"), arguments: [order]) {
+        return LedgerError(.orderExists, owner == source ? "order \(LedgerText.excerpt(order)) exists; change it through its cancel, shipments and returns"
+                           : "order id \(LedgerText.excerpt(order)) is taken; choose another id")
+      }
+      if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM order_lines WHERE order_id = ?"), arguments: [order]) ?? false {
+        return LedgerError(.orderExists, "order id \(LedgerText.excerpt(order)) is taken; choose another id")
+      }
+      try db.cached("INSERT INTO order_owners VALUES (?, ?, ?)", arguments: [order, source, now])
+    case .ownOrder(let order):
+      let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT channel FROM order_owners WHERE order_id = ?"), arguments: [order])
+      guard owner == source else { return LedgerError(.unknownOrder, "order \(LedgerText.excerpt(order)) is not an order of channel \(source)") }
+    }
+    return nil
+  }
+
+  /// Logs the changes of an applied request and queues their webhook deliveries.
+  private func logChanges(_ request: WriteRequest, outcome: inout WriteOutcome, now: Int64, db: Database) throws {
+    let applied = outcome.outcomes.filter { $0.succeeded && !$0.replayed }.map(\.eventID)
+    if !applied.isEmpty {
+      let touched = try Row.fetchAll(db, sql: "SELECT DISTINCT sku, location FROM movements WHERE event_id IN (\(applied.map { "\($0)" }.joined(separator: ","))) ORDER BY sku, location")
+        .map { (sku: $0[0] as String, location: $0[1] as String) }
+      let skus = Set(touched.map(\.sku))
+      let kits = try String.fetchAll(db, sql: "SELECT DISTINCT kit FROM kit_components WHERE component IN (\(skus.map { _ in "?" }.joined(separator: ",")))",
+                                     arguments: StatementArguments(Array(skus)))
+      let locations = Set(touched.map(\.location))
+      var levels: [InventoryLevel] = []
+      for sku in skus.union(kits).sorted() {
+        let all = try Self.positions(db, sku: sku, location: nil, asOf: nil)
+        levels += InventoryLevel.levels(all).filter { level in locations.contains(level.location) && (kits.contains(sku) || touched.contains(where: { t in t.sku == sku && t.location == level.location })) }
+      }
+      outcome.levels = levels
+      for level in levels {
+        try logChange(topic: .inventoryLevels, sku: level.sku, location: level.location, order: nil, channel: nil, payload: Self.json(level), now: now, db: db)
+      }
+    }
+    if let order = request.order, let state = try Self.orderState(order, db: db) {
+      outcome.order = state
+      if !applied.isEmpty {
+        try logChange(topic: .orders, sku: nil, location: nil, order: order, channel: state.channel, payload: Self.json(state), now: now, db: db)
+      }
+    }
+  }
+
+  private func logChange(topic: ChangeTopic, sku: String?, location: String?, order: String?, channel: String?, payload: String, now: Int64, db: Database) throws {
+    try db.cached("INSERT INTO changes (at, topic, sku, location, order_id, channel, payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                  arguments: [now, topic.rawValue, sku, location, order, channel, payload])
+    let seq = db.lastInsertedRowID
+    try db.cached("""
+      INSERT INTO webhook_deliveries (subscription_id, change_seq, next_at, status)
+      SELECT id, ?, ?, 'pending' FROM webhook_subscriptions
+      WHERE status = 'active' AND instr(',' || topics || ',', ',' || ? || ',') > 0 AND (? IS NULL OR channel = ?)
+      """, arguments: [seq, now, topic.rawValue, channel, channel])
+  }
+
+  static func json<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+  }
+
+  /// An order's state, or nil when no line of it was ever reserved.
+  public func order(_ id: String) throws -> OrderState? {
+    try read { db in try Self.orderState(id, db: db) }
+  }
+
+  static func orderState(_ id: String, db: Database) throws -> OrderState? {
+    let rows = try OrderLineRecord.fetchAll(db, sql: """
+      SELECT \(OrderLineRecord.columns) FROM order_lines o WHERE order_id = ?
+      AND component = (SELECT MIN(component) FROM order_lines WHERE order_id = o.order_id AND line = o.line) ORDER BY seq, line
+      """, arguments: [id])
+    guard !rows.isEmpty else { return nil }
+    let channel = try String.fetchOne(db, sql: "SELECT channel FROM order_owners WHERE order_id = ?", arguments: [id]) ?? ""
+    let lines = rows.map {
+      OrderLineState(line: $0.line, sku: $0.sku, location: $0.location, ordered: $0.reserved, committed: $0.committed, backordered: $0.backordered,
+                     shipped: $0.shipped, released: $0.released, returned: $0.returned)
+    }
+    let open = lines.contains { $0.committed + $0.backordered > 0 }
+    let status: OrderState.Status = open ? .open : lines.contains { $0.shipped > 0 } ? .fulfilled : .cancelled
+    return OrderState(order: id, channel: channel, status: status, lines: lines)
+  }
+
+  /// Deletes request records older than `olderThan` (milliseconds since 1970): the end of the
+  /// Idempotency-Key retention window. Returns how many were deleted.
+  @discardableResult
+  public func purgeRequestRecords(olderThan: Int64) throws -> Int {
+    try write { db in
+      try db.execute(sql: "DELETE FROM request_records WHERE created_at < ?", arguments: [olderThan])
+      return db.changesCount
+    }
+  }
+}

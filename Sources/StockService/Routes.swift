@@ -7,9 +7,12 @@ import Logging
 extension StockAPI {
   /// Every route of the service. The contract is `docs/openapi.yaml`; a test checks that the two list the
   /// same operations.
-  func router() -> Router<StockRequestContext> {
-    let router = Router(context: StockRequestContext.self)
-    router.add(middleware: ProblemMiddleware(metrics: metrics))
+  func router() -> Router<StockRequestContext> { routes().router }
+
+  /// The router and the (method, path) of every route on it, as registered.
+  func routes() -> RouteTable {
+    let router = RouteTable()
+    router.router.add(middleware: ProblemMiddleware(metrics: metrics))
 
     router.get("/health") { _, _ in Self.response(["status": "ok"]) }
     router.get("/ready") { _, _ in
@@ -182,6 +185,24 @@ extension StockAPI {
   }
 }
 
+/// A router that remembers what was registered on it, so a test can hold the routes against the
+/// OpenAPI document.
+final class RouteTable: @unchecked Sendable {
+  typealias Handler = @Sendable (Request, StockRequestContext) async throws -> Response
+  let router = Router(context: StockRequestContext.self)
+  private(set) var operations: [(method: String, path: String)] = []
+
+  func get(_ path: String, _ handler: @escaping Handler) { on(.get, path, handler) }
+  func post(_ path: String, _ handler: @escaping Handler) { on(.post, path, handler) }
+  func put(_ path: String, _ handler: @escaping Handler) { on(.put, path, handler) }
+  func delete(_ path: String, _ handler: @escaping Handler) { on(.delete, path, handler) }
+
+  private func on(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping Handler) {
+    operations.append((method.rawValue, path))
+    router.on(RouterPath(path), method: method, use: handler)
+  }
+}
+
 extension Problem {
   static func unknownSubscription(_ id: String) -> Problem {
     Problem(status: 404, code: "UNKNOWN_SUBSCRIPTION", title: "Unknown webhook subscription", detail: "no subscription \(JSONFields.excerpt(id)) of this channel")
@@ -241,13 +262,14 @@ struct ProblemMiddleware: RouterMiddleware {
       response = Self.response(Problem(e))
     } catch let e as LedgerError {
       response = Self.response(Problem(e))
-    } catch let e as HTTPError {
+    } catch let e as any HTTPResponseError {
       let status = Int(e.status.code)
       let code = status == 404 ? "NOT_FOUND" : status == 405 ? "METHOD_NOT_ALLOWED" : status == 413 ? "BODY_TOO_LARGE" : "HTTP_\(status)"
-      response = Self.response(Problem(status: status, code: code, title: e.status.reasonPhrase, detail: e.body ?? "\(request.method.rawValue) \(request.uri.path): \(e.status.reasonPhrase.lowercased())"))
+      response = Self.response(Problem(status: status, code: code, title: e.status.reasonPhrase, detail: "\(request.method.rawValue) \(request.uri.path): \(e.status.reasonPhrase.lowercased())"))
     } catch {
+      let id = context.logger[metadataKey: "hb.request.id"]?.description ?? "-"
       context.logger.error("unexpected error: \(error)")
-      response = Self.response(Problem(status: 500, code: "INTERNAL", title: "Internal error", detail: "request \(context.id) failed unexpectedly; the server log has the cause"))
+      response = Self.response(Problem(status: 500, code: "INTERNAL", title: "Internal error", detail: "request \(id) failed unexpectedly; the server log has the cause"))
     }
     let elapsed = ContinuousClock.now - start
     let route = context.endpointPath ?? "unmatched"

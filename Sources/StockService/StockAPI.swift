@@ -66,7 +66,7 @@ final class StockAPI: Sendable {
     let buffer: ByteBuffer
     do {
       buffer = try await request.collectBody(upTo: settings.maximumBodyBytes)
-    } catch let error as HTTPError where error.status == .contentTooLarge {
+    } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
       throw Problem(status: 413, code: "BODY_TOO_LARGE", title: "Request body too large", detail: "the body exceeds \(settings.maximumBodyBytes) bytes")
     }
     let bytes = Array(buffer.readableBytesView)

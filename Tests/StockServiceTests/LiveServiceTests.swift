@@ -60,8 +60,11 @@ struct LiveServiceTests {
       var request = request
       let body = try await request.collectBody(upTo: 1 << 16)
       let q = Int(String(buffer: body).split(separator: "\"quantity\":").last?.prefix { $0.isNumber } ?? "1") ?? 1
-      let available = stock.read()
-      try await Task.sleep(for: .milliseconds(1))  // the gap between the read and the write
+      let (available, ticket) = stock.read()
+      // The gap between the read and the write, held open until another request has read too (at most
+      // 500 ms), so the interleaving a loaded server would show sooner or later happens on every run.
+      let deadline = ContinuousClock.now + .milliseconds(500)
+      while stock.reads() <= ticket, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
       guard available >= q else { return Response(status: .conflict) }
       stock.reserve(q)
       return Response(status: .created)
@@ -201,9 +204,17 @@ struct LiveServiceTests {
 /// A counter with a read and a write that are not one step (what the naive server does).
 final class NaiveStock: @unchecked Sendable {
   private var units: Int
+  private var readCount = 0
   private let lock = NSLock()
   init(units: Int) { self.units = units }
-  func read() -> Int { lock.withLock { units } }
+  /// The units left and the number of reads so far, this one included.
+  func read() -> (Int, Int) {
+    lock.withLock {
+      readCount += 1
+      return (units, readCount)
+    }
+  }
+  func reads() -> Int { lock.withLock { readCount } }
   func reserve(_ q: Int) { lock.withLock { units -= q } }
 }
 

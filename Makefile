@@ -2,13 +2,13 @@
 #   make demo   install what is missing, build, run the planning job on notebooks-data/, write reports/
 #   make test   install what is missing, build, run the test suite
 SHELL := /bin/bash
-SYSTEM_PACKAGES := liblapack-dev libopenblas-dev libsqlite3-dev pkg-config
+SYSTEM_PACKAGES := liblapack-dev libopenblas-dev libsqlite3-dev pkg-config curl
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 RELEASE_BIN := .build/release/replenish
 BENCH_BIN := .build/release/replenish-bench
 BENCH_DATA := Benchmarks/.data
 
-.PHONY: all deps build demo test fuzz fuzz-smoke bench bench-reader bench-gemm bench-accuracy bench-calibration bench-service bench-ledger bench-policy clean
+.PHONY: all deps build demo test fuzz fuzz-smoke bench bench-reader bench-gemm bench-accuracy bench-calibration bench-service bench-ledger bench-policy bench-plan bench-regression bench-serve clean
 
 all: build
 
@@ -39,7 +39,7 @@ test: deps
 DEMO := notebooks-data/demo
 DEMO_DB := .demo/replenish.sqlite
 demo: build
-	@mkdir -p reports/history reports/forecasts reports/classes reports/simulation .demo
+	@mkdir -p reports/history reports/forecasts reports/classes reports/simulation reports/serve .demo
 	@start=$$(date +%s%N); \
 	set -e; \
 	run() { name=$$1; shift; \
@@ -82,12 +82,15 @@ demo: build
 	$(RELEASE_BIN) backtest --history notebooks-data/online_retail_weekly_sku.csv --freq week --horizon 8 --windows 2 \
 	  --models snaive,ets,theta,sba,auto --out reports/forecasts/online-retail-backtest.csv \
 	  --summary reports/forecasts/online-retail-backtest-summary.csv; \
+	echo; echo "== replenish serve on $(DEMO_DB): a connector's session over HTTP (docs/connector-session.sh)"; \
+	bash docs/connector-session.sh $(RELEASE_BIN) $(DEMO_DB) reports/serve/session.txt; \
 	end=$$(date +%s%N); \
 	echo; echo "make demo finished in $$(( (end - start) / 1000000000 )) s. Open reports/report.html (and reports/scenario-peak/report.html);"; \
-	echo "tables: reports/*.csv, reports/classes/, reports/simulation/, reports/forecasts/, reports/history/."
+	echo "tables: reports/*.csv, reports/classes/, reports/simulation/, reports/forecasts/, reports/history/;"; \
+	echo "the HTTP session: reports/serve/session.txt."
 
 ## Benchmarks print figures (never asserted). The generated M5-shaped file is cached in Benchmarks/.data/.
-bench: bench-reader bench-gemm bench-accuracy bench-calibration bench-service bench-ledger bench-policy bench-plan bench-regression
+bench: bench-reader bench-gemm bench-accuracy bench-calibration bench-service bench-ledger bench-policy bench-plan bench-regression bench-serve
 
 $(BENCH_DATA)/m5-shaped.csv:
 	@mkdir -p $(BENCH_DATA)
@@ -158,6 +161,15 @@ bench-plan: deps
 	$(SWIFT) build -c release --product replenish-bench
 	$(MAKE) $(BENCH_DATA)/m5-shaped.csv
 	$(BENCH_BIN) plan $(BENCH_DATA)/m5-shaped.csv --freq week --models auto
+
+# The stock service over HTTP: wrk on loopback, reservations/s and p50/p99 across 10,000 SKUs and on one hot
+# SKU at 1, 16 and 64 connections, next to the store's ceiling without HTTP in the same run; then 201s =
+# units committed and `ledger verify`. Installs wrk from Debian when missing. SERVE_SECONDS per cell.
+SERVE_SECONDS ?= 10
+bench-serve: build
+	@command -v wrk >/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends wrk; }
+	$(SWIFT) build -c release --product replenish-bench
+	DURATION=$(SERVE_SECONDS)s BIN=$(RELEASE_BIN) BENCH=$(BENCH_BIN) DATA=$(BENCH_DATA)/serve bash Benchmarks/serve/bench-serve.sh
 
 # Batched price/promotion/calendar regression on M5 dimensions (30,490 SKUs × 1,941 days) against a
 # per-SKU loop, with GFLOP/s next to the dgemm ceiling.

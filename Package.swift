@@ -117,7 +117,7 @@ let package = Package(
 
     .executableTarget(
       name: "replenish-bench",
-      dependencies: ["LinearAlgebra", "CSV", "TimeSeries", "SalesHistory", "SyntheticData", "Sampling", "Statistics", "Forecasting", "Ledger", "Policy", "Planning"],
+      dependencies: ["LinearAlgebra", "CSV", "TimeSeries", "SalesHistory", "SyntheticData", "Sampling", "Statistics", "Forecasting", "Ledger", "Policy", "Planning", "StockService"],
       path: "Benchmarks/replenish-bench"
     ),
 

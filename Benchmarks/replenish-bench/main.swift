@@ -8,6 +8,8 @@
 //   replenish-bench regression [--series 30490] [--periods 1941] [--chunk 2048]
 //   replenish-bench service [--per-cell 40] [--models auto] [--safety-stock calibrated|cycle-service|…]
 //   replenish-bench ledger [--skus 10000] [--events 200000] [--readers 1] [--batch 100] [--modes single,group]
+//   replenish-bench serve-setup --folder F [--skus 10000]          (the ledger and key bench-serve loads)
+//   replenish-bench serve-store --folder F [--skus 10000] [--requests 20000]   (the store's ceiling, no HTTP)
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -275,6 +277,16 @@ case "ledger":
       modes: (option("--modes", in: args) ?? "single,group").split(separator: ",").map(String.init), folder: folder)
   } catch {
     fail("ledger benchmark failed: \(error)")
+  }
+case "serve-setup":
+  let folder = option("--folder", in: args) ?? "Benchmarks/.data"
+  do { _ = try serveSetup(folder: folder, skus: Int(option("--skus", in: args) ?? "10000")!) } catch { fail("serve-setup failed: \(error)") }
+case "serve-store":
+  let folder = option("--folder", in: args) ?? "Benchmarks/.data"
+  do {
+    try serveStoreCeiling(folder: folder, skus: Int(option("--skus", in: args) ?? "10000")!, requests: Int(option("--requests", in: args) ?? "20000")!)
+  } catch {
+    fail("serve-store failed: \(error)")
   }
 case "service":
   serviceBenchmark(

@@ -172,7 +172,7 @@ public final class LedgerStore: Sendable {
   }
 
   static func skuExists(_ db: Database, _ sku: String) throws -> Bool {
-    try Bool.fetchOne(db, sql: "SELECT 1 FROM skus WHERE sku = ?", arguments: [sku]) ?? false
+    try db.cachedBool("SELECT 1 FROM skus WHERE sku = ?", arguments: [sku]) ?? false
   }
 
   // MARK: - Transactions

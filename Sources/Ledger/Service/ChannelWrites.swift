@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import TimeSeries
 
 /// One write from a channel (one HTTP call): its events, applied all-or-nothing or one by one; its
 /// idempotency identity (`source` = the authenticated channel, `key` = its Idempotency-Key, `fingerprint`
@@ -170,16 +171,21 @@ extension LedgerStore {
   private func logChanges(_ request: WriteRequest, outcome: inout WriteOutcome, now: Int64, db: Database) throws {
     let applied = outcome.outcomes.filter { $0.succeeded && !$0.replayed }.map(\.eventID)
     if !applied.isEmpty {
-      let touched = try Row.fetchAll(db, sql: "SELECT DISTINCT sku, location FROM movements WHERE event_id IN (\(applied.map { "\($0)" }.joined(separator: ","))) ORDER BY sku, location")
-        .map { (sku: $0[0] as String, location: $0[1] as String) }
+      var touchedPairs = Set<StockKey>()
+      for id in applied {
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT sku, location FROM movements WHERE event_id = ?"), arguments: [id]) {
+          touchedPairs.insert(StockKey(sku: row[0], location: row[1]))
+        }
+      }
+      let touched = touchedPairs.sorted()
       let skus = Set(touched.map(\.sku))
-      let kits = try String.fetchAll(db, sql: "SELECT DISTINCT kit FROM kit_components WHERE component IN (\(skus.map { _ in "?" }.joined(separator: ",")))",
+      let kits = try String.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT kit FROM kit_components WHERE component IN (\(skus.map { _ in "?" }.joined(separator: ",")))"),
                                      arguments: StatementArguments(Array(skus)))
       let locations = Set(touched.map(\.location))
       var levels: [InventoryLevel] = []
       for sku in skus.union(kits).sorted() {
         let all = try Self.positions(db, sku: sku, location: nil, asOf: nil)
-        levels += InventoryLevel.levels(all).filter { level in locations.contains(level.location) && (kits.contains(sku) || touched.contains(where: { t in t.sku == sku && t.location == level.location })) }
+        levels += InventoryLevel.levels(all).filter { level in locations.contains(level.location) && (kits.contains(sku) || touchedPairs.contains(StockKey(sku: sku, location: level.location))) }
       }
       outcome.levels = levels
       for level in levels {
@@ -205,10 +211,14 @@ extension LedgerStore {
       """, arguments: [seq, now, topic.rawValue, channel, channel])
   }
 
-  static func json<T: Encodable>(_ value: T) throws -> String {
+  private static let encoder: JSONEncoder = {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: try encoder.encode(value), as: UTF8.self)
+    return encoder
+  }()
+
+  static func json<T: Encodable>(_ value: T) throws -> String {
+    String(decoding: try encoder.encode(value), as: UTF8.self)
   }
 
   /// An order's state, or nil when no line of it was ever reserved.
@@ -217,12 +227,12 @@ extension LedgerStore {
   }
 
   static func orderState(_ id: String, db: Database) throws -> OrderState? {
-    let rows = try OrderLineRecord.fetchAll(db, sql: """
+    let rows = try OrderLineRecord.fetchAll(db, cached: """
       SELECT \(OrderLineRecord.columns) FROM order_lines o WHERE order_id = ?
       AND component = (SELECT MIN(component) FROM order_lines WHERE order_id = o.order_id AND line = o.line) ORDER BY seq, line
       """, arguments: [id])
     guard !rows.isEmpty else { return nil }
-    let channel = try String.fetchOne(db, sql: "SELECT channel FROM order_owners WHERE order_id = ?", arguments: [id]) ?? ""
+    let channel = try String.fetchOne(db.cachedStatement(sql: "SELECT channel FROM order_owners WHERE order_id = ?"), arguments: [id]) ?? ""
     let lines = rows.map {
       OrderLineState(line: $0.line, sku: $0.sku, location: $0.location, ordered: $0.reserved, committed: $0.committed, backordered: $0.backordered,
                      shipped: $0.shipped, released: $0.released, returned: $0.returned)

@@ -8,7 +8,7 @@ RELEASE_BIN := .build/release/replenish
 BENCH_BIN := .build/release/replenish-bench
 BENCH_DATA := Benchmarks/.data
 
-.PHONY: all deps build demo test fuzz fuzz-smoke bench bench-reader bench-gemm bench-accuracy bench-calibration bench-service bench-ledger bench-policy bench-plan bench-regression bench-serve clean
+.PHONY: all deps build demo test fuzz fuzz-smoke bench bench-reader bench-gemm bench-accuracy bench-calibration bench-service bench-ledger bench-policy bench-plan bench-regression bench-serve fuzz-api clean
 
 all: build
 
@@ -170,6 +170,13 @@ bench-serve: build
 	@command -v wrk >/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends wrk; }
 	$(SWIFT) build -c release --product replenish-bench
 	DURATION=$(SERVE_SECONDS)s BIN=$(RELEASE_BIN) BENCH=$(BENCH_BIN) DATA=$(BENCH_DATA)/serve bash Benchmarks/serve/bench-serve.sh
+
+# The HTTP contract fuzzed: schemathesis (PyPI) against `replenish serve` on the demo ledger, every
+# operation of Sources/StockService/openapi.yaml, seeded, FUZZ_API_EXAMPLES per operation, loopback only.
+FUZZ_API_EXAMPLES ?= 50
+fuzz-api: build
+	@command -v schemathesis >/dev/null || python3 -m pip install --quiet schemathesis || python3 -m pip install --quiet --break-system-packages schemathesis
+	FUZZ_API_EXAMPLES=$(FUZZ_API_EXAMPLES) BIN=$(RELEASE_BIN) DATA=$(BENCH_DATA)/fuzz-api bash Benchmarks/serve/fuzz-api.sh
 
 # Batched price/promotion/calendar regression on M5 dimensions (30,490 SKUs × 1,941 days) against a
 # per-SKU loop, with GFLOP/s next to the dgemm ceiling.

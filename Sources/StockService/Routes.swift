@@ -5,14 +5,14 @@ import Ledger
 import Logging
 
 extension StockAPI {
-  /// Every route of the service. The contract is `docs/openapi.yaml`; a test checks that the two list the
+  /// Every route of the service. The contract is `Sources/StockService/openapi.yaml`; a test checks that the two list the
   /// same operations.
   func router() -> Router<StockRequestContext> { routes().router }
 
   /// The router and the (method, path) of every route on it, as registered.
   func routes() -> RouteTable {
     let router = RouteTable()
-    router.router.add(middleware: ProblemMiddleware(metrics: metrics))
+    router.router.add(middleware: ProblemMiddleware(metrics: metrics, routes: router))
 
     router.get("/health") { _, _ in Self.response(["status": "ok"]) }
     router.get("/ready") { _, _ in
@@ -176,7 +176,7 @@ extension StockAPI {
     var f = try JSONFields(try await body(&request).json, pointer: "")
     let buffer = try f.integer("buffer", required: false, in: 0...maximumEventQuantity) ?? 0
     let percent = try f.integer("buffer_percent", required: false, in: 0...100, what: "a percentage") ?? 0
-    let cap = try f.integer("cap", required: false, in: 0...maximumEventQuantity)
+    let cap = try f.integer("cap", required: false, nullable: true, in: 0...maximumEventQuantity)
     try f.finish()
     let allocation = ChannelAllocation(name: name, buffer: buffer, bufferPercent: percent, cap: cap)
     let ledger = self.ledger
@@ -200,6 +200,15 @@ final class RouteTable: @unchecked Sendable {
   private func on(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping Handler) {
     operations.append((method.rawValue, path))
     router.on(RouterPath(path), method: method, use: handler)
+  }
+
+  /// The methods registered for a request path (`{name}` matches one segment), for `405` + `Allow`.
+  func methods(matching path: String) -> [String] {
+    let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+    return operations.filter { op in
+      let template = op.path.split(separator: "/", omittingEmptySubsequences: true)
+      return template.count == segments.count && zip(template, segments).allSatisfy { t, s in t.hasPrefix("{") || t == s }
+    }.map(\.method)
   }
 }
 
@@ -250,6 +259,7 @@ struct ChannelList: Encodable { var channels: [ChannelBody] }
 struct ProblemMiddleware: RouterMiddleware {
   typealias Context = StockRequestContext
   let metrics: ServiceMetrics
+  let routes: RouteTable
 
   func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
     let start = ContinuousClock.now
@@ -262,6 +272,12 @@ struct ProblemMiddleware: RouterMiddleware {
       response = Self.response(Problem(e))
     } catch let e as LedgerError {
       response = Self.response(Problem(e))
+    } catch let e as any HTTPResponseError where e.status == .notFound && !routes.methods(matching: request.uri.path).isEmpty {
+      // The path exists, the method does not (RFC 9110 §15.5.6: 405 with the methods it has).
+      let allowed = routes.methods(matching: request.uri.path)
+      response = Self.response(Problem(status: 405, code: "METHOD_NOT_ALLOWED", title: "Method not allowed",
+                                       detail: "\(request.method.rawValue) \(request.uri.path): expected \(allowed.joined(separator: ", "))"))
+      response.headers[.allow] = allowed.joined(separator: ", ")
     } catch let e as any HTTPResponseError {
       let status = Int(e.status.code)
       let code = status == 404 ? "NOT_FOUND" : status == 405 ? "METHOD_NOT_ALLOWED" : status == 413 ? "BODY_TOO_LARGE" : "HTTP_\(status)"

@@ -239,7 +239,12 @@ struct Query {
     for (name, value) in request.uri.queryParameters {
       let n = String(name)
       guard allowed.contains(n) else { throw Problem.query(n, String(value), "no such parameter; accepted: \(allowed.sorted().joined(separator: ", "))") }
-      values[n] = String(value)
+      let v = String(value)
+      guard !v.isEmpty, v.utf8.count <= 255, !v.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+        throw Problem.query(n, v, "1–255 bytes of text without control characters")
+      }
+      guard values[n] == nil else { throw Problem.query(n, v, "the parameter once") }
+      values[n] = v
     }
   }
 

@@ -184,6 +184,8 @@ struct StockAPITests {
         (String(repeating: "[", count: 40) + String(repeating: "]", count: 40), 400, "MALFORMED_JSON", nil),
         (#"{"order_id":"1","location":"WH1","lines":[{"line":"1","sku":"A\u0000","quantity":1}]}"#, 422, "INVALID_VALUE", "/lines/0/sku"),
         (#"{"order_id":"1","location":"WH1","placed_at":"yesterday","lines":[{"line":"1","sku":"A","quantity":1}]}"#, 422, "INVALID_VALUE", "/placed_at"),
+        (#"{"order_id":"1","location":"WH1","placed_at":null,"lines":[{"line":"1","sku":"A","quantity":1}]}"#, 422, "INVALID_TYPE", "/placed_at"),
+        (#"{"order_id":"1","location":"WH1","allocation":null,"lines":[{"line":"1","sku":"A","quantity":1}]}"#, 422, "INVALID_TYPE", "/allocation"),
         ("{\"order_id\":\"" + String(repeating: "x", count: 5000) + "\"}", 413, "BODY_TOO_LARGE", nil),
       ]
       for (k, c) in cases.enumerated() {
@@ -208,6 +210,15 @@ struct StockAPITests {
       #expect(limit.status == 400 && limit.code == "INVALID_QUERY")
       let unknownRoute = try await client.call(.get, "/v1/nothing", key: f.shopify)
       #expect(unknownRoute.status == 404 && unknownRoute.contentType == "application/problem+json")
+      let control = try await client.call(.get, "/v1/changes?channel=a%0Fb", key: f.shopify)
+      #expect(control.status == 400 && control.code == "INVALID_QUERY", "\(control.text)")
+      let twice = try await client.call(.get, "/v1/changes?limit=1&limit=2", key: f.shopify)
+      #expect(twice.status == 400 && twice.code == "INVALID_QUERY", "\(twice.text)")
+      // A path the service has, with a method it does not: 405 and the methods it has.
+      let method = try await client.call(.delete, "/v1/orders", key: f.shopify)
+      #expect(method.status == 405 && method.code == "METHOD_NOT_ALLOWED" && method.headers[.allow] == "POST", "\(method.text)")
+      let templated = try await client.call(.put, "/v1/orders/o1/cancel", key: f.shopify)
+      #expect(templated.status == 405 && templated.headers[.allow] == "POST")
     }
     let after = try f.ledger.eventCounts()
     #expect(after.applied == before.applied && after.movements == before.movements)

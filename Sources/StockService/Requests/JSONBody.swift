@@ -260,11 +260,21 @@ struct JSONFields {
   /// Whether the field is present (even as null).
   func has(_ name: String) -> Bool { fields.contains { $0.0 == name } }
 
-  mutating func string(_ name: String, required: Bool = true, maximumBytes: Int = 255) throws(BodyError) -> String? {
-    guard let v = raw(name), v != .null else {
-      if required { throw BodyError(kind: .missingField, pointer: path(name), value: nil, message: "\(path(name)) is required: a string of 1–\(maximumBytes) bytes") }
+  /// The field's value; nil when it is absent (refused if `required`). `null` stands for "absent" only
+  /// where the contract says so (`nullable`, e.g. `cap`); elsewhere it is refused as the wrong type.
+  private mutating func present(_ name: String, required: Bool, nullable: Bool = false, expected: String) throws(BodyError) -> JSONValue? {
+    guard let v = raw(name) else {
+      if required { throw BodyError(kind: .missingField, pointer: path(name), value: nil, message: "\(path(name)) is required: \(expected)") }
       return nil
     }
+    guard v == .null else { return v }
+    if nullable && !required { return nil }
+    throw BodyError(kind: .wrongType, pointer: path(name), value: nil,
+                    message: "\(path(name)) is null; expected \(expected)\(required ? "" : " (leave the field out for the default)")")
+  }
+
+  mutating func string(_ name: String, required: Bool = true, maximumBytes: Int = 255) throws(BodyError) -> String? {
+    guard let v = try present(name, required: required, expected: "a string of 1–\(maximumBytes) bytes") else { return nil }
     guard case .string(let s) = v else {
       throw BodyError(kind: .wrongType, pointer: path(name), value: nil, message: "\(path(name)) is \(v.typeName); expected a string of 1–\(maximumBytes) bytes")
     }
@@ -276,11 +286,8 @@ struct JSONFields {
   }
 
   /// A whole number in `range` (a quantity: `2.5`, `2.0`, `1e3`, `-1` and `"2"` are all refused).
-  mutating func integer(_ name: String, required: Bool = true, in range: ClosedRange<Int>, what: String = "a whole number") throws(BodyError) -> Int? {
-    guard let v = raw(name), v != .null else {
-      if required { throw BodyError(kind: .missingField, pointer: path(name), value: nil, message: "\(path(name)) is required: \(what) from \(range.lowerBound) to \(range.upperBound)") }
-      return nil
-    }
+  mutating func integer(_ name: String, required: Bool = true, nullable: Bool = false, in range: ClosedRange<Int>, what: String = "a whole number") throws(BodyError) -> Int? {
+    guard let v = try present(name, required: required, nullable: nullable, expected: "\(what) from \(range.lowerBound) to \(range.upperBound)") else { return nil }
     guard case .number(let text) = v else {
       throw BodyError(kind: .wrongType, pointer: path(name), value: nil, message: "\(path(name)) is \(v.typeName); expected \(what) from \(range.lowerBound) to \(range.upperBound)")
     }
@@ -293,7 +300,7 @@ struct JSONFields {
 
   /// A money amount as a decimal string or number with at most 6 decimals, ≥ 0 → micro-units.
   mutating func money(_ name: String) throws(BodyError) -> Int? {
-    guard let v = raw(name), v != .null else { return nil }
+    guard let v = try present(name, required: false, expected: "an amount such as \"12.34\" (≥ 0, at most 6 decimals)") else { return nil }
     let text: String
     switch v {
     case .number(let t): text = t
@@ -309,10 +316,7 @@ struct JSONFields {
   /// One of an enum's raw values.
   mutating func choice<E: RawRepresentable & CaseIterable>(_ name: String, _ type: E.Type, required: Bool = true) throws(BodyError) -> E? where E.RawValue == String {
     let accepted = E.allCases.map(\.rawValue).joined(separator: ", ")
-    guard let v = raw(name), v != .null else {
-      if required { throw BodyError(kind: .missingField, pointer: path(name), value: nil, message: "\(path(name)) is required: one of \(accepted)") }
-      return nil
-    }
+    guard let v = try present(name, required: required, expected: "one of \(accepted)") else { return nil }
     guard case .string(let s) = v else {
       throw BodyError(kind: .wrongType, pointer: path(name), value: nil, message: "\(path(name)) is \(v.typeName); expected one of \(accepted)")
     }
@@ -333,10 +337,7 @@ struct JSONFields {
 
   /// A non-empty array of objects, each read by `item` (which must call `finish`).
   mutating func objects<T>(_ name: String, maximumCount: Int = 500, required: Bool = true, _ item: (inout JSONFields) throws(BodyError) -> T) throws(BodyError) -> [T]? {
-    guard let v = raw(name), v != .null else {
-      if required { throw BodyError(kind: .missingField, pointer: path(name), value: nil, message: "\(path(name)) is required: an array of 1–\(maximumCount) objects") }
-      return nil
-    }
+    guard let v = try present(name, required: required, expected: "an array of 1–\(maximumCount) objects") else { return nil }
     guard case .array(let items) = v else {
       throw BodyError(kind: .wrongType, pointer: path(name), value: nil, message: "\(path(name)) is \(v.typeName); expected an array of 1–\(maximumCount) objects")
     }

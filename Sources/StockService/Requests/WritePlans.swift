@@ -225,7 +225,7 @@ enum WritePlans {
       throw BodyError(kind: .missingField, pointer: "/change_from_quantity", value: nil,
                       message: "/change_from_quantity is required: the shelf quantity you read before counting (a whole number ≥ 0), or null to skip the check")
     }
-    let from = try f.integer("change_from_quantity", required: false, in: 0...maximumQuantity)
+    let from = try f.integer("change_from_quantity", required: false, nullable: true, in: 0...maximumQuantity)
     try f.finish()
     var plan = WritePlan(events: [("", e)])
     if let from { plan.preconditions = [.shelfEquals(sku: e.sku!, location: e.location!, quantity: from)] }

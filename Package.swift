@@ -10,13 +10,14 @@
 //   TimeSeries ─→ CSV ─┬─────────────────────────┘                  ├─→ Planning ─→ ReplenishCLI ─→ replenish
 //                      ├─→ SalesHistory ────────────────────────────┤
 //                      ├─→ Policy (+ Statistics, TimeSeries) ───────┤
-//                      └─→ Ledger (+ GRDB/SQLite) ──────────────────┤
-//                                 └─→ StockService (+ Hummingbird) ─────┴─→ ReplenishCLI
+//                      └─→ Ledger (+ GRDB/SQLite) ─┬────────────────┘
+//                                                  └─→ StockService (Hummingbird, webhooks, metrics) ─→ ReplenishCLI
 //
 // Only `LinearAlgebra` imports the C BLAS/LAPACK module (as an `internal import`); Policy and
 // Forecasting share Statistics without importing each other; the CSV target (scanner, field parsers,
 // tables, quoter, `CSVError`) sits below every reader; only `ReplenishCLI` imports ArgumentParser (and
-// reads TOML, with its own strict reader). `Planning` is the one planning core the CLI (and the coming server) calls.
+// reads TOML, with its own strict reader). `Planning` is the one planning core the CLI calls;
+// `StockService` is the HTTP front end over the same ledger calls the `ledger` commands make.
 import PackageDescription
 
 let package = Package(
@@ -85,7 +86,6 @@ let package = Package(
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "Prometheus", package: "swift-prometheus"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOCore", package: "swift-nio"),

@@ -10,6 +10,18 @@ import Testing
 struct StockAPITests {
   static let order1 = #"{"order_id":"1001","location":"WH1","lines":[{"line":"1","sku":"A","quantity":3},{"line":"2","sku":"C","quantity":1}]}"#
 
+  /// The published test vector of the Standard Webhooks specification (the one its reference libraries
+  /// test against): matching it means any of those libraries verifies our deliveries.
+  @Test("Webhook signatures reproduce the Standard Webhooks test vector")
+  func standardWebhooksVector() {
+    let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    let (id, timestamp, body) = ("msg_p5jXN8AQM9LWM0D4loKWxJek", Int64(1_614_265_330), #"{"test": 2432232314}"#)
+    #expect(WebhookSignature.sign(id: id, timestamp: timestamp, body: body, secret: secret) == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
+    #expect(WebhookSignature.verify(id: id, timestamp: timestamp, body: body, secret: secret, header: "v1,bm90IGl0 v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="))
+    #expect(!WebhookSignature.verify(id: id, timestamp: timestamp + 1, body: body, secret: secret, header: "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="))
+    #expect(WebhookSignature.sign(id: id, timestamp: timestamp, body: body, secret: "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw") == nil)
+  }
+
   @Test("An order reserves its lines; a retry replays the stored response; the same key with another body is 422")
   func orderAndIdempotency() async throws {
     let f = try ServiceFixture()

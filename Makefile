@@ -8,7 +8,7 @@ RELEASE_BIN := .build/release/replenish
 BENCH_BIN := .build/release/replenish-bench
 BENCH_DATA := Benchmarks/.data
 
-.PHONY: all deps build demo test fuzz fuzz-smoke bench bench-reader bench-gemm bench-accuracy bench-calibration bench-service bench-ledger bench-policy bench-plan bench-regression bench-serve fuzz-api clean
+.PHONY: all deps build demo test fuzz fuzz-smoke bench bench-reader bench-gemm bench-accuracy bench-calibration bench-service bench-ledger bench-policy bench-plan bench-regression bench-serve bench-serve-crash fuzz-api clean
 
 all: build
 
@@ -170,6 +170,13 @@ bench-serve: build
 	@command -v wrk >/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends wrk; }
 	$(SWIFT) build -c release --product replenish-bench
 	DURATION=$(SERVE_SECONDS)s BIN=$(RELEASE_BIN) BENCH=$(BENCH_BIN) DATA=$(BENCH_DATA)/serve bash Benchmarks/serve/bench-serve.sh
+
+# kill -9 of `replenish serve` under 8-client load at CRASH_POINTS seeded points (the suite runs three):
+# restart, resend everything; every acknowledged order exactly once, verify clean, every change delivered.
+CRASH_POINTS ?= 20
+bench-serve-crash: deps
+	$(SWIFT) build --build-tests
+	REPLENISH_CRASH_POINTS=$(CRASH_POINTS) $(SWIFT) test --skip-build --filter CrashTests
 
 # The HTTP contract fuzzed: schemathesis (PyPI) against `replenish serve` on the demo ledger, every
 # operation of Sources/StockService/openapi.yaml, seeded, FUZZ_API_EXAMPLES per operation, loopback only.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A connector's session against `replenish serve`, run by `make demo` on the demo ledger and written to
 # reports/serve/session.txt: define a channel and keys, start the server on a free loopback port, read
-# availability, post an order with an Idempotency-Key, retry it (replayed), reuse the key for another
+# availability, subscribe a webhook listener that verifies signatures, post an order with an Idempotency-Key
+# (its signed webhook received and verified), retry it (replayed), reuse the key for another
 # payload (422), more than available (backordered: the demo's items allow it), all lines or none (422 for
 # an unknown SKU, nothing reserved), a bad body (422 naming the field), ship part and cancel the rest, a stale
 # cycle count (409 CHANGE_FROM_QUANTITY_STALE), another channel's key (404), the change feed, metrics;
@@ -13,7 +14,9 @@ set -euo pipefail
 BIN=$1 DB=$2 OUT=$3
 work=$(mktemp -d)
 server=""
+listener=""
 cleanup() {
+  if [ -n "$listener" ] && kill -0 "$listener" 2>/dev/null; then kill "$listener"; wait "$listener" || true; fi
   if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then kill -TERM "$server"; wait "$server" || true; fi
   rm -rf "$work"
 }
@@ -32,10 +35,10 @@ say '$ replenish serve channel --name shopify --buffer 2 --buffer-percent 10 --c
 "$BIN" serve channel --db "$DB" --name shopify --buffer 2 --buffer-percent 10 --cap 500 >&3
 "$BIN" serve channel --db "$DB" --name wholesale >/dev/null
 "$BIN" serve channel --db "$DB" --name warehouse >/dev/null
-say '$ replenish serve key create --channel shopify --scope orders:write --scope inventory:read'
+say '$ replenish serve key create --channel shopify --scope orders:write --scope inventory:read --scope webhooks:manage'
 # `key create` tells on stderr that the key is shown once; kept out of the session unless it fails.
 key() { "$BIN" serve key create --db "$DB" "$@" 2> "$work/key.err" || { cat "$work/key.err" >&2; exit 1; }; }
-SHOP=$(key --channel shopify --scope orders:write --scope inventory:read)
+SHOP=$(key --channel shopify --scope orders:write --scope inventory:read --scope webhooks:manage)
 say "${SHOP:0:12}…  (printed once; stored as a SHA-256 hash)"
 WHOLESALE=$(key --channel wholesale --scope orders:write --scope inventory:read)
 WAREHOUSE=$(key --channel warehouse --scope inventory:write --scope inventory:read)
@@ -65,7 +68,7 @@ call() {
   local replayed
   replayed=$(grep -i '^idempotent-replayed:' "$work/headers" | tr -d '\r' || true)
   say "HTTP $status${replayed:+  ($replayed)}"
-  head -c 1200 "$work/body" >&3; say
+  head -c 1200 "$work/body" | sed 's/whsec_[A-Za-z0-9+\/=]*/whsec_…/g' >&3; say
   if [ "$status" != "$expected" ]; then
     echo "connector session: $method $path answered $status, expected $expected: $(cat "$work/body")" >&2
     exit 1
@@ -75,8 +78,27 @@ call() {
 call 200 GET /health ""
 call 200 GET /ready ""
 call 200 GET "/v1/availability?sku=$SKU1" "$SHOP"
+
+# The connector's webhook endpoint: `replenish serve webhook-listen` verifies each delivery's signature
+# with the subscription's secret (read from a file, written once the subscription returns it).
+"$BIN" serve webhook-listen --port 0 --secret-file "$work/secret" --count 1 --timeout-seconds 30 > "$work/hook.out" 2> "$work/hook.err" &
+listener=$!
+for _ in $(seq 1 100); do grep -q listening "$work/hook.out" 2>/dev/null && break; sleep 0.1; done
+HOOK=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$work/hook.out" | head -1)
+[ -n "$HOOK" ] || { echo "connector session: the webhook listener did not start: $(cat "$work/hook.err")" >&2; exit 1; }
+say
+say "\$ replenish serve webhook-listen --port 0 --secret-file secret --count 1"
+say "$(head -1 "$work/hook.out")"
+call 201 POST /v1/webhooks "$SHOP" subscribe-orders '{"url":"'$HOOK'","topics":["orders/updated"]}'
+sed -n 's/.*"secret":"\(whsec_[^"]*\)".*/\1/p' "$work/body" > "$work/secret"
+[ -s "$work/secret" ] || { echo "connector session: the subscription came back without its secret" >&2; exit 1; }
 ORDER='{"order_id":"shop-1001","location":"UK-DC","lines":[{"line":"1","sku":"'$SKU1'","quantity":3},{"line":"2","sku":"'$SKU2'","quantity":2}]}'
 call 201 POST /v1/orders "$SHOP" order-shop-1001 "$ORDER"
+say
+say "# the listener got the order's webhook and checked its signature (webhook-id, then the verdict, then the body):"
+if ! wait "$listener"; then echo "connector session: no verified webhook within 30 s: $(cat "$work/hook.out" "$work/hook.err")" >&2; exit 1; fi
+listener=""
+tail -n +2 "$work/hook.out" | cut -c1-400 >&3
 say "# the connector timed out and retries with the same key: the stored response, nothing applied twice"
 call 201 POST /v1/orders "$SHOP" order-shop-1001 "$ORDER"
 grep -qi '^idempotent-replayed: true' "$work/headers" || { echo "connector session: the retry was not marked Idempotent-Replayed" >&2; exit 1; }

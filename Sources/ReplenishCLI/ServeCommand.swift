@@ -16,7 +16,7 @@ struct ServeCommand: ParsableCommand {
       write the same ledger while the server runs. SIGTERM or SIGINT stops it gracefully: requests in
       flight finish, queued writes commit.
       """,
-    subcommands: [ServeRun.self, ServeChannel.self, ServeKey.self],
+    subcommands: [ServeRun.self, ServeChannel.self, ServeKey.self, ServeWebhookListen.self],
     defaultSubcommand: ServeRun.self
   )
 }
@@ -141,3 +141,64 @@ struct ServeKey: ParsableCommand {
     }
   }
 }
+
+/// `replenish serve webhook-listen`: a local receiver that verifies deliveries as a connector must.
+struct ServeWebhookListen: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "webhook-listen",
+    abstract: "Receive webhooks on a local port, verify each signature and print the deliveries (a connector's endpoint, for trying a subscription).",
+    discussion: """
+      Prints "listening on http://HOST:PORT/hook", then one line per delivery: its webhook-id, "verified" or
+      why not, and the body. Give the subscription's secret with --secret, or --secret-file (read at each
+      delivery, so it can be written after subscribing with this listener's URL). Answers 204 to a verified
+      delivery and 401 otherwise (the sender retries). Exits 0 after --count verified deliveries, 1 when
+      --timeout-seconds passes first.
+      """)
+  @Option(name: .long, help: "Address to listen on.") var host = "127.0.0.1"
+  @Option(name: .long, help: "Port (0 picks a free one; the chosen port is printed).") var port = 0
+  @Option(name: .long, help: "The subscription's secret (whsec_…).") var secret: String?
+  @Option(name: .customLong("secret-file"), help: "A file holding the secret, read at each delivery.") var secretFile: String?
+  @Option(name: .long, help: "Stop after this many verified deliveries.") var count: Int?
+  @Option(name: .customLong("timeout-seconds"), help: "Stop after this long.") var timeoutSeconds = 60
+
+  func validate() throws {
+    guard (0...65535).contains(port) else { throw ValidationError("--port \(port): expected 0–65535") }
+    guard (secret == nil) != (secretFile == nil) else { throw ValidationError("give one of --secret and --secret-file") }
+    if let secret, !secret.hasPrefix("whsec_") { throw ValidationError("--secret: expected the subscription's secret, whsec_ followed by base64") }
+    if let count, count < 1 { throw ValidationError("--count \(count): expected ≥ 1") }
+    guard timeoutSeconds >= 1 else { throw ValidationError("--timeout-seconds \(timeoutSeconds): expected ≥ 1") }
+  }
+
+  func run() throws {
+    let (secret, file, host) = (self.secret, self.secretFile, self.host)
+    let read: @Sendable () -> String? = {
+      secret ?? file.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }?.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+    let out = FileHandle.standardOutput
+    let (count, timeout, port) = (self.count, Duration.seconds(timeoutSeconds), self.port)
+    let result = RunResult()
+    let verified = Verified()
+    let done = DispatchSemaphore(value: 0)
+    Task {
+      do {
+        let n = try await WebhookListener.run(
+          host: host, port: port, secret: read, count: count, timeout: timeout,
+          logger: Logger(label: "replenish.webhook-listen", factory: { _ in SwiftLogNoOpLogHandler() }),
+          onListening: { p in out.write(Data("replenish serve webhook-listen: listening on http://\(host.contains(":") ? "[\(host)]" : host):\(p)/hook\n".utf8)) },
+          onDelivery: { d in out.write(Data("\(d.id) \(d.problem.map { "REFUSED (\($0))" } ?? "verified") \(d.body)\n".utf8)) })
+        verified.set(n)
+      } catch { result.set("\(error)") }
+      done.signal()
+    }
+    done.wait()
+    if let message = result.message { throw ServeError(description: "the listener stopped: \(message)") }
+    if let count, verified.value < count { throw ExitCode(1) }
+  }
+}
+
+final class Verified: @unchecked Sendable {
+  private(set) var value = 0
+  private let lock = NSLock()
+  func set(_ n: Int) { lock.withLock { value = n } }
+}
+

@@ -22,6 +22,19 @@ struct StockAPITests {
     #expect(WebhookSignature.sign(id: id, timestamp: timestamp, body: body, secret: "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw") == nil)
   }
 
+  @Test("The webhook listener refuses a missing header, a stale timestamp and a wrong signature")
+  func listenerChecks() {
+    let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    let (id, ts, body) = ("msg_p5jXN8AQM9LWM0D4loKWxJek", Int64(1_614_265_330), #"{"test": 2432232314}"#)
+    let signature = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+    #expect(WebhookListener.problem(id: id, timestamp: "\(ts)", signature: signature, body: body, secret: secret, now: ts + 300) == nil)
+    #expect(WebhookListener.problem(id: id, timestamp: "\(ts)", signature: signature, body: body, secret: secret, now: ts + 301)?.contains("more than 300 s") == true)
+    #expect(WebhookListener.problem(id: nil, timestamp: "\(ts)", signature: signature, body: body, secret: secret, now: ts) == "no webhook-id header")
+    #expect(WebhookListener.problem(id: id, timestamp: "soon", signature: signature, body: body, secret: secret, now: ts)?.contains("webhook-timestamp") == true)
+    #expect(WebhookListener.problem(id: id, timestamp: "\(ts)", signature: nil, body: body, secret: secret, now: ts) == "no webhook-signature header")
+    #expect(WebhookListener.problem(id: id, timestamp: "\(ts)", signature: signature, body: body + " ", secret: secret, now: ts)?.contains("does not match") == true)
+  }
+
   @Test("An order reserves its lines; a retry replays the stored response; the same key with another body is 422")
   func orderAndIdempotency() async throws {
     let f = try ServiceFixture()

@@ -162,16 +162,20 @@ final class StockAPI: Sendable {
                              code: o.error?.code.rawValue.uppercased(), detail: o.error?.message)
       }
       let body = WriteResponse(results: results, order: outcome.order, inventoryLevels: outcome.levels)
-      return StoredResponse(status: success, body: Self.json(body))
+      return StoredResponse(status: success, body: body.jsonText)
     }
   }
 
   static func stored(_ p: Problem) -> StoredResponse { StoredResponse(status: p.status, body: json(p)) }
 
-  static func json<T: Encodable>(_ value: T) -> String {
+  private static let encoder: JSONEncoder = {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
+    return encoder
+  }()
+
+  static func json<T: Encodable>(_ value: T) -> String {
+    String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
   }
 
   static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
@@ -280,6 +284,36 @@ struct WriteResponse: Codable {
   var order: OrderState?
   var inventoryLevels: [InventoryLevel]
   enum CodingKeys: String, CodingKey { case results, order, inventoryLevels = "inventory_levels" }
+
+  /// What `JSONEncoder` with `[.sortedKeys, .withoutEscapingSlashes]` writes, by hand: the writer thread
+  /// renders every response inside its transaction (the stored response is part of the idempotency record).
+  var jsonText: String {
+    var out = "{\"inventory_levels\":["
+    out.reserveCapacity(256 * (inventoryLevels.count + 1) + 160 * (order?.lines.count ?? 0) + 96 * results.count)
+    for (k, level) in inventoryLevels.enumerated() {
+      if k > 0 { out.append(",") }
+      level.appendJSON(to: &out)
+    }
+    out.append("]")
+    if let order {
+      out.append(",\"order\":")
+      order.appendJSON(to: &out)
+    }
+    out.append(",\"results\":[")
+    for (k, r) in results.enumerated() {
+      if k > 0 { out.append(",") }
+      out.append("{")
+      if let code = r.code { out.append("\"code\":"); JSONText.append(code, to: &out); out.append(",") }
+      if let detail = r.detail { out.append("\"detail\":"); JSONText.append(detail, to: &out); out.append(",") }
+      out.append("\"event_id\":\(r.eventID),\"pointer\":")
+      JSONText.append(r.pointer, to: &out)
+      out.append(",\"status\":")
+      JSONText.append(r.status, to: &out)
+      out.append("}")
+    }
+    out.append("]}")
+    return out
+  }
 }
 
 struct LevelsResponse: Encodable {

@@ -189,13 +189,13 @@ extension LedgerStore {
       }
       outcome.levels = levels
       for level in levels {
-        try logChange(topic: .inventoryLevels, sku: level.sku, location: level.location, order: nil, channel: nil, payload: Self.json(level), now: now, db: db)
+        try logChange(topic: .inventoryLevels, sku: level.sku, location: level.location, order: nil, channel: nil, payload: level.jsonText, now: now, db: db)
       }
     }
     if let order = request.order, let state = try Self.orderState(order, db: db) {
       outcome.order = state
       if !applied.isEmpty {
-        try logChange(topic: .orders, sku: nil, location: nil, order: order, channel: state.channel, payload: Self.json(state), now: now, db: db)
+        try logChange(topic: .orders, sku: nil, location: nil, order: order, channel: state.channel, payload: state.jsonText, now: now, db: db)
       }
     }
   }

@@ -26,9 +26,11 @@ for _ in $(seq 1 100); do grep -q listening "$DATA/serve.out" 2>/dev/null && bre
 PORT=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$DATA/serve.out" | head -1)
 [ -n "$PORT" ] || { echo "fuzz-api: the server did not start: $(cat "$DATA/serve.err")" >&2; exit 1; }
 set +e
-timeout 900 schemathesis run Sources/StockService/openapi.yaml --url "http://127.0.0.1:$PORT" \
+# Run inside $DATA: schemathesis keeps a cache (.schemathesis/) in its working folder.
+SPEC="$PWD/Sources/StockService/openapi.yaml"
+(cd "$DATA" && timeout 900 schemathesis run "$SPEC" --url "http://127.0.0.1:$PORT" \
   -H "Authorization: Bearer $KEY" --checks all --exclude-checks positive_data_acceptance \
-  --max-examples "$EXAMPLES" --seed "$SEED" --request-timeout 10 --no-color > "$DATA/report.txt" 2>&1
+  --max-examples "$EXAMPLES" --seed "$SEED" --request-timeout 10 --no-color > report.txt 2>&1)
 status=$?
 set -e
 sed -n '/= SUMMARY =/,$p' "$DATA/report.txt"

@@ -11,6 +11,7 @@
 #
 #   docs/connector-session.sh BIN DB OUT
 set -euo pipefail
+source "$(dirname "$0")/../Benchmarks/serve/listening.sh"
 BIN=$1 DB=$2 OUT=$3
 work=$(mktemp -d)
 server=""
@@ -46,12 +47,10 @@ say
 
 "$BIN" serve --db "$DB" --port 0 --log-level warning > "$work/serve.out" 2> "$work/serve.err" &
 server=$!
-for _ in $(seq 1 100); do grep -q listening "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
-PORT=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/serve.out" | head -1)
-[ -n "$PORT" ] || { echo "connector session: the server did not start: $(cat "$work/serve.err")" >&2; exit 1; }
+URL=$(wait_listening "$work/serve.out")
+[ -n "$URL" ] || { echo "connector session: the server did not start: $(cat "$work/serve.err")" >&2; exit 1; }
 say "\$ replenish serve --db $DB --port 0"
 say "$(head -1 "$work/serve.out")"
-URL="http://127.0.0.1:$PORT"
 
 # call EXPECTED METHOD PATH KEY [IDEMPOTENCY-KEY] [BODY]: shows the request and the response, checks the status.
 call() {
@@ -83,8 +82,7 @@ call 200 GET "/v1/availability?sku=$SKU1" "$SHOP"
 # with the subscription's secret (read from a file, written once the subscription returns it).
 "$BIN" serve webhook-listen --port 0 --secret-file "$work/secret" --count 1 --timeout-seconds 30 > "$work/hook.out" 2> "$work/hook.err" &
 listener=$!
-for _ in $(seq 1 100); do grep -q listening "$work/hook.out" 2>/dev/null && break; sleep 0.1; done
-HOOK=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$work/hook.out" | head -1)
+HOOK=$(wait_listening "$work/hook.out")
 [ -n "$HOOK" ] || { echo "connector session: the webhook listener did not start: $(cat "$work/hook.err")" >&2; exit 1; }
 say
 say "\$ replenish serve webhook-listen --port 0 --secret-file secret --count 1"

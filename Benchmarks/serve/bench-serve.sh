@@ -4,6 +4,7 @@
 # reserving directly, no HTTP) in the same run. Afterwards: units committed = 201s counted (no oversell,
 # nothing double-applied) and `ledger verify`. Bounded: 6 cells × DURATION, then the server is stopped.
 set -euo pipefail
+source "$(dirname "$0")/listening.sh"
 BIN=${BIN:-.build/release/replenish}
 BENCH=${BENCH:-.build/release/replenish-bench}
 DATA=${DATA:-Benchmarks/.data/serve}
@@ -15,13 +16,15 @@ echo "== the store's ceiling (no HTTP)"
 echo
 "$BENCH" serve-setup --folder "$DATA" --skus 10000
 KEY=$(cat "$DATA/key")
-"$BIN" serve --db "$DATA/serve.sqlite" --port 0 --rate-limit 0 --log-level error > "$DATA/serve.out" 2> "$DATA/serve.err" &
+# The defaults users run (log level info: one access-log line per request, to a file here) except
+# --rate-limit 0: the default 2,000 requests/s per key would cap a one-key benchmark.
+"$BIN" serve --db "$DATA/serve.sqlite" --port 0 --rate-limit 0 > "$DATA/serve.out" 2> "$DATA/serve.err" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do grep -q listening "$DATA/serve.out" 2>/dev/null && break; sleep 0.1; done
-PORT=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$DATA/serve.out" | head -1)
+URL=$(wait_listening "$DATA/serve.out")
+PORT=${URL##*:}
 [ -n "$PORT" ] || { echo "the server did not start: $(cat "$DATA/serve.err")"; exit 1; }
-echo "== replenish serve on 127.0.0.1:$PORT (release build, SQLite WAL, synchronous=NORMAL, group commit); wrk $DURATION per cell"
+echo "== replenish serve on 127.0.0.1:$PORT (release build, default flags but --rate-limit 0, access log to a file); wrk $DURATION per cell"
 printf '%-12s %5s %10s %9s %9s %8s %7s %5s\n' target conns "reserv/s" "p50 ms" "p99 ms" created other 5xx
 total=0
 for target in across hot; do

@@ -7,6 +7,7 @@
 # refused for the ledger's own reasons (an unknown SKU or location, a reused Idempotency-Key), which a
 # schema cannot express. The server log and schemathesis' report stay in $DATA.
 set -euo pipefail
+source "$(dirname "$0")/listening.sh"
 BIN=${BIN:-.build/release/replenish}
 DATA=${DATA:-Benchmarks/.data/fuzz-api}
 EXAMPLES=${FUZZ_API_EXAMPLES:-50}
@@ -22,8 +23,8 @@ KEY=$("$BIN" serve key create --db "$DB" --channel ops --scope admin --scope ord
 "$BIN" serve --db "$DB" --port 0 --rate-limit 0 --log-level warning > "$DATA/serve.out" 2> "$DATA/serve.err" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do grep -q listening "$DATA/serve.out" 2>/dev/null && break; sleep 0.1; done
-PORT=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$DATA/serve.out" | head -1)
+URL=$(wait_listening "$DATA/serve.out")
+PORT=${URL##*:}
 [ -n "$PORT" ] || { echo "fuzz-api: the server did not start: $(cat "$DATA/serve.err")" >&2; exit 1; }
 set +e
 # Run inside $DATA: schemathesis keeps a cache (.schemathesis/) in its working folder.

@@ -71,10 +71,14 @@ struct ServeRun: ParsableCommand {
   }
 }
 
+/// What a server task reports back to the command's thread: its failure, and for the listener how many
+/// deliveries verified.
 final class RunResult: @unchecked Sendable {
   private(set) var message: String?
+  private(set) var verified = 0
   private let lock = NSLock()
   func set(_ m: String) { lock.withLock { message = m } }
+  func set(verified n: Int) { lock.withLock { verified = n } }
 }
 
 struct ServeError: ReportedError {
@@ -177,7 +181,6 @@ struct ServeWebhookListen: ParsableCommand {
     let out = FileHandle.standardOutput
     let (count, timeout, port) = (self.count, Duration.seconds(timeoutSeconds), self.port)
     let result = RunResult()
-    let verified = Verified()
     let done = DispatchSemaphore(value: 0)
     Task {
       do {
@@ -186,19 +189,13 @@ struct ServeWebhookListen: ParsableCommand {
           logger: Logger(label: "replenish.webhook-listen", factory: { _ in SwiftLogNoOpLogHandler() }),
           onListening: { p in out.write(Data("replenish serve webhook-listen: listening on http://\(host.contains(":") ? "[\(host)]" : host):\(p)/hook\n".utf8)) },
           onDelivery: { d in out.write(Data("\(d.id) \(d.problem.map { "REFUSED (\($0))" } ?? "verified") \(d.body)\n".utf8)) })
-        verified.set(n)
+        result.set(verified: n)
       } catch { result.set("\(error)") }
       done.signal()
     }
     done.wait()
     if let message = result.message { throw ServeError(description: "the listener stopped: \(message)") }
-    if let count, verified.value < count { throw ExitCode(1) }
+    if let count, result.verified < count { throw ExitCode(1) }
   }
-}
-
-final class Verified: @unchecked Sendable {
-  private(set) var value = 0
-  private let lock = NSLock()
-  func set(_ n: Int) { lock.withLock { value = n } }
 }
 

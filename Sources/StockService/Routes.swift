@@ -272,16 +272,18 @@ struct ProblemMiddleware: RouterMiddleware {
       response = Self.response(Problem(e))
     } catch let e as LedgerError {
       response = Self.response(Problem(e))
-    } catch let e as any HTTPResponseError where e.status == .notFound && !routes.methods(matching: request.uri.path).isEmpty {
-      // The path exists, the method does not (RFC 9110 §15.5.6: 405 with the methods it has).
-      let allowed = routes.methods(matching: request.uri.path)
-      response = Self.response(Problem(status: 405, code: "METHOD_NOT_ALLOWED", title: "Method not allowed",
-                                       detail: "\(request.method.rawValue) \(request.uri.path): expected \(allowed.joined(separator: ", "))"))
-      response.headers[.allow] = allowed.joined(separator: ", ")
     } catch let e as any HTTPResponseError {
+      let allowed = e.status == .notFound ? routes.methods(matching: request.uri.path) : []
       let status = Int(e.status.code)
-      let code = status == 404 ? "NOT_FOUND" : status == 405 ? "METHOD_NOT_ALLOWED" : status == 413 ? "BODY_TOO_LARGE" : "HTTP_\(status)"
-      response = Self.response(Problem(status: status, code: code, title: e.status.reasonPhrase, detail: "\(request.method.rawValue) \(request.uri.path): \(e.status.reasonPhrase.lowercased())"))
+      if !allowed.isEmpty {
+        // The path exists, the method does not (RFC 9110 §15.5.6: 405 with the methods it has).
+        response = Self.response(Problem(status: 405, code: "METHOD_NOT_ALLOWED", title: "Method not allowed",
+                                         detail: "\(request.method.rawValue) \(request.uri.path): expected \(allowed.joined(separator: ", "))"))
+        response.headers[.allow] = allowed.joined(separator: ", ")
+      } else {
+        let code = status == 404 ? "NOT_FOUND" : status == 405 ? "METHOD_NOT_ALLOWED" : status == 413 ? "BODY_TOO_LARGE" : "HTTP_\(status)"
+        response = Self.response(Problem(status: status, code: code, title: e.status.reasonPhrase, detail: "\(request.method.rawValue) \(request.uri.path): \(e.status.reasonPhrase.lowercased())"))
+      }
     } catch {
       let id = context.logger[metadataKey: "hb.request.id"]?.description ?? "-"
       context.logger.error("unexpected error: \(error)")

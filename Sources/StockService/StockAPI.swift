@@ -244,7 +244,7 @@ struct Query {
       let n = String(name)
       guard allowed.contains(n) else { throw Problem.query(n, String(value), "no such parameter; accepted: \(allowed.sorted().joined(separator: ", "))") }
       let v = String(value)
-      guard !v.isEmpty, v.utf8.count <= 255, !v.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+      guard JSONFields.isText(v, maximumBytes: 255) else {
         throw Problem.query(n, v, "1–255 bytes of text without control characters")
       }
       guard values[n] == nil else { throw Problem.query(n, v, "the parameter once") }

@@ -257,6 +257,12 @@ struct JSONFields {
     return fields.first { $0.0 == name }?.1
   }
 
+  /// The rule for every name and text value, in bodies and in query strings: 1–`maximumBytes` bytes of
+  /// UTF-8 without control characters.
+  static func isText(_ s: String, maximumBytes: Int) -> Bool {
+    !s.isEmpty && s.utf8.count <= maximumBytes && !s.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+  }
+
   /// Whether the field is present (even as null).
   func has(_ name: String) -> Bool { fields.contains { $0.0 == name } }
 
@@ -278,7 +284,7 @@ struct JSONFields {
     guard case .string(let s) = v else {
       throw BodyError(kind: .wrongType, pointer: path(name), value: nil, message: "\(path(name)) is \(v.typeName); expected a string of 1–\(maximumBytes) bytes")
     }
-    guard !s.isEmpty, s.utf8.count <= maximumBytes, !s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+    guard Self.isText(s, maximumBytes: maximumBytes) else {
       throw BodyError(kind: .invalidValue, pointer: path(name), value: Self.excerpt(s),
                       message: "\(path(name)) \(Self.excerpt(s)): expected 1–\(maximumBytes) bytes of text without control characters")
     }

@@ -23,11 +23,14 @@ func serveSetup(folder: String, skus: Int) throws -> LedgerStore {
 }
 
 /// The store's own ceiling: one-line order reservations through `LedgerStore.perform` — the call the
-/// server's writer makes, with a request record and the change log — one request per transaction and in
+/// server's writer makes, with a request record, the change log and the server's background checkpoints — one request per transaction and in
 /// groups of 64, across SKUs and on the hot SKU. No HTTP, no JSON parsing, no threads.
 func serveStoreCeiling(folder: String, skus: Int, requests: Int) throws {
   let store = try serveSetup(folder: folder, skus: skus)
-  print("store ceiling: \(requests) one-line reservations through LedgerStore.perform (request record + change log), \(skus) SKUs")
+  // As the server runs it: WAL checkpoints on a background connection.
+  let checkpointer = try store.checkpointInBackground()
+  defer { checkpointer.stop() }
+  print("store ceiling: \(requests) one-line reservations through LedgerStore.perform (request record + change log, background checkpoints as in the server), \(skus) SKUs")
   var serial = 0
   for (label, hot) in [("across SKUs", false), ("hot SKU", true)] {
     for group in [1, 64] {

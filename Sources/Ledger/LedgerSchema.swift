@@ -10,6 +10,7 @@ enum LedgerSchema {
     ("v1 tables", v1),
     ("v2 movements by time", v2),
     ("v3 service: channels, API keys, request records, changes outbox, webhooks", v3),
+    ("v4 kits by component", v4),
   ]
 
   static var migrator: DatabaseMigrator {
@@ -123,6 +124,15 @@ enum LedgerSchema {
           last_error TEXT, delivered_at INTEGER);
         CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (subscription_id, id) WHERE status = 'pending';
         UPDATE meta SET value = '3' WHERE name = 'schema_version';
+      """)
+  }
+
+  /// v4: kits looked up by component (every stock change logs the levels of the kits built from the SKUs
+  /// it touched; without the index each lookup scanned `kit_components`).
+  static func v4(_ db: Database) throws {
+    try db.execute(sql: """
+        CREATE INDEX kit_components_by_component ON kit_components (component);
+        UPDATE meta SET value = '4' WHERE name = 'schema_version';
       """)
   }
 }

@@ -288,31 +288,29 @@ struct WriteResponse: Codable {
   /// What `JSONEncoder` with `[.sortedKeys, .withoutEscapingSlashes]` writes, by hand: the writer thread
   /// renders every response inside its transaction (the stored response is part of the idempotency record).
   var jsonText: String {
-    var out = "{\"inventory_levels\":["
-    out.reserveCapacity(256 * (inventoryLevels.count + 1) + 160 * (order?.lines.count ?? 0) + 96 * results.count)
+    var out = JSONWriter(capacity: 256 * (inventoryLevels.count + 1) + 160 * (order?.lines.count ?? 0) + 96 * results.count)
+    out.raw("{\"inventory_levels\":[")
     for (k, level) in inventoryLevels.enumerated() {
-      if k > 0 { out.append(",") }
+      if k > 0 { out.raw(",") }
       level.appendJSON(to: &out)
     }
-    out.append("]")
+    out.raw("]")
     if let order {
-      out.append(",\"order\":")
+      out.raw(",\"order\":")
       order.appendJSON(to: &out)
     }
-    out.append(",\"results\":[")
+    out.raw(",\"results\":[")
     for (k, r) in results.enumerated() {
-      if k > 0 { out.append(",") }
-      out.append("{")
-      if let code = r.code { out.append("\"code\":"); JSONText.append(code, to: &out); out.append(",") }
-      if let detail = r.detail { out.append("\"detail\":"); JSONText.append(detail, to: &out); out.append(",") }
-      out.append("\"event_id\":\(r.eventID),\"pointer\":")
-      JSONText.append(r.pointer, to: &out)
-      out.append(",\"status\":")
-      JSONText.append(r.status, to: &out)
-      out.append("}")
+      out.raw(k > 0 ? ",{" : "{")
+      if let code = r.code { out.raw("\"code\":"); out.string(code); out.raw(",") }
+      if let detail = r.detail { out.raw("\"detail\":"); out.string(detail); out.raw(",") }
+      out.raw("\"event_id\":"); out.int(Int(r.eventID))
+      out.raw(",\"pointer\":"); out.string(r.pointer)
+      out.raw(",\"status\":"); out.string(r.status)
+      out.raw("}")
     }
-    out.append("]}")
-    return out
+    out.raw("]}")
+    return out.text
   }
 }
 

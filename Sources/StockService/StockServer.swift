@@ -39,6 +39,7 @@ public enum StockServer {
       onServerRunning: { channel in await onListening(channel.localAddress?.port ?? settings.port) },
       logger: logger)
     app.addServices(
+      Checkpointing(ledger: ledger, logger: logger),
       WriterDrain(committer: committer),
       WebhookDeliveryService(ledger: ledger, policy: settings.webhooks, metrics: metrics, logger: logger),
       RetentionSweeper(ledger: ledger, retention: settings.idempotencyRetention, logger: logger))
@@ -53,6 +54,20 @@ struct WriterDrain: Service {
   func run() async throws {
     try? await gracefulShutdown()
     committer.drain()
+  }
+}
+
+/// Checkpoints the WAL in the background while the server runs (`WALCheckpointer`), so that the writer
+/// does not stop for them; stopped after the writer has drained (services stop in reverse order).
+struct Checkpointing: Service {
+  let ledger: LedgerStore
+  let logger: Logger
+
+  func run() async throws {
+    let logger = self.logger
+    let checkpointer = try ledger.checkpointInBackground { error in logger.warning("no WAL checkpoint for 10 s: \(error)") }
+    try? await gracefulShutdown()
+    checkpointer.stop()
   }
 }
 

@@ -61,7 +61,7 @@ extension LedgerStore {
                   arguments: [e.source, e.key, e.kind.rawValue, payload, at, now])
     let id = db.lastInsertedRowID
     do {
-      try db.inSavepoint {
+      try db.savepoint("event") {
         var op = EventOperation(db: db, event: e, eventID: id, at: at, now: now)
         try op.run()
         return .commit
@@ -226,6 +226,25 @@ struct EventOperation {
 }
 
 extension Database {
+  /// Runs `body` in a savepoint named `name` (inside the transaction `LedgerStore.write` opened): kept
+  /// when it returns `.commit`, rolled back when it returns `.rollback` or throws (the error is rethrown).
+  /// GRDB's `inSavepoint` compiles its SAVEPOINT and RELEASE statements on every call; a request and each
+  /// of its events open one, so these are prepared once per connection.
+  func savepoint(_ name: StaticString, _ body: () throws -> TransactionCompletion) throws {
+    let name = "\(name)"
+    try cachedStatement(sql: "SAVEPOINT \(name)").execute()
+    let completion: TransactionCompletion
+    do {
+      completion = try body()
+    } catch {
+      try cachedStatement(sql: "ROLLBACK TO SAVEPOINT \(name)").execute()
+      try cachedStatement(sql: "RELEASE SAVEPOINT \(name)").execute()
+      throw error
+    }
+    if completion == .rollback { try cachedStatement(sql: "ROLLBACK TO SAVEPOINT \(name)").execute() }
+    try cachedStatement(sql: "RELEASE SAVEPOINT \(name)").execute()
+  }
+
   /// Statement helpers that reuse prepared statements: an event runs a dozen small statements, and
   /// compiling each one every time cost more than executing it.
   func cached(_ sql: String, arguments: StatementArguments = []) throws {

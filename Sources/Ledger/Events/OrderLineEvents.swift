@@ -47,8 +47,10 @@ extension EventOperation {
       }
     }
     for part in parts {
-      try OrderLineRecord(orderId: order, line: line, component: part.sku, sku: item.name, location: loc, qtyPer: part.qty, reserved: q,
-                          backordered: backordered, seq: eventID).insert(db)
+      try db.cached("""
+        INSERT INTO order_lines (order_id, line, component, sku, location, qty_per, reserved, backordered, shipped, released, returned, seq)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, ?)
+        """, arguments: [order, line, part.sku, item.name, loc, part.qty, q, backordered, eventID])
     }
   }
 

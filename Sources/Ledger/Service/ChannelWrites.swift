@@ -116,7 +116,7 @@ extension LedgerStore {
     var outcome: WriteOutcome
     do {
       outcome = WriteOutcome(outcomes: [], committed: false, refusal: nil, levels: [], order: nil)
-      try db.inSavepoint {
+      try db.savepoint("request") {
         for condition in request.preconditions {
           if let refusal = try Self.check(condition, source: request.source, now: now, db: db) {
             throw RolledBack(outcome: WriteOutcome(outcomes: [], committed: false, refusal: refusal, levels: [], order: nil))
@@ -179,12 +179,19 @@ extension LedgerStore {
       }
       let touched = touchedPairs.sorted()
       let skus = Set(touched.map(\.sku))
-      let kits = try String.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT kit FROM kit_components WHERE component IN (\(skus.map { _ in "?" }.joined(separator: ",")))"),
-                                     arguments: StatementArguments(Array(skus)))
+      var kits = Set<String>()
+      for sku in skus {
+        kits.formUnion(try String.fetchAll(db.cachedStatement(sql: "SELECT kit FROM kit_components WHERE component = ?"), arguments: [sku]))
+      }
       let locations = Set(touched.map(\.location))
       var levels: [InventoryLevel] = []
       for sku in skus.union(kits).sorted() {
-        let all = try Self.positions(db, sku: sku, location: nil, asOf: nil)
+        // A plain SKU's positions straight from the table (every location: `sku_available` sums them);
+        // a kit's are derived from its components by `positions`.
+        let all = kits.contains(sku) ? try Self.positions(db, sku: sku, location: nil, asOf: nil)
+          : try Row.fetchAll(db.cachedStatement(sql: """
+              SELECT \(PositionRecord.columns), (SELECT region FROM locations WHERE location = p.location) FROM positions p WHERE sku = ? ORDER BY location
+              """), arguments: [sku]).map { Position(try PositionRecord(row: $0), region: $0[10] ?? "") }
         levels += InventoryLevel.levels(all).filter { level in locations.contains(level.location) && (kits.contains(sku) || touchedPairs.contains(StockKey(sku: sku, location: level.location))) }
       }
       outcome.levels = levels

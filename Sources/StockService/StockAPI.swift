@@ -130,13 +130,8 @@ final class StockAPI: Sendable {
   }
 
   private func count(_ plan: WritePlan, _ stored: StoredResponse) {
-    if stored.status < 300, plan.events.first?.event.kind == .reserve,
-      let data = stored.body.data(using: .utf8), let r = try? JSONDecoder().decode(WriteResponse.self, from: data) {
-      metrics.reserved(lines: r.results.filter { $0.status == "applied" }.count)
-    }
-    if stored.status >= 400, let data = stored.body.data(using: .utf8), let p = try? JSONDecoder().decode(ProblemCode.self, from: data) {
-      metrics.refused(p.code)
-    }
+    if stored.status < 300, plan.events.first?.event.kind == .reserve { metrics.reserved(lines: stored.appliedEvents) }
+    if stored.status >= 400, let code = stored.refusalCode { metrics.refused(code) }
   }
 
   /// The response of a write, made inside its transaction (so that a replay returns it byte for byte).
@@ -162,11 +157,11 @@ final class StockAPI: Sendable {
                              code: o.error?.code.rawValue.uppercased(), detail: o.error?.message)
       }
       let body = WriteResponse(results: results, order: outcome.order, inventoryLevels: outcome.levels)
-      return StoredResponse(status: success, body: body.jsonText)
+      return StoredResponse(status: success, body: body.jsonText, appliedEvents: outcome.outcomes.filter(\.succeeded).count)
     }
   }
 
-  static func stored(_ p: Problem) -> StoredResponse { StoredResponse(status: p.status, body: json(p)) }
+  static func stored(_ p: Problem) -> StoredResponse { StoredResponse(status: p.status, body: json(p), refusalCode: p.code) }
 
   private static let encoder: JSONEncoder = {
     let encoder = JSONEncoder()
@@ -268,11 +263,9 @@ extension Problem {
   }
 }
 
-struct ProblemCode: Decodable { var code: String }
-
 /// The body of a successful write.
-struct WriteResponse: Codable {
-  struct Result: Codable {
+struct WriteResponse: Encodable {
+  struct Result: Encodable {
     var pointer: String
     var status: String
     var eventID: Int64

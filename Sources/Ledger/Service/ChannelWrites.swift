@@ -59,14 +59,20 @@ public struct WriteOutcome: Sendable {
   public var order: OrderState?
 }
 
-/// A response as stored for replays: HTTP status and JSON body.
+/// A response as stored for replays: HTTP status and JSON body. `appliedEvents` and `refusalCode` say
+/// what a fresh response reports, for the server's metrics, without parsing the body again; they are not
+/// stored (a replay has 0 and nil).
 public struct StoredResponse: Sendable, Equatable {
   public var status: Int
   public var body: String
+  public var appliedEvents: Int
+  public var refusalCode: String?
 
-  public init(status: Int, body: String) {
+  public init(status: Int, body: String, appliedEvents: Int = 0, refusalCode: String? = nil) {
     self.status = status
     self.body = body
+    self.appliedEvents = appliedEvents
+    self.refusalCode = refusalCode
   }
 }
 

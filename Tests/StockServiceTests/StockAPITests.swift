@@ -68,6 +68,22 @@ struct StockAPITests {
     }
   }
 
+  @Test("Metrics: order lines reserved and refusals by reason, counted once (a replay is not counted again)")
+  func metricsCounts() async throws {
+    let f = try ServiceFixture(stockA: 2)
+    defer { f.remove() }
+    try await f.application().test(.router) { client in
+      let fits = #"{"order_id":"1","location":"WH1","lines":[{"line":"1","sku":"A","quantity":1},{"line":"2","sku":"C","quantity":1}]}"#
+      #expect(try await client.call(.post, "/v1/orders", key: f.shopify, idempotency: "m-1", json: fits).status == 201)
+      #expect(try await client.call(.post, "/v1/orders", key: f.shopify, idempotency: "m-1", json: fits).status == 201)
+      let short = #"{"order_id":"2","location":"WH1","lines":[{"line":"1","sku":"A","quantity":5}]}"#
+      #expect(try await client.call(.post, "/v1/orders", key: f.shopify, idempotency: "m-2", json: short).status == 409)
+      let metrics = try await client.call(.get, "/metrics", key: nil).text
+      #expect(metrics.contains("replenish_reservations_total 2\n"))
+      #expect(metrics.contains(#"replenish_refusals_total{reason="INSUFFICIENT_STOCK"} 1"#))
+    }
+  }
+
   @Test("All-or-nothing refuses the whole order; per_line keeps the lines that fit and backorders where allowed")
   func allocationModes() async throws {
     let f = try ServiceFixture(stockA: 2)

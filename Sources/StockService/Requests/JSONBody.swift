@@ -249,7 +249,9 @@ struct JSONFields {
   }
 
   private func path(_ name: String) -> String {
-    pointer + "/" + name.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+    // RFC 6901 escapes; field names here rarely hold either character, so the common case is no copy.
+    guard name.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else { return pointer + "/" + name }
+    return pointer + "/" + name.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
   }
 
   private mutating func raw(_ name: String) -> JSONValue? {

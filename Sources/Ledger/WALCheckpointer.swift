@@ -10,7 +10,10 @@ import GRDB
 /// goes on committing) runs every `interval` on a separate connection. The writer keeps an automatic
 /// checkpoint of its own at `writerThreshold` pages as a backstop: under unbroken load the background
 /// checkpoint never catches up with a commit in flight, and the WAL starts again from its beginning only
-/// after a checkpoint that copied everything; by then the backstop has little left to copy.
+/// after a checkpoint that copied everything; by then the backstop has little left to copy, but it still
+/// syncs the files, and on this project's test machine a sync can take a hundred milliseconds: at 10,000
+/// pages (a backstop every second or so under load) those stalls showed in the p99 latency of `make
+/// bench-serve`, at 50,000 (a WAL of up to about 200 MiB, cut back to 64 MiB after each restart) they did not.
 /// <https://www.sqlite.org/wal.html#application_initiated_checkpoints>
 public final class WALCheckpointer: @unchecked Sendable {
   private let connection: DatabaseQueue
@@ -70,9 +73,13 @@ public final class WALCheckpointer: @unchecked Sendable {
 extension LedgerStore {
   /// Starts checkpointing this ledger's WAL in the background (for a long-running writer: `replenish
   /// serve`) and raises the writer's own automatic checkpoint to `writerThreshold` pages, the backstop.
-  public func checkpointInBackground(interval: TimeInterval = 0.05, writerThreshold: Int = 10_000,
+  public func checkpointInBackground(interval: TimeInterval = 0.05, writerThreshold: Int = 50_000,
                                      onFailure: @escaping @Sendable (Error) -> Void = { _ in }) throws -> WALCheckpointer {
-    try write { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = \(writerThreshold)") }
+    try write { db in
+      try db.execute(sql: "PRAGMA wal_autocheckpoint = \(writerThreshold)")
+      // The WAL grows to about `writerThreshold` pages between restarts; cut back to 64 MiB after each.
+      try db.execute(sql: "PRAGMA journal_size_limit = \(64 << 20)")
+    }
     return try WALCheckpointer(path: path, interval: interval, onFailure: onFailure)
   }
 }

@@ -94,4 +94,32 @@ struct LedgerSchemaTests {
     #expect(LedgerEvent(source: "s", key: "k", kind: .return, reason: "found").returnReason == nil)
     #expect(LedgerEvent(source: "s", key: "k", kind: .inspect, reason: "pass").inspectionResult == .pass)
   }
+
+  /// SQLite copies the WAL back only at 1,000 pages by itself; the background checkpointer copies it
+  /// within its interval, so the database file itself holds the new SKUs without anyone reading the WAL.
+  @Test("The background checkpointer copies committed pages into the database file while the writer goes on")
+  func backgroundCheckpoint() throws {
+    func skusInFile(_ path: String) throws -> Int {
+      // A copy of the main file alone (no -wal): what a checkpoint has written back.
+      let copy = path + ".copy"
+      try? FileManager.default.removeItem(atPath: copy)
+      try FileManager.default.copyItem(atPath: path, toPath: copy)
+      defer { try? FileManager.default.removeItem(atPath: copy) }
+      return try DatabaseQueue(path: copy).read { db in try db.tableExists("skus") ? Int.fetchOne(db, sql: "SELECT COUNT(*) FROM skus") ?? -1 : 0 }
+    }
+    let path = temporaryFile("", name: "checkpoint.sqlite")
+    try FileManager.default.removeItem(atPath: path)
+    let store = try LedgerStore(path: path, create: true)
+    try store.defineSKUs((0..<50).map { ("A\($0)", false) })
+    #expect(try skusInFile(path) == 0, "50 SKUs are well under SQLite's own 1,000-page checkpoint: still only in the WAL")
+    let checkpointer = try store.checkpointInBackground(interval: 0.02)
+    defer { checkpointer.stop() }
+    try store.defineSKUs((0..<50).map { ("B\($0)", false) })
+    var inFile = 0
+    for _ in 0..<100 where inFile < 100 {
+      usleep(20_000)
+      inFile = try skusInFile(path)
+    }
+    #expect(inFile == 100)
+  }
 }

@@ -8,7 +8,7 @@ RELEASE_BIN := .build/release/replenish
 BENCH_BIN := .build/release/replenish-bench
 BENCH_DATA := Benchmarks/.data
 
-.PHONY: all deps build demo test fuzz fuzz-smoke bench bench-reader bench-gemm bench-accuracy bench-calibration bench-service bench-ledger bench-policy bench-plan bench-regression bench-serve bench-serve-crash fuzz-api clean
+.PHONY: all deps build demo test test-browser fuzz fuzz-smoke bench bench-reader bench-gemm bench-accuracy bench-calibration bench-service bench-ledger bench-policy bench-plan bench-regression bench-serve bench-serve-crash fuzz-api clean
 
 all: build
 
@@ -32,6 +32,14 @@ build: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+## The buyer's workspace in a real browser (Tests/Browser/workspace_test.py): Debian's chromium and
+## chromium-driver, selenium from PyPI, each installed when missing; loopback only; the screenshots the
+## README shows are written to docs/screenshots/.
+test-browser: build
+	@{ command -v chromium && command -v chromedriver; } >/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends chromium chromium-driver; }
+	@python3 -c "import selenium" 2>/dev/null || python3 -m pip install --quiet selenium || python3 -m pip install --quiet --break-system-packages selenium
+	python3 Tests/Browser/workspace_test.py $(RELEASE_BIN) docs/screenshots
 
 ## The demo: validate every sales history in notebooks-data/, build the ledger from the demo's opening
 ## events, run the planning job (forecast → classify → policy → PO suggestions → reports/report.html),
@@ -82,6 +90,9 @@ demo: build
 	$(RELEASE_BIN) backtest --history notebooks-data/online_retail_weekly_sku.csv --freq week --horizon 8 --windows 2 \
 	  --models snaive,ets,theta,sba,auto --out reports/forecasts/online-retail-backtest.csv \
 	  --summary reports/forecasts/online-retail-backtest-summary.csv; \
+	echo; echo "== replenish po release: the buyer releases SUP-10's suggested lines into the ledger (one PO per supplier and ship-to)"; \
+	$(RELEASE_BIN) po release --plan reports --db $(DEMO_DB) --supplier SUP-10 --by demo-buyer > reports/po-release.txt; \
+	head -3 reports/po-release.txt; echo "…"; tail -1 reports/po-release.txt; \
 	echo; echo "== replenish serve on $(DEMO_DB): a connector's session over HTTP (docs/connector-session.sh)"; \
 	bash docs/connector-session.sh $(RELEASE_BIN) $(DEMO_DB) reports/serve/session.txt; \
 	end=$$(date +%s%N); \

@@ -78,10 +78,11 @@ let package = Package(
     .target(name: "Planning", dependencies: ["CSV", "Forecasting", "Ledger", "Policy", "Sampling", "Statistics", "TimeSeries"]),
     /// The stock-truth HTTP service channels sync against (`replenish serve`): routes over the ledger,
     /// problem+json errors, Idempotency-Key, API keys, the change feed, webhooks from the outbox, metrics.
+    .target(name: "Workspace", dependencies: ["Ledger", "Planning", "TimeSeries"]),
     .target(
       name: "StockService",
       dependencies: [
-        "Ledger",
+        "Ledger", "Planning", "TimeSeries", "Workspace",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "Prometheus", package: "swift-prometheus"),
@@ -139,14 +140,14 @@ let package = Package(
     .testTarget(
       name: "ForecastingTests", dependencies: ["Forecasting", "Statistics", "TimeSeries", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "PolicyTests", dependencies: ["Policy", "CSV", "Statistics", "TestSupport"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "PlanningTests", dependencies: ["Planning", "Policy", "Forecasting", "CSV", "SalesHistory", "Sampling", "Statistics", "SyntheticData", "TimeSeries", "TestSupport"]),
+    .testTarget(name: "PlanningTests", dependencies: ["Planning", "Ledger", "Policy", "Forecasting", "CSV", "SalesHistory", "Sampling", "Statistics", "SyntheticData", "TimeSeries", "TestSupport"]),
     .testTarget(
       name: "LedgerTests", dependencies: ["Ledger", "CSV", "Sampling", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
       resources: [.copy("Fixtures")]),
     .testTarget(
       name: "StockServiceTests",
       dependencies: [
-        "StockService", "Ledger", "TestSupport",
+        "StockService", "Ledger", "Planning", "TestSupport",
         .product(name: "HummingbirdTesting", package: "hummingbird"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

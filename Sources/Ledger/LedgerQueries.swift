@@ -219,3 +219,29 @@ public struct ChannelAllocation: Sendable {
     return max(0, q)
   }
 }
+
+/// A purchase-order line as the ledger holds it.
+public struct PurchaseOrderLine: Sendable, Equatable {
+  public var po: String
+  public var sku: String
+  public var location: String
+  public var ordered: Int
+  public var received: Int
+  public var unitCostMicros: Int
+  /// open, received or cancelled.
+  public var status: String
+  /// Milliseconds since 1970 UTC.
+  public var openedAt: Int64
+}
+
+extension LedgerStore {
+  /// The PO lines of one SKU, open ones first, newest first.
+  public func purchaseOrderLines(sku: String) throws -> [PurchaseOrderLine] {
+    try read { db in
+      try POLineRecord.fetchAll(db, sql: "SELECT * FROM po_lines WHERE sku = ? ORDER BY status != 'open', opened_at DESC, po", arguments: [sku]).map {
+        PurchaseOrderLine(po: $0.po, sku: $0.sku, location: $0.location, ordered: $0.ordered, received: $0.received, unitCostMicros: $0.unitCostMicros,
+                          status: $0.status.rawValue, openedAt: $0.openedAt)
+      }
+    }
+  }
+}

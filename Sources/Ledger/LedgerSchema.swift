@@ -11,6 +11,7 @@ enum LedgerSchema {
     ("v2 movements by time", v2),
     ("v3 service: channels, API keys, request records, changes outbox, webhooks", v3),
     ("v4 kits by component", v4),
+    ("v5 purchase-order lines released from plans", v5),
   ]
 
   static var migrator: DatabaseMigrator {
@@ -133,6 +134,28 @@ enum LedgerSchema {
     try db.execute(sql: """
         CREATE INDEX kit_components_by_component ON kit_components (component);
         UPDATE meta SET value = '4' WHERE name = 'schema_version';
+      """)
+  }
+
+  /// v5: which suggested PO lines of which plan were released into the ledger, by whom, at what quantity
+  /// (`LedgerStore.perform` with `WriteRequest.releases`). One row per (plan, line): a line is ordered once.
+  /// And the buyer's decision on a line before it is released (approved at a quantity, or deferred).
+  static func v5(_ db: Database) throws {
+    try db.execute(sql: """
+        CREATE TABLE purchase_releases (
+          plan_id TEXT NOT NULL, line_id TEXT NOT NULL, po TEXT NOT NULL, sku TEXT NOT NULL, location TEXT NOT NULL,
+          supplier TEXT NOT NULL, qty INTEGER NOT NULL CHECK (qty > 0), suggested_qty INTEGER NOT NULL CHECK (suggested_qty >= 0),
+          unit_cost_micros INTEGER NOT NULL CHECK (unit_cost_micros >= 0), adjustment TEXT NOT NULL,
+          released_by TEXT NOT NULL, released_at INTEGER NOT NULL, event_id INTEGER NOT NULL REFERENCES events(id),
+          PRIMARY KEY (plan_id, line_id));
+        CREATE INDEX purchase_releases_by_po ON purchase_releases (po);
+        CREATE TABLE plan_line_decisions (
+          plan_id TEXT NOT NULL, line_id TEXT NOT NULL,
+          decision TEXT NOT NULL CHECK (decision IN ('approved', 'deferred')),
+          qty INTEGER NOT NULL CHECK (qty > 0), adjustment TEXT NOT NULL,
+          decided_by TEXT NOT NULL, decided_at INTEGER NOT NULL,
+          PRIMARY KEY (plan_id, line_id));
+        UPDATE meta SET value = '5' WHERE name = 'schema_version';
       """)
   }
 }

@@ -192,15 +192,7 @@ public struct PlanReport {
     "<div class='card'><span class='muted'>\(SVGChart.escape(title))</span><b>\(SVGChart.escape(value))</b><span class='muted'>\(SVGChart.escape(sub))</span></div>"
   }
 
-  func money(_ x: Double) -> String {
-    let s = String(format: "%.0f", x)
-    var out = ""
-    for (i, c) in s.reversed().enumerated() {
-      if i > 0 && i % 3 == 0 && c != "-" { out.append(",") }
-      out.append(c)
-    }
-    return String(out.reversed())
-  }
+  func money(_ x: Double) -> String { HTMLText.grouped(x, 0) }
 
   func fmt(_ x: Double) -> String { x >= 100 ? String(format: "%.0f", x) : String(format: "%.1f", x) }
 

@@ -88,6 +88,14 @@ public struct SuggestedLine: Sendable, Codable {
   public var priority: Double
   public var status: Status
   public var notes: [String]
+  /// The item's description and order rules, so that a buyer's edit is rounded as the suggestion was.
+  public var description: String
+  public var moq: Int
+  public var casePack: Int
+  public var orderMultiple: Int
+
+  /// The line's identity within its plan: one line per SKU × ship-to.
+  public var lineID: String { "\(sku)@\(location)" }
 }
 
 public struct SuggestedTransfer: Sendable, Codable {
@@ -123,6 +131,11 @@ public struct OverstockLine: Sendable, Codable {
 }
 
 public struct PurchasePlan: Sendable, Codable {
+  /// The plan's identity: its date and a digest of every suggested and deferred line (PO, SKU, ship-to,
+  /// quantity), so the same inputs give the same id and releasing a line of it twice orders it once.
+  public var planID: String
+  /// The plan date (ISO).
+  public var asOf: String
   public var orders: [SuggestedPurchaseOrder]
   public var deferred: [SuggestedLine]
   public var transfers: [SuggestedTransfer]
@@ -251,7 +264,8 @@ public struct PurchasePlanner: Sendable {
         unitCost: cost, unitCostSource: costSource, lineValue: value, expectedArrivalDay: today + Int(item.leadTimeDays.rounded(.up)),
         position: ip, demandPerDay: p.demandPerDay, exposureDemand: p.exposureDemand, sigmaExposure: p.sigmaExposure, safetyStock: p.safetyStock,
         quantileMethod: p.quantileMethod, reorderPoint: p.reorderPoint, orderUpTo: p.orderUpTo, rawNeed: need, coveredByTransfer: need.rounded(.up) - remaining,
-        rounding: rounding.joined(separator: "; "), expectedShortageUnits: shortage, priority: priority, status: .suggested, notes: notes))
+        rounding: rounding.joined(separator: "; "), expectedShortageUnits: shortage, priority: priority, status: .suggested, notes: notes,
+        description: item.description, moq: item.moq, casePack: item.casePack, orderMultiple: item.orderMultiple))
     }
     // Budget.
     lines.sort { $0.priority != $1.priority ? $0.priority > $1.priority : ($0.sku, $0.location) < ($1.sku, $1.location) }
@@ -312,7 +326,7 @@ public struct PurchasePlanner: Sendable {
           continue
         }
       }
-      let id = "PO-\(CivilDate(dayNumber: today).description)-\(supplier)-\(location)".replacingOccurrences(of: " ", with: "_")
+      let id = Self.purchaseOrderID(date: CivilDate(dayNumber: today).description, supplier: supplier, location: location)
       orders.append(SuggestedPurchaseOrder(id: id, supplier: supplier, location: location, total: total, minimumOrderValue: minimum,
                                            lines: group.sorted { ($0.sku) < ($1.sku) }, notes: notes))
     }
@@ -328,6 +342,33 @@ public struct PurchasePlanner: Sendable {
       return l.excessUnits > 0 ? l : nil
     }
     overstock.sort { $0.excessValue > $1.excessValue }
-    return PurchasePlan(orders: orders, deferred: deferred, transfers: transfers, overstock: overstock, budget: budget, spend: spend)
+    let asOf = CivilDate(dayNumber: today).description
+    return PurchasePlan(planID: Self.planID(asOf: asOf, orders: orders, deferred: deferred), asOf: asOf, orders: orders, deferred: deferred,
+                        transfers: transfers, overstock: overstock, budget: budget, spend: spend)
+  }
+
+  /// The PO number of a supplier's order for one ship-to on a plan date: `PO-<date>-<supplier>-<ship-to>`
+  /// (spaces as `_`).
+  public static func purchaseOrderID(date: String, supplier: String, location: String) -> String {
+    "PO-\(date)-\(supplier)-\(location)".replacingOccurrences(of: " ", with: "_")
+  }
+
+  /// `plan-<date>-<16 hex digits>`: FNV-1a (64 bit) over the date and each line's PO, SKU, ship-to and
+  /// quantity, in the order written.
+  static func planID(asOf: String, orders: [SuggestedPurchaseOrder], deferred: [SuggestedLine]) -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    func mix(_ text: String) {
+      for byte in text.utf8 {
+        hash ^= UInt64(byte)
+        hash = hash &* 0x100_0000_01b3
+      }
+      hash ^= 0x1f
+      hash = hash &* 0x100_0000_01b3
+    }
+    mix(asOf)
+    for po in orders { for l in po.lines { mix(po.id); mix(l.lineID); mix(String(format: "%.0f", l.quantity)) } }
+    for l in deferred { mix(l.lineID); mix(String(format: "%.0f", l.quantity)) }
+    let hex = String(hash, radix: 16)
+    return "plan-\(asOf)-" + String(repeating: "0", count: 16 - hex.count) + hex
   }
 }

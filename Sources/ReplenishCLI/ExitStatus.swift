@@ -42,6 +42,10 @@ extension ClassificationInputs.Problem: ReportedError {
   var exitStatus: ExitStatus { .dataError }
 }
 
+extension PurchaseReleasing.PlanFileError: ReportedError {
+  var exitStatus: ExitStatus { .dataError }
+}
+
 extension PlanJob.Problem: ReportedError {
   var exitStatus: ExitStatus { .dataError }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Ledger
 import Logging
+import Planning
 import StockService
 
 /// `replenish serve …`: the stock-truth HTTP service over the same ledger file the CLI uses.
@@ -34,6 +35,7 @@ struct ServeRun: ParsableCommand {
   @Option(name: .customLong("webhook-retry-ms"), help: "First webhook retry delay; doubles per failure up to an hour.") var webhookRetryMs = 5000
   @Option(name: .customLong("webhook-max-failures"), help: "Consecutive failed deliveries before a subscription is disabled.") var webhookMaxFailures = 30
   @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
+  @Option(name: .long, help: "The plan folder `replenish plan` wrote: buyers see and release its PO suggestions (/v1/plans/current).") var plan: String?
 
   func validate() throws {
     guard (0...65535).contains(port) else { throw ValidationError("--port \(port): expected 0–65535") }
@@ -54,6 +56,11 @@ struct ServeRun: ParsableCommand {
     settings.idempotencyRetention = .seconds(idempotencyHours * 3600)
     settings.webhooks.baseDelay = .milliseconds(webhookRetryMs)
     settings.webhooks.maximumFailures = webhookMaxFailures
+    if let plan {
+      // Read once now, so that a wrong folder is a startup error rather than a 503 later.
+      _ = try PurchaseReleasing.readPlan(folder: plan)
+      settings.planFolder = plan
+    }
     var logger = Logger(label: "replenish.serve", factory: { label in StreamLogHandler.standardError(label: label) })
     logger.logLevel = Logger.Level(rawValue: logLevel)!
     let host = self.host

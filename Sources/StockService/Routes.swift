@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Ledger
 import Logging
+import Workspace
 
 extension StockAPI {
   /// Every route of the service. The contract is `Sources/StockService/openapi.yaml`; a test checks that the two list the
@@ -121,6 +122,10 @@ extension StockAPI {
       return Self.response(ChannelList(channels: try await blocking { try ledger.channels() }.map(ChannelBody.init)))
     }
     router.put("/v1/channels/{channel}") { request, context in try await self.putChannel(request, name: try context.parameters.require("channel")) }
+
+    // The plan buyers release purchase orders from, and the workspace people use in a browser.
+    planRoutes(router)
+    workspaceRoutes(router)
     return router
   }
 
@@ -197,6 +202,23 @@ final class RouteTable: @unchecked Sendable {
   func put(_ path: String, _ handler: @escaping Handler) { on(.put, path, handler) }
   func delete(_ path: String, _ handler: @escaping Handler) { on(.delete, path, handler) }
 
+  private(set) var pages: [(method: String, path: String)] = []
+
+  /// A page of the browser workspace (HTML, outside the API contract): an error is shown as a page
+  /// with its status, not as problem+json.
+  func page(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping Handler) {
+    pages.append((method.rawValue, path))
+    router.on(RouterPath(path), method: method) { request, context in
+      do {
+        return try await handler(request, context)
+      } catch let p as Problem {
+        var response = StockAPI.html(MessagePage(title: p.title, message: p.detail, user: nil, csrf: nil).html(), status: .init(code: p.status))
+        if let after = p.retryAfter { response.headers[.retryAfter] = "\(after)" }
+        return response
+      }
+    }
+  }
+
   private func on(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping Handler) {
     operations.append((method.rawValue, path))
     router.on(RouterPath(path), method: method, use: handler)
@@ -205,7 +227,7 @@ final class RouteTable: @unchecked Sendable {
   /// The methods registered for a request path (`{name}` matches one segment), for `405` + `Allow`.
   func methods(matching path: String) -> [String] {
     let segments = path.split(separator: "/", omittingEmptySubsequences: true)
-    return operations.filter { op in
+    return (operations + pages).filter { op in
       let template = op.path.split(separator: "/", omittingEmptySubsequences: true)
       return template.count == segments.count && zip(template, segments).allSatisfy { t, s in t.hasPrefix("{") || t == s }
     }.map(\.method)

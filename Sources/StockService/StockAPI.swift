@@ -20,14 +20,17 @@ final class StockAPI: Sendable {
   let metrics: ServiceMetrics
   let limiter: RateLimiter
   let settings: ServerSettings
+  let plans: PlanSource
+  let sessions = Sessions()
   private let inFlight = InFlightKeys()
-  private let keys: KeyCache
+  let keys: KeyCache
 
   init(ledger: LedgerStore, committer: GroupCommitter, metrics: ServiceMetrics, settings: ServerSettings) {
     self.ledger = ledger
     self.committer = committer
     self.metrics = metrics
     self.settings = settings
+    plans = PlanSource(folder: settings.planFolder)
     limiter = RateLimiter(rate: settings.rateLimitPerSecond, burst: max(1, settings.rateLimitPerSecond * 2))
     keys = KeyCache(ledger: ledger)
   }
@@ -105,20 +108,30 @@ final class StockAPI: Sendable {
       plan.events[k].event.source = principal.channel
       plan.events[k].event.key = "\(key)/\(k)"
     }
+    let submitted = WriteRequest(source: principal.channel, key: key, fingerprint: Self.fingerprint(request, bytes), events: plan.events.map(\.event),
+                                 atomicity: plan.atomicity, preconditions: plan.preconditions, order: plan.order, render: Self.render(plan))
+    return try await submit(submitted) { stored in self.count(plan, stored) }
+  }
+
+  /// The digest that tells a retry (same method, path and body) from another request under the same key.
+  static func fingerprint(_ request: Request, _ bytes: [UInt8]) -> String {
     var digest = SHA256()
     digest.update(data: Data("\(request.method.rawValue) \(request.uri.path)\n".utf8))
     digest.update(data: bytes)
-    let fingerprint = APIKeys.hex(Array(digest.finalize()))
-    guard inFlight.insert(principal.channel, key) else {
+    return APIKeys.hex(Array(digest.finalize()))
+  }
+
+  /// Submits a write to the group committer (409 while the same key is in flight) and answers with its
+  /// stored response; `fresh` sees a response made now (not a replay).
+  func submit(_ submitted: WriteRequest, fresh: (StoredResponse) -> Void = { _ in }) async throws -> Response {
+    guard inFlight.insert(submitted.source, submitted.key) else {
       throw Problem(status: 409, code: "IDEMPOTENCY_KEY_IN_FLIGHT", title: "Request in progress",
-                    detail: "a request with Idempotency-Key \(JSONFields.excerpt(key)) is still being processed; retry when it has answered")
+                    detail: "a request with Idempotency-Key \(JSONFields.excerpt(submitted.key)) is still being processed; retry when it has answered")
     }
-    defer { inFlight.remove(principal.channel, key) }
-    let submitted = WriteRequest(source: principal.channel, key: key, fingerprint: fingerprint, events: plan.events.map(\.event), atomicity: plan.atomicity,
-                                 preconditions: plan.preconditions, order: plan.order, render: Self.render(plan))
+    defer { inFlight.remove(submitted.source, submitted.key) }
     switch await committer.submit(submitted) {
     case .completed(let stored, let replayed):
-      if !replayed { count(plan, stored) }
+      if !replayed { fresh(stored) }
       var headers: HTTPFields = [.contentType: stored.status >= 400 ? "application/problem+json" : "application/json"]
       if replayed { headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
       return Response(status: .init(code: stored.status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: stored.body)))
@@ -355,7 +368,11 @@ final class KeyCache: @unchecked Sendable {
   init(ledger: LedgerStore) { self.ledger = ledger }
 
   func principal(for key: String) async throws -> Principal? {
-    let hash = APIKeys.hash(key)
+    try await principal(hash: APIKeys.hash(key))
+  }
+
+  /// The principal of a key by its hash (a workspace session keeps the hash, not the key).
+  func principal(hash: String) async throws -> Principal? {
     let now = Date().timeIntervalSinceReferenceDate
     if let hit = lock.withLock({ cache[hash] }), hit.until > now { return hit.principal }
     let ledger = self.ledger

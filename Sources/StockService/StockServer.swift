@@ -19,6 +19,8 @@ public struct ServerSettings: Sendable {
   /// At most this many requests share one SQLite transaction.
   public var maximumGroupCommit = 256
   public var webhooks = WebhookPolicy()
+  /// The folder `replenish plan` wrote, whose suggestions buyers release (`/v1/plans/…`); nil: none.
+  public var planFolder: String?
 
   public init() {}
 }

@@ -33,11 +33,17 @@ public struct WriteRequest: Sendable {
   public var preconditions: [Precondition]
   /// The order whose state this request changes: an `orders/updated` change is logged for it.
   public var order: String?
+  /// Suggested PO lines released from a plan, each on its own (a line released before answers with its
+  /// record and changes nothing; a refused one is rolled back and recorded nowhere). With releases,
+  /// `events` is empty: each release makes its own `po_open`.
+  public var releases: [PurchaseRelease] = []
   /// The response for the outcome (computed inside the transaction, stored with the request record).
   public var render: @Sendable (WriteOutcome) -> StoredResponse
 
   public init(source: String, key: String, fingerprint: String, events: [LedgerEvent], atomicity: Atomicity,
-              preconditions: [Precondition] = [], order: String? = nil, render: @escaping @Sendable (WriteOutcome) -> StoredResponse) {
+              preconditions: [Precondition] = [], order: String? = nil, releases: [PurchaseRelease] = [],
+              render: @escaping @Sendable (WriteOutcome) -> StoredResponse) {
+    self.releases = releases
     self.source = source
     self.key = key
     self.fingerprint = fingerprint
@@ -57,6 +63,8 @@ public struct WriteOutcome: Sendable {
   public var refusal: LedgerError?
   public var levels: [InventoryLevel]
   public var order: OrderState?
+  /// One outcome per `WriteRequest.releases` line, in order.
+  public var releases: [ReleaseOutcome] = []
 }
 
 /// A response as stored for replays: HTTP status and JSON body. `appliedEvents` and `refusalCode` say
@@ -129,6 +137,17 @@ extension LedgerStore {
           }
         }
         for e in request.events { outcome.outcomes.append(try self.apply(e, db: db)) }
+        for line in request.releases {
+          let (released, event) = try self.release(line, now: now, db: db)
+          outcome.releases.append(released)
+          if let event { outcome.outcomes.append(event) }
+        }
+        if !request.releases.isEmpty {
+          // Each line stands on its own: what was released is kept, whatever happened to the others.
+          outcome.committed = !outcome.outcomes.isEmpty
+          try logChanges(request, outcome: &outcome, now: now, db: db)
+          return .commit
+        }
         let refused = outcome.outcomes.contains { !$0.succeeded && !$0.replayed }
         // All-or-nothing with a refusal, or nothing applied at all: nothing is kept (not even the order's
         // owner row), so the same order can be sent again under a new key.

@@ -27,6 +27,11 @@ final class ServiceMetrics: Sendable {
       .increment(by: Int64(lines))
   }
 
+  func released(lines: Int) {
+    registry.makeCounter(descriptor: .init(namespace: "replenish", metricName: "po_lines_released", unitName: "total", helpText: "Suggested PO lines released into the ledger"))
+      .increment(by: Int64(lines))
+  }
+
   /// A refused event or request, by the ledger's reason code.
   func refused(_ code: String) {
     registry.makeCounter(

@@ -247,11 +247,13 @@ final class StockAPI: Sendable {
 struct Query {
   private var values: [String: String] = [:]
 
-  init(_ request: Request, allowed: Set<String>) throws {
+  /// `emptyAsAbsent`: a parameter with an empty value counts as not given (an HTML form's "all" choice).
+  init(_ request: Request, allowed: Set<String>, emptyAsAbsent: Bool = false) throws {
     for (name, value) in request.uri.queryParameters {
       let n = String(name)
       guard allowed.contains(n) else { throw Problem.query(n, String(value), "no such parameter; accepted: \(allowed.sorted().joined(separator: ", "))") }
       let v = String(value)
+      if emptyAsAbsent && v.isEmpty { continue }
       guard JSONFields.isText(v, maximumBytes: 255) else {
         throw Problem.query(n, v, "1–255 bytes of text without control characters")
       }

@@ -159,16 +159,20 @@ extension StockAPI {
     }
     router.page(.get, "/ui/buyer") { request, _ in
       guard let visitor = await self.visitor(request) else { return Self.redirect("/ui/login") }
-      let q = try Query(request, allowed: ["class", "supplier", "state"])
+      let q = try Query(request, allowed: ["class", "supplier", "state", "deferred"], emptyAsAbsent: true)
       var filter = BuyerPage.Filter()
-      filter.abc = q["class"].flatMap { $0.isEmpty ? nil : $0 }
-      filter.supplier = q["supplier"].flatMap { $0.isEmpty ? nil : $0 }
-      if let state = q["state"], !state.isEmpty {
+      filter.abc = q["class"]
+      filter.supplier = q["supplier"]
+      if let state = q["state"] {
         guard let s = LineState(rawValue: state) else { throw Problem.query("state", state, LineState.allCases.map(\.rawValue).joined(separator: ", ")) }
         filter.state = s
       }
       var page = try await self.buyerPage(visitor)
       page.filter = filter
+      if let deferred = q["deferred"] {
+        guard deferred == "all" else { throw Problem.query("deferred", deferred, "all") }
+        page.deferredShown = nil
+      }
       return Self.html(page.html())
     }
     router.page(.post, "/ui/lines") { request, _ in
@@ -197,8 +201,12 @@ extension StockAPI {
         return Self.redirect("/ui/buyer")
       }
       var edits: [String: Int] = [:]
-      for line in approved { edits[line.lineID] = decisions[line.lineID]!.quantity }
-      return try await self.releaseFromPage(visitor, plan: plan, selection: .lines(ids), edits: edits)
+      var adjustments: [String: String] = [:]
+      for line in approved {
+        edits[line.lineID] = decisions[line.lineID]!.quantity
+        adjustments[line.lineID] = decisions[line.lineID]!.adjustment
+      }
+      return try await self.releaseFromPage(visitor, plan: plan, selection: .lines(ids), edits: edits, adjustments: adjustments)
     }
     router.page(.get, "/ui/sku") { request, _ in
       guard let visitor = await self.visitor(request) else { return Self.redirect("/ui/login") }
@@ -294,15 +302,20 @@ extension StockAPI {
       } else {
         sessions.setNotice(visitor.token, "\(lineID) \(action == "approve" ? "approved at \(rounded.quantity)" : "deferred")\(rounded.adjustment.isEmpty ? "" : " — \(rounded.adjustment)").")
       }
-      return Self.redirect("/ui/buyer#line-\(lineID.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") ? String($0) : "_" }.joined())")
+      return Self.redirect("/ui/buyer#line-\(anchor(lineID))")
     }
   }
 
   /// Releases lines through the group committer (as the API does) and tells the outcome on the next page.
-  func releaseFromPage(_ visitor: Visitor, plan: PurchasePlan, selection: PurchaseReleasing.Selection, edits: [String: Int]) async throws -> Response {
-    let releases: [PurchaseRelease]
+  /// `adjustments`: what an approval recorded (the quantity typed and its rounding), kept on the release.
+  func releaseFromPage(_ visitor: Visitor, plan: PurchasePlan, selection: PurchaseReleasing.Selection, edits: [String: Int],
+                       adjustments: [String: String] = [:]) async throws -> Response {
+    var releases: [PurchaseRelease]
     do {
       releases = try PurchaseReleasing.releases(plan: plan, selection: selection, edits: edits, releasedBy: visitor.principal.channel)
+      for k in releases.indices {
+        if let approved = adjustments[releases[k].lineID], !approved.isEmpty { releases[k].adjustment = approved }
+      }
     } catch {
       let page = try await buyerPage(visitor, error: BuyerPage.FormError(lineID: error.line ?? "", value: error.value, message: error.message))
       return Self.html(page.html(), status: .unprocessableContent)

@@ -48,6 +48,9 @@ public struct BuyerPage: Sendable {
   public var canWrite: Bool
   public var notice: String?
   public var error: FormError?
+  /// Deferred and held lines shown, highest risk first (all with `nil`): a budget can defer thousands.
+  public var deferredShown: Int? = BuyerPage.deferredPageSize
+  public static let deferredPageSize = 100
 
   public init(plan: PurchasePlan, released: [String: ReleaseRecord], decisions: [String: LineDecision], user: String, csrf: String, canWrite: Bool) {
     (self.plan, self.released, self.decisions, self.user, self.csrf, self.canWrite) = (plan, released, decisions, user, csrf, canWrite)
@@ -109,15 +112,33 @@ public struct BuyerPage: Sendable {
       }
       h += "</header>" + table(lines.map { (po.id, $0) }, deferredSection: false) + "</section>"
     }
-    let deferred = plan.deferred.filter(shown)
+    let deferred = plan.deferred.filter(shown).sorted {
+      $0.expectedShortageUnits != $1.expectedShortageUnits ? $0.expectedShortageUnits > $1.expectedShortageUnits : $0.lineID < $1.lineID
+    }
     if !deferred.isEmpty {
       anyShown = true
+      let limit = min(deferred.count, deferredShown ?? deferred.count)
       h += "<h2 id=deferred>Deferred by the budget or held below a supplier minimum</h2>"
-      h += "<p class=muted>Not ordered unless released by name; the risk is the expected units short over the lead time and review if not ordered.</p>"
-      h += table(deferred.map { (PurchasePlanner.purchaseOrderID(date: plan.asOf, supplier: $0.supplier, location: $0.location), $0) }, deferredSection: true)
+      h += "<p class=muted>Not ordered unless released by name; the risk is the expected units short over the lead time and review if not ordered. "
+      if limit < deferred.count {
+        h += "The \(limit) of \(Layout.number(Double(deferred.count))) with the most units at risk; <a href=\"\(link(deferred: "all"))#deferred\">show all</a>.</p>"
+      } else {
+        h += "\(Layout.number(Double(deferred.count))) line\(deferred.count == 1 ? "" : "s").</p>"
+      }
+      h += table(deferred.prefix(limit).map { (PurchasePlanner.purchaseOrderID(date: plan.asOf, supplier: $0.supplier, location: $0.location), $0) }, deferredSection: true)
     }
     if !anyShown { h += "<p>No lines match these filters.</p>" }
     return Layout.page(title: "Buyer", user: user, csrf: csrf, active: "buyer", body: h)
+  }
+
+  /// This page's address with the same filters.
+  func link(deferred: String? = nil) -> String {
+    var query: [String] = []
+    if let abc = filter.abc { query.append("class=" + url(abc)) }
+    if let supplier = filter.supplier { query.append("supplier=" + url(supplier)) }
+    if let state = filter.state { query.append("state=" + state.rawValue) }
+    if let deferred { query.append("deferred=" + deferred) }
+    return "/ui/buyer" + (query.isEmpty ? "" : "?" + query.joined(separator: "&amp;"))
   }
 
   func card(_ title: String, _ value: String, _ sub: String) -> String {
@@ -137,6 +158,7 @@ public struct BuyerPage: Sendable {
       + select("class", "Class", ["A", "B", "C", "new"].map { ($0, $0) }, filter.abc)
       + select("supplier", "Supplier", suppliers.map { ($0, $0) }, filter.supplier)
       + select("state", "State", LineState.allCases.map { ($0.rawValue, $0.label) }, filter.state?.rawValue)
+      + (deferredShown == nil ? "<input type=hidden name=deferred value=all>" : "")
       + "<button>Apply</button> <a href=\"/ui/buyer\">Clear</a></form>"
   }
 
@@ -217,8 +239,8 @@ public struct BuyerPage: Sendable {
   }
 }
 
-/// An id usable in HTML `id` attributes: letters, digits, `-` and `_`; anything else as `_`.
-func anchor(_ text: String) -> String {
+/// An id usable in HTML `id` attributes and URL fragments: letters, digits, `-` and `_`; anything else as `_`.
+public func anchor(_ text: String) -> String {
   String(text.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") ? $0 : "_" })
 }
 

@@ -246,3 +246,92 @@ struct ClassifyCLITests {
     #expect(byError["TREND"] == "X", "\(byError)")
   }
 }
+
+/// `replenish po release` on the hand-checked plan: A 24 (case pack 12) and C 18 from S1 at WH, B 100 from S2.
+@Suite("replenish po release end to end", .serialized)
+struct PurchaseReleaseCLITests {
+  /// Inbound per SKU at WH from `ledger atp`.
+  func inbound(_ fixture: PlanFixture) throws -> [String: Int] {
+    let atp = try run(["ledger", "atp", "--db", fixture.folder + "/ledger.sqlite", "--format", "csv"])
+    let lines = atp.stdout.split(separator: "\n").map(String.init)
+    let header = splitCSV(lines[0])
+    var out: [String: Int] = [:]
+    for row in lines.dropFirst().map({ Dictionary(uniqueKeysWithValues: zip(header, splitCSV($0))) }) where row["location"] == "WH" {
+      out[row["sku"]!] = Int(row["inbound"]!)
+    }
+    return out
+  }
+
+  @Test("An edited line rounded by its case pack, then all: each line ordered once, PO documents per supplier, status shows who")
+  func release() throws {
+    let fixture = try PlanFixture()
+    try #require(try fixture.plan(out: "plain").status == 0)
+    let plan = fixture.folder + "/plain", db = fixture.folder + "/ledger.sqlite"
+    let edited = try run(["po", "release", "--plan", plan, "--db", db, "--lines", "A", "--set", "A=30", "--by", "anna"])
+    #expect(edited.status == 0, "\(edited.stderr)")
+    #expect(edited.stdout.contains("released  A@WH  36 on PO-") && edited.stdout.contains("buyer set 30 → 36 (MOQ 1, case pack 12, multiple 1; suggested 24)"))
+    #expect(try inbound(fixture)["A"] == 36)
+
+    let all = try run(["po", "release", "--plan", plan, "--db", db, "--all", "--by", "ben"])
+    #expect(all.status == 0, "\(all.stderr)")
+    #expect(all.stdout.contains("unchanged A@WH: released before by anna"))
+    #expect(all.stdout.contains("2 lines released now, 1 before, 0 refused; 2 PO documents"))
+    #expect(try inbound(fixture) == ["A": 36, "B": 100, "C": 18, "D": 0])
+    let again = try run(["po", "release", "--plan", plan, "--db", db, "--all"])
+    #expect(again.status == 0 && again.stdout.contains("0 lines released now, 3 before"))
+    #expect(try inbound(fixture) == ["A": 36, "B": 100, "C": 18, "D": 0])
+
+    let documents = try FileManager.default.contentsOfDirectory(atPath: plan + "/purchase-orders").sorted()
+    #expect(documents.count == 4 && documents.allSatisfy { $0.hasPrefix("PO-") }, "\(documents)")
+    let s1 = try String(contentsOfFile: plan + "/purchase-orders/" + documents.first { $0.hasSuffix("-S1-WH.csv") }!, encoding: .utf8)
+    let rows = s1.split(separator: "\n").map { splitCSV(String($0)) }
+    #expect(rows.count == 3 && rows[1][4] == "A" && rows[1][6] == "36" && rows[1][12] == "anna" && rows[2][4] == "C" && rows[2][6] == "18" && rows[2][12] == "ben")
+
+    let status = try run(["po", "status", "--plan", plan, "--db", db])
+    #expect(status.status == 0 && status.stdout.contains("A@WH,") && status.stdout.contains(",released,24,36,anna,"))
+    let verify = try run(["ledger", "verify", "--db", db])
+    #expect(verify.status == 0)
+  }
+
+  @Test("Four processes release every line at once: each line is ordered exactly once")
+  func concurrentProcesses() throws {
+    let fixture = try PlanFixture()
+    try #require(try fixture.plan(out: "plain").status == 0)
+    let results = LockedResults()
+    DispatchQueue.concurrentPerform(iterations: 4) { k in
+      if let r = try? run(["po", "release", "--plan", fixture.folder + "/plain", "--db", fixture.folder + "/ledger.sqlite", "--all", "--by", "p\(k)"]) { results.add(r) }
+    }
+    let outputs = results.all
+    #expect(outputs.count == 4 && outputs.allSatisfy { $0.status == 0 }, "\(outputs.map(\.stderr))")
+    let releasedLines = outputs.flatMap { $0.stdout.split(separator: "\n") }.filter { $0.hasPrefix("released  ") }
+    #expect(releasedLines.count == 3, "\(releasedLines)")
+    #expect(try inbound(fixture) == ["A": 24, "B": 100, "C": 18, "D": 0])
+  }
+
+  @Test("Bad input: flags (64), an unknown line, a quantity over the cap, a missing plan (65); nothing released")
+  func badInput() throws {
+    let fixture = try PlanFixture()
+    try #require(try fixture.plan(out: "plain").status == 0)
+    let base = ["po", "release", "--plan", fixture.folder + "/plain", "--db", fixture.folder + "/ledger.sqlite"]
+    let zero = try run(base + ["--lines", "A", "--set", "A=0"])
+    #expect(zero.status == 64 && zero.stderr.contains("--set A \"0\""))
+    let both = try run(base + ["--all", "--supplier", "S1"])
+    #expect(both.status == 64 && both.stderr.contains("exactly one of --all, --supplier NAME or --lines"))
+    let unknown = try run(base + ["--lines", "Z"])
+    #expect(unknown.status == 65 && unknown.stderr.contains("line \"Z\" is not in the plan"))
+    let cap = try run(base + ["--lines", "A", "--set", "A=241"])
+    #expect(cap.status == 65 && cap.stderr.contains("expected at most 240"), "\(cap.stderr)")
+    let supplier = try run(base + ["--supplier", "S9"])
+    #expect(supplier.status == 65 && supplier.stderr.contains("expected one of S1, S2"))
+    let missing = try run(["po", "release", "--plan", fixture.folder + "/nowhere", "--db", fixture.folder + "/ledger.sqlite", "--all"])
+    #expect(missing.status == 65 && missing.stderr.contains("po_suggestions.json: no plan here"))
+    #expect(try inbound(fixture).values.allSatisfy { $0 == 0 })
+  }
+}
+
+final class LockedResults: @unchecked Sendable {
+  private var results: [RunResult] = []
+  private let lock = NSLock()
+  func add(_ r: RunResult) { lock.withLock { results.append(r) } }
+  var all: [RunResult] { lock.withLock { results } }
+}

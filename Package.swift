@@ -78,7 +78,7 @@ let package = Package(
     .target(name: "Planning", dependencies: ["CSV", "Forecasting", "Ledger", "Policy", "Sampling", "Statistics", "TimeSeries"]),
     /// The stock-truth HTTP service channels sync against (`replenish serve`): routes over the ledger,
     /// problem+json errors, Idempotency-Key, API keys, the change feed, webhooks from the outbox, metrics.
-    .target(name: "Workspace", dependencies: ["Ledger", "Planning", "TimeSeries"]),
+    .target(name: "Workspace", dependencies: ["Ledger", "Planning", "Policy", "TimeSeries"]),
     .target(
       name: "StockService",
       dependencies: [
@@ -147,7 +147,7 @@ let package = Package(
     .testTarget(
       name: "StockServiceTests",
       dependencies: [
-        "StockService", "Ledger", "Planning", "TestSupport",
+        "StockService", "Ledger", "Planning", "Workspace", "Forecasting", "Policy", "SalesHistory", "TimeSeries", "TestSupport",
         .product(name: "HummingbirdTesting", package: "hummingbird"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

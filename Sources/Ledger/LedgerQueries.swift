@@ -150,6 +150,16 @@ extension LedgerStore {
   }
 
   /// The movements of one SKU in time order (optionally at one location).
+  /// The latest `limit` movements of one SKU, newest first; none for a SKU the ledger does not know.
+  public func recentHistory(sku: String, limit: Int) throws -> [MovementRecord] {
+    try read { db in
+      try MovementRecord.fetchAll(db, sql: """
+        SELECT m.at, m.event_id, e.source, e.key, e.kind, m.location, m.bucket, m.qty FROM movements m JOIN events e ON e.id = m.event_id
+        WHERE m.sku = ? ORDER BY m.at DESC, m.id DESC LIMIT ?
+        """, arguments: [sku, limit])
+    }
+  }
+
   public func history(sku: String, location: String? = nil, limit: Int = 10_000) throws -> [MovementRecord] {
     try read { db in
       guard try Self.skuExists(db, sku) else { throw LedgerError(.unknownSKU, "SKU \(LedgerText.excerpt(sku)) is not in the ledger") }

@@ -36,6 +36,8 @@ struct ServeRun: ParsableCommand {
   @Option(name: .customLong("webhook-max-failures"), help: "Consecutive failed deliveries before a subscription is disabled.") var webhookMaxFailures = 30
   @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
   @Option(name: .long, help: "The plan folder `replenish plan` wrote: buyers see and release its PO suggestions (/v1/plans/current).") var plan: String?
+  @Option(name: .long, help: "The plan configuration (TOML, as for `replenish plan`): planners run scenarios from the workspace against it and this ledger.")
+  var config: String?
 
   func validate() throws {
     guard (0...65535).contains(port) else { throw ValidationError("--port \(port): expected 0–65535") }
@@ -60,6 +62,20 @@ struct ServeRun: ParsableCommand {
       // Read once now, so that a wrong folder is a startup error rather than a 503 later.
       _ = try PurchaseReleasing.readPlan(folder: plan)
       settings.planFolder = plan
+    }
+    if let config {
+      let db = self.db
+      let arguments = ["--config", config, "--db", db]
+      _ = try PlanOptions.parse(arguments).resolved()  // a bad configuration is a startup error
+      settings.scenarioRunner = { request, progress in
+        let resolved = try PlanOptions.parse(arguments).resolved()
+        let setup = try PlanSetup(resolved)
+        do {
+          return try ScenarioComparison.run(setup.inputs, spec: request.spec, projection: ScenarioProjection(runs: request.runs, seed: request.seed), progress: progress)
+        } catch let problem as PlanJob.Problem {
+          throw InFile(file: resolved.history!, error: problem)
+        }
+      }
     }
     var logger = Logger(label: "replenish.serve", factory: { label in StreamLogHandler.standardError(label: label) })
     logger.logLevel = Logger.Level(rawValue: logLevel)!

@@ -212,11 +212,17 @@ final class RouteTable: @unchecked Sendable {
       do {
         return try await handler(request, context)
       } catch let p as Problem {
-        var response = StockAPI.html(MessagePage(title: p.title, message: p.detail, user: nil, csrf: nil).html(), status: .init(code: p.status))
-        if let after = p.retryAfter { response.headers[.retryAfter] = "\(after)" }
-        return response
+        return Self.page(p)
+      } catch let e as LedgerError {
+        return Self.page(Problem(e))
       }
     }
+  }
+
+  static func page(_ p: Problem) -> Response {
+    var response = StockAPI.html(MessagePage(title: p.title, message: p.detail, user: nil, csrf: nil).html(), status: .init(code: p.status))
+    if let after = p.retryAfter { response.headers[.retryAfter] = "\(after)" }
+    return response
   }
 
   private func on(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping Handler) {

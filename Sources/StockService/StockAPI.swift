@@ -22,6 +22,7 @@ final class StockAPI: Sendable {
   let settings: ServerSettings
   let plans: PlanSource
   let sessions = Sessions()
+  let scenarios: ScenarioJobs
   private let inFlight = InFlightKeys()
   let keys: KeyCache
 
@@ -31,6 +32,7 @@ final class StockAPI: Sendable {
     self.metrics = metrics
     self.settings = settings
     plans = PlanSource(folder: settings.planFolder)
+    scenarios = ScenarioJobs(runner: settings.scenarioRunner, folder: settings.planFolder.map { ($0 as NSString).appendingPathComponent("scenarios") })
     limiter = RateLimiter(rate: settings.rateLimitPerSecond, burst: max(1, settings.rateLimitPerSecond * 2))
     keys = KeyCache(ledger: ledger)
   }

@@ -21,6 +21,8 @@ public struct ServerSettings: Sendable {
   public var webhooks = WebhookPolicy()
   /// The folder `replenish plan` wrote, whose suggestions buyers release (`/v1/plans/…`); nil: none.
   public var planFolder: String?
+  /// Runs planners' scenarios (the workspace's planner page); nil: scenarios are not offered.
+  public var scenarioRunner: ScenarioRunner?
 
   public init() {}
 }

@@ -208,6 +208,35 @@ extension StockAPI {
       }
       return try await self.releaseFromPage(visitor, plan: plan, selection: .lines(ids), edits: edits, adjustments: adjustments)
     }
+    router.page(.get, "/ui/planner") { request, _ in
+      guard let visitor = await self.visitor(request) else { return Self.redirect("/ui/login") }
+      return Self.html(self.plannerPage(visitor).html())
+    }
+    router.page(.post, "/ui/planner") { request, _ in
+      var request = request
+      guard let visitor = await self.visitor(request) else { return Self.redirect("/ui/login") }
+      let posted = try await self.form(&request)
+      guard posted["csrf"] == visitor.session.csrf else { throw Problem.csrf }
+      guard visitor.principal.allows(.inventoryRead) else { throw Problem.missingScope(.inventoryRead) }
+      let (scenario, form) = ScenarioForm.parse(posted)
+      guard let scenario else {
+        var page = self.plannerPage(visitor)
+        page.form = form
+        return Self.html(page.html(), status: .unprocessableContent)
+      }
+      guard let id = self.scenarios.submit(scenario, by: visitor.principal.channel) else {
+        throw Problem(status: 409, code: "SCENARIOS_UNAVAILABLE", title: "Scenarios are not available", detail: Self.scenariosUnavailable)
+      }
+      return Self.redirect("/ui/planner/\(id)")
+    }
+    router.page(.get, "/ui/planner/{id}") { request, context in
+      guard let visitor = await self.visitor(request) else { return Self.redirect("/ui/login") }
+      let id = try context.parameters.require("id")
+      guard let job = self.scenarios.job(id) else {
+        throw Problem(status: 404, code: "UNKNOWN_SCENARIO", title: "Unknown scenario", detail: "no scenario \(JSONFields.excerpt(id)) on this server")
+      }
+      return Self.html(ScenarioJobPage(job: job, user: visitor.principal.channel, csrf: visitor.session.csrf).html())
+    }
     router.page(.get, "/ui/sku") { request, _ in
       guard let visitor = await self.visitor(request) else { return Self.redirect("/ui/login") }
       let q = try Query(request, allowed: ["sku"])
@@ -225,6 +254,13 @@ extension StockAPI {
       }
       return Self.html(document.html)
     }
+  }
+
+  static let scenariosUnavailable =
+    "this server runs no scenarios: start it with --config plan.toml (the plan's history, items and settings) to let planners run them here, or use `replenish scenario`"
+
+  func plannerPage(_ visitor: Visitor) -> PlannerPage {
+    PlannerPage(jobs: scenarios.all, user: visitor.principal.channel, csrf: visitor.session.csrf, unavailable: scenarios.available ? nil : Self.scenariosUnavailable)
   }
 
   /// The session's visitor, if the cookie names a live session whose key is still valid.
@@ -351,8 +387,11 @@ extension StockAPI {
     let ledger = self.ledger
     let plan = try? plans.current()
     let (positions, orders, movements, released) = try await blocking {
-      (try ledger.positions(sku: sku, location: nil, asOf: nil), try ledger.purchaseOrderLines(sku: sku), try ledger.history(sku: sku, location: nil, limit: 50),
-       try plan.map { try ledger.releases(planID: $0.planID) } ?? [])
+      // A SKU the ledger does not know may still be in the plan (an item not yet stocked).
+      let positions: [Position]
+      do { positions = try ledger.positions(sku: sku, location: nil, asOf: nil) } catch let e as LedgerError where e.code == .unknownSKU { positions = [] }
+      return (positions, try ledger.purchaseOrderLines(sku: sku), try ledger.recentHistory(sku: sku, limit: 50),
+              try plan.map { try ledger.releases(planID: $0.planID) } ?? [])
     }
     let planLines = plan.map { PurchaseReleasing.lines(of: $0).filter { $0.line.sku == sku }.map { ($0.po, $0.line) } } ?? []
     guard !positions.isEmpty || !planLines.isEmpty || !movements.isEmpty else {
@@ -360,7 +399,7 @@ extension StockAPI {
                        status: .notFound)
     }
     let page = SKUPage(sku: sku, positions: positions, planLines: planLines, released: Dictionary(released.map { ($0.release.lineID, $0) }, uniquingKeysWith: { a, _ in a }),
-                       purchaseOrders: orders, movements: movements.reversed(), user: visitor.principal.channel, csrf: visitor.session.csrf)
+                       purchaseOrders: orders, movements: movements, user: visitor.principal.channel, csrf: visitor.session.csrf)
     return Self.html(page.html())
   }
 

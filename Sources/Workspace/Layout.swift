@@ -3,11 +3,13 @@ import Planning
 /// The frame every workspace page shares: one self-contained document (inline CSS and script, no
 /// network), a skip link and a navigation bar, readable from phone width to 1280 px and beyond.
 public enum Layout {
-  public static func page(title: String, user: String?, csrf: String?, active: String = "", body: String) -> String {
+  /// `refreshSeconds`: the page reloads itself (a background run's progress), without any script.
+  public static func page(title: String, user: String?, csrf: String?, active: String = "", body: String, refreshSeconds: Int? = nil) -> String {
     let nav: String
     if let user, let csrf {
       nav = """
         <nav aria-label="Workspace"><a href="/ui/buyer"\(active == "buyer" ? " aria-current=page" : "")>Buyer</a>
+        <a href="/ui/planner"\(active == "planner" ? " aria-current=page" : "")>Planner</a>
         <form class=inline method=get action="/ui/sku" role=search><label for=sku-search class=sr>Find a SKU</label>
         <input id=sku-search name=sku placeholder="SKU" size=10 required><button>Open</button></form>
         <span class=who>\(HTMLText.escape(user))</span>
@@ -19,7 +21,7 @@ public enum Layout {
     return """
       <!doctype html>
       <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-      <title>\(HTMLText.escape(title)) · Replenish</title>
+      <title>\(HTMLText.escape(title)) · Replenish</title>\(refreshSeconds.map { "<meta http-equiv=refresh content=\($0)>" } ?? "")
       <style>\(css)</style></head>
       <body><a class=skip href="#main">Skip to content</a>
       <header><b>Replenish</b>\(nav)</header>
@@ -74,6 +76,9 @@ public enum Layout {
     .filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:end;margin:.5rem 0}.filters label{display:flex;flex-direction:column;font-size:.9em}
     section.po{border:1px solid var(--line);border-radius:6px;padding:.5rem .8rem;margin:.8rem 0}
     section.po header{all:unset;display:flex;flex-wrap:wrap;gap:.4rem 1rem;align-items:baseline}
+    form.scenario fieldset{border:1px solid var(--line);border-radius:6px;margin:.5rem 0;display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:flex-start}
+    form.scenario label{display:flex;flex-direction:column;font-size:.9em}.months{display:flex;flex-wrap:wrap;gap:.3rem .6rem;width:100%}
+    textarea{font:inherit;border:1px solid #8a99a8;border-radius:4px}progress{width:16rem}
     @media (max-width:700px){main{padding:.5rem}th,td{padding:.3rem}.hide-narrow{display:none}}
     @media print{header,nav,form,.filters{display:none}}
     """

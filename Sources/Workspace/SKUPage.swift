@@ -9,6 +9,7 @@ public struct SKUPage: Sendable {
   public var planLines: [(po: String, line: SuggestedLine)]
   public var released: [String: ReleaseRecord]
   public var purchaseOrders: [PurchaseOrderLine]
+  /// The latest movements, newest first.
   public var movements: [MovementRecord]
   public var user: String
   public var csrf: String

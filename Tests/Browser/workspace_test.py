@@ -84,7 +84,7 @@ def main():
         buyer = run("serve", "key", "create", "--db", db, "--channel", "buyer-anna", "--scope", "inventory:read", "--scope", "inventory:write").strip()
         reader = run("serve", "key", "create", "--db", db, "--channel", "analyst", "--scope", "inventory:read").strip()
         out = open(os.path.join(work, "serve.out"), "w")
-        server = subprocess.Popen([BIN, "serve", "--db", db, "--port", "0", "--plan", plan, "--log-level", "warning"], stdout=out,
+        server = subprocess.Popen([BIN, "serve", "--db", db, "--port", "0", "--plan", plan, "--config", config, "--log-level", "warning"], stdout=out,
                                   stderr=open(os.path.join(work, "serve.err"), "w"))
         base = None
         for _ in range(200):
@@ -218,6 +218,29 @@ def main():
         driver.get(base + "/ui/sku?sku=" + urllib.parse.quote(first["sku"]))
         check("Positions" in driver.page_source and str(rounded) in driver.page_source, "SKU page")
         driver.save_screenshot(os.path.join(SHOTS, "workspace-sku.png"))
+
+        # The planner: a bad field refused inline (nothing run), then a peak-season scenario in the background.
+        driver.get(base + "/ui/planner")
+        driver.find_element(By.ID, "f-name").send_keys("peak season")
+        driver.find_element(By.ID, "f-month_12").send_keys("1.4")
+        driver.find_element(By.ID, "f-runs").send_keys("lots")
+        driver.find_element(By.CSS_SELECTOR, "form.scenario button.primary").click()
+        check("expected a whole number of runs" in driver.find_element(By.ID, "e-runs").text, "a bad run count refused at its field")
+        check("None yet." in driver.page_source, "a refused form ran nothing")
+        runs = driver.find_element(By.ID, "f-runs")
+        runs.clear()
+        runs.send_keys("20")
+        driver.find_element(By.ID, "f-lead_time").send_keys("SUP-15 = 14")
+        driver.find_element(By.CSS_SELECTOR, "form.scenario button.primary").click()
+        check("/ui/planner/scn-" in driver.current_url, f"the scenario page: {driver.current_url}")
+        check("Dec demand × 1.4" in driver.page_source and "lead time SUP-15 +14 days" in driver.page_source, "assumptions listed")
+        deadline = time.time() + 300
+        while "Baseline vs scenario" not in driver.page_source and "failed" not in driver.page_source and time.time() < deadline:
+            time.sleep(1)
+        check("Baseline vs scenario" in driver.page_source, "the scenario did not finish in 300 s: " + driver.find_element(By.TAG_NAME, "main").text[:300])
+        driver.save_screenshot(os.path.join(SHOTS, "workspace-scenario.png"))
+        driver.get(base + "/ui/planner")
+        check("peak season" in driver.page_source, "the scenario is listed")
 
         # Phone width.
         driver.set_window_size(390, 844)

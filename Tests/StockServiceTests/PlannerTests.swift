@@ -1,0 +1,123 @@
+import Forecasting
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Policy
+import SalesHistory
+import Testing
+import TestSupport
+import TimeSeries
+import Workspace
+
+@testable import Planning
+@testable import StockService
+
+/// The planner's page: the scenario form read strictly (each bad field named, nothing run), a scenario run
+/// in the background with its progress, baseline vs scenario per class, saved and listed after a restart.
+@Suite("Workspace: the planner's scenarios")
+struct PlannerTests {
+  @Test("The scenario form: every field read, each bad one named with what is accepted, nothing run")
+  func form() {
+    let good = ScenarioForm.parse([
+      "csrf": "t", "name": "peak 2011", "demand_multiplier": "1.1", "month_12": "1.4", "month_11": "", "categories": "christmas = 1.5\n\neveryday=0.9",
+      "skus": "22197 = 2", "lead_time": "SUP-15 = 14\n* = 2", "service_shift": "0.01", "budget": "900000", "price_multiplier": "1.05", "elasticity": "-1.5",
+      "runs": "50", "seed": "7",
+    ])
+    let request = try? #require(good.request)
+    #expect(good.form.errors.isEmpty)
+    #expect(request?.spec.name == "peak 2011" && request?.spec.demandMultiplier == 1.1 && request?.spec.monthMultipliers == [12: 1.4])
+    #expect(request?.spec.categoryMultipliers == ["christmas": 1.5, "everyday": 0.9] && request?.spec.skuMultipliers == ["22197": 2])
+    #expect(request?.spec.leadTimeShiftDays == ["SUP-15": 14, "*": 2] && request?.spec.serviceLevelShift == 0.01 && request?.spec.budget == 900_000)
+    #expect(request?.spec.priceMultiplier == 1.05 && request?.spec.priceElasticity == -1.5 && request?.runs == 50 && request?.seed == 7)
+
+    let bad = ScenarioForm.parse([
+      "csrf": "t", "name": "", "demand_multiplier": "-1", "month_3": "lots", "categories": "christmas 1.5", "lead_time": "A = 1\nA = 2",
+      "service_shift": "0.5", "budget": "nan", "runs": "2.5", "price_multiplier": "1e999", "other": "x",
+    ])
+    #expect(bad.request == nil)
+    #expect(Set(bad.form.errors.keys) == ["name", "demand_multiplier", "month_3", "categories", "lead_time", "service_shift", "budget", "runs", "price_multiplier"])
+    #expect(bad.form.errors["demand_multiplier"]?.contains("expected a multiplier from 0 to 100") == true)
+    #expect(bad.form.errors["categories"]?.contains("line 1 \"christmas 1.5\": expected NAME = a multiplier") == true)
+    #expect(bad.form.errors["lead_time"]?.contains("\"A\" appears twice") == true)
+    let html = bad.form.html(csrf: "t")
+    #expect(html.contains("9 fields to correct") && html.contains("value=\"lots\" placeholder=\"\" aria-invalid=true"))
+  }
+
+  /// A: 10 a week for 12 weeks at WH, naive forecasts (as in the planning core's tests).
+  static func inputs() throws -> PlanInputs {
+    var history = "sku,date,qty\n"
+    for week in 0..<12 { history += "A,\(CivilDate(dayNumber: CivilDate(year: 2024, month: 1, day: 1)!.dayNumber + 7 * week)),10\n" }
+    let panel = try SalesHistoryReader.read(file: temporaryFile(history), options: SalesHistoryOptions(frequency: .week)).panel
+    let items = try ItemMaster.read(items: temporaryFile("sku,supplier,unit_cost,unit_price,lead_time_days,review_period_days,location\nA,S1,2,4,14,7,WH1\n", name: "items.csv"))
+    var settings = PlanSettings(method: NaiveMethod(), seasonLength: 1, threads: 1, horizon: 4)
+    settings.measure = .units
+    return PlanInputs(panel: panel, items: items, positions: [:], settings: settings)
+  }
+
+  @Test("A scenario from the form runs in the background: progress, then baseline vs scenario; saved and listed again after a restart")
+  func run() async throws {
+    let inputs = try Self.inputs()
+    var fixture = try ServiceFixture().offering(planIn: { try PlanReleaseAPITests.writePlan(into: $0) })
+    defer { fixture.remove() }
+    fixture.settings.scenarioRunner = { request, progress in
+      try ScenarioComparison.run(inputs, spec: request.spec, projection: ScenarioProjection(runs: request.runs, seed: request.seed), progress: progress)
+    }
+    let f = fixture
+    try await f.application().test(.router) { client in
+      func call(_ method: HTTPRequest.Method, _ uri: String, cookie: String? = nil, form: [(String, String)]? = nil) async throws -> WorkspaceTests.Page {
+        var headers: HTTPFields = [:]
+        if let cookie { headers[.cookie] = cookie }
+        if form != nil { headers[.contentType] = "application/x-www-form-urlencoded" }
+        let r = try await client.execute(uri: uri, method: method, headers: headers, body: form.map { ByteBuffer(string: WorkspaceTests.form($0)) })
+        return WorkspaceTests.Page(status: Int(r.status.code), headers: r.headers, html: String(buffer: r.body))
+      }
+      let login = try await call(.post, "/ui/login", form: [("key", f.readOnly)])
+      let cookie = String(try #require(login.headers[.setCookie]).split(separator: ";")[0])
+      let page = try await call(.get, "/ui/planner", cookie: cookie)
+      #expect(page.status == 200 && page.html.contains("Run scenario") && page.html.contains("None yet."))
+      let csrf = try #require(page.csrf)
+
+      let refused = try await call(.post, "/ui/planner", cookie: cookie, form: [("csrf", csrf), ("name", "x"), ("runs", "0")])
+      #expect(refused.status == 422 && refused.html.contains("id=\"e-runs\"") && refused.html.contains("None yet."), "nothing queued")
+
+      let submitted = try await call(.post, "/ui/planner", cookie: cookie, form: [("csrf", csrf), ("name", "double demand"), ("demand_multiplier", "2"), ("runs", "20")])
+      #expect(submitted.status == 303)
+      let location = try #require(submitted.location)
+      #expect(location.hasPrefix("/ui/planner/scn-"))
+      var job = try await call(.get, location, cookie: cookie)
+      let deadline = Date().addingTimeInterval(60)
+      while !job.html.contains("Baseline vs scenario") && !job.html.contains("failed") && Date() < deadline {
+        #expect(job.html.contains("http-equiv=refresh"), "a running scenario refreshes itself")
+        try await Task.sleep(for: .milliseconds(50))
+        job = try await call(.get, location, cookie: cookie)
+      }
+      #expect(job.html.contains("Baseline vs scenario") && !job.html.contains("http-equiv=refresh"), "\(job.html)")
+      #expect(job.html.contains("demand × 2 for every SKU") && job.html.contains("<svg role=img"))
+      let list = try await call(.get, "/ui/planner", cookie: cookie)
+      #expect(list.html.contains("double demand") && list.html.contains("tag released\">done"))
+    }
+    // Saved: a new registry over the same folder lists it with its figures; doubling demand raises the spend.
+    let saved = ScenarioJobs(runner: nil, folder: f.folder + "/scenarios").all
+    #expect(saved.count == 1 && saved.first?.state == .done)
+    let baseline = try #require(saved.first?.baseline["all"]), scenario = try #require(saved.first?.scenario["all"])
+    #expect(scenario.spend > baseline.spend, "\(baseline.spend) → \(scenario.spend)")
+  }
+
+  @Test("Without --config the planner page says how to enable scenarios, and a posted form is refused")
+  func unavailable() async throws {
+    let f = try ServiceFixture().offering(planIn: { try PlanReleaseAPITests.writePlan(into: $0) })
+    defer { f.remove() }
+    try await f.application().test(.router) { client in
+      let login = try await client.execute(uri: "/ui/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                           body: ByteBuffer(string: WorkspaceTests.form([("key", f.readOnly)])))
+      let cookie = String(try #require(login.headers[.setCookie]).split(separator: ";")[0])
+      let page = String(buffer: try await client.execute(uri: "/ui/planner", method: .get, headers: [.cookie: cookie]).body)
+      #expect(page.contains("start it with --config plan.toml") && !page.contains("Run scenario"))
+      let csrf = String(page[page.range(of: "name=csrf value=\"")!.upperBound...].prefix(64))
+      let post = try await client.execute(uri: "/ui/planner", method: .post, headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"],
+                                          body: ByteBuffer(string: WorkspaceTests.form([("csrf", csrf), ("name", "x")])))
+      #expect(post.status == .conflict)
+    }
+  }
+}

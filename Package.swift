@@ -82,7 +82,7 @@ let package = Package(
     .target(
       name: "StockService",
       dependencies: [
-        "Ledger", "Planning", "TimeSeries", "Workspace",
+        "Ledger", "Planning", "Policy", "TimeSeries", "Workspace",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "Prometheus", package: "swift-prometheus"),

@@ -143,6 +143,17 @@ public enum PlanJob {
     return (cut, "history cut at as_of \(CivilDate(dayNumber: asOf)): \(dropped) \(frequency.rawValue)\(dropped == 1 ? "" : "s") from \(frequency.label(ofPeriod: end)) on are not used")
   }
 
+  /// ABC/XYZ classes as of a day (nil: the plan date, else the history's last day), from the history that
+  /// day may see — the first step of `run`, for the analyst's monthly review.
+  public static func classify(_ inputs: PlanInputs, asOf day: Int? = nil) throws(Problem) -> (asOf: Int, classes: [ClassifiedSKU]) {
+    let settings = inputs.settings
+    let asOf = day ?? settings.asOfDay ?? inputs.historyLastDay ?? (inputs.panel.frequency.firstDay(ofPeriod: inputs.panel.endPeriod) - 1)
+    let (panel, _) = try history(inputs, asOf: asOf)
+    do {
+      return (asOf, try settings.classifier.classify(panel: panel, asOfDay: asOf, windowDays: settings.windowDays, measure: settings.measure, items: inputs.items).classes)
+    } catch { throw .classification(error) }
+  }
+
   /// Runs classify → resolve items → forecast → (scenario) → policy → PO suggestions.
   ///
   /// With a `scenario`, its service-level shift and budget replace the settings', and its demand, lead-time

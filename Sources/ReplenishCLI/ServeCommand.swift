@@ -76,6 +76,8 @@ struct ServeRun: ParsableCommand {
           throw InFile(file: resolved.history!, error: problem)
         }
       }
+      // A date outside the history comes back as PlanJob.Problem (the visitor's mistake: 422).
+      settings.classificationRunner = { day in try PlanJob.classify(try PlanSetup(try PlanOptions.parse(arguments).resolved()).inputs, asOf: day) }
     }
     var logger = Logger(label: "replenish.serve", factory: { label in StreamLogHandler.standardError(label: label) })
     logger.logLevel = Logger.Level(rawValue: logLevel)!

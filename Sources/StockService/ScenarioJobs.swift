@@ -1,12 +1,40 @@
 import Foundation
 import Ledger
 import Planning
+import Policy
 import Workspace
 
 /// Runs a scenario against the current data (history, items, the ledger's positions now) and reports
 /// progress (step, done, total). The command line builds it from the plan configuration; the service does
 /// not read configuration files itself.
 public typealias ScenarioRunner = @Sendable (ScenarioRequest, @escaping @Sendable (String, Int, Int) -> Void) throws -> ScenarioComparison
+
+/// ABC/XYZ classes as of a day (nil: the plan date) from the current history; built by the command line from
+/// the plan configuration, like `ScenarioRunner`.
+public typealias ClassificationRunner = @Sendable (Int?) throws -> (asOf: Int, classes: [ClassifiedSKU])
+
+/// Classifications by date, remembered for 10 minutes (an analyst moving between cells and months does not
+/// re-read the history each time).
+final class ClassificationCache: @unchecked Sendable {
+  private let runner: ClassificationRunner?
+  private var cache: [Int: (until: Date, asOf: Int, classes: [ClassifiedSKU])] = [:]
+  private let lock = NSLock()
+
+  init(runner: ClassificationRunner?) { self.runner = runner }
+  var available: Bool { runner != nil }
+
+  func classes(asOf day: Int?) throws -> (asOf: Int, classes: [ClassifiedSKU])? {
+    guard let runner else { return nil }
+    let key = day ?? Int.min
+    if let hit = lock.withLock({ cache[key] }), hit.until > Date() { return (hit.asOf, hit.classes) }
+    let result = try runner(day)
+    lock.withLock {
+      if cache.count > 64 { cache.removeAll() }
+      cache[key] = (Date().addingTimeInterval(600), result.asOf, result.classes)
+    }
+    return result
+  }
+}
 
 /// Scenarios run in the background, one at a time on their own thread (the request that asks for one
 /// answers at once), saved as JSON in `folder` when they finish and listed again after a restart.

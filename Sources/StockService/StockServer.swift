@@ -23,6 +23,8 @@ public struct ServerSettings: Sendable {
   public var planFolder: String?
   /// Runs planners' scenarios (the workspace's planner page); nil: scenarios are not offered.
   public var scenarioRunner: ScenarioRunner?
+  /// Classifies the history for the analyst's page; nil: not offered.
+  public var classificationRunner: ClassificationRunner?
 
   public init() {}
 }

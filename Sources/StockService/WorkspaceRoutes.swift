@@ -4,6 +4,8 @@ import HTTPTypes
 import Hummingbird
 import Ledger
 import Planning
+import Policy
+import TimeSeries
 import Workspace
 
 /// People's sessions: an API key exchanged at `/ui/login` for a random session token (the cookie holds
@@ -236,6 +238,45 @@ extension StockAPI {
         throw Problem(status: 404, code: "UNKNOWN_SCENARIO", title: "Unknown scenario", detail: "no scenario \(JSONFields.excerpt(id)) on this server")
       }
       return Self.html(ScenarioJobPage(job: job, user: visitor.principal.channel, csrf: visitor.session.csrf).html())
+    }
+    router.page(.get, "/ui/analyst") { request, _ in
+      guard let visitor = await self.visitor(request) else { return Self.redirect("/ui/login") }
+      let q = try Query(request, allowed: ["as_of", "from", "to"], emptyAsAbsent: true)
+      var day: Int?
+      if let text = q["as_of"] {
+        guard let date = CivilDate(iso: text) else { throw Problem.query("as_of", text, "a date such as 2011-11-30") }
+        day = date.dayNumber
+      }
+      for name in ["from", "to"] {
+        if let v = q[name], !["A", "B", "C", "-"].contains(v) { throw Problem.query(name, v, "A, B, C or - (not classified)") }
+      }
+      let cache = self.classifications
+      let asOf = day
+      guard cache.available else {
+        return Self.html(MessagePage(title: "Classes", message: "this server classifies nothing: start it with --config plan.toml (the plan's history and items), or use `replenish classify`",
+                                     user: visitor.principal.channel, csrf: visitor.session.csrf).html(), status: .notFound)
+      }
+      let page: AnalystPage
+      do {
+        page = try await blocking { () throws -> AnalystPage in
+          guard let now = try cache.classes(asOf: asOf) else { throw Problem(status: 404, code: "NO_CLASSES", title: "No classes", detail: "not available") }
+          let date = CivilDate(dayNumber: now.asOf)
+          let previousDay = CivilDate(year: date.year, month: date.month, day: 1)!.dayNumber - 1
+          let before = try cache.classes(asOf: previousDay)?.classes ?? []
+          let previous = before.map { PreviousClass(sku: $0.sku, abc: $0.abc, xyz: $0.xyz, share: $0.share, rank: $0.rank) }
+          return AnalystPage(asOf: now.asOf, previousAsOf: previousDay, current: now.classes, transition: ClassTransition(previous: previous, current: now.classes),
+                             user: visitor.principal.channel, csrf: visitor.session.csrf)
+        }
+      } catch let problem as PlanJob.Problem {
+        throw Problem(status: 422, code: "INVALID_AS_OF", title: "No classes for that date", detail: problem.description)
+      } catch let problem as Problem {
+        throw problem
+      } catch {
+        throw Problem(status: 503, code: "PLAN_DATA_UNREADABLE", title: "The plan's data cannot be read", detail: "\(error)")
+      }
+      var shown = page
+      (shown.from, shown.to) = (q["from"], q["to"])
+      return Self.html(shown.html())
     }
     router.page(.get, "/ui/sku") { request, _ in
       guard let visitor = await self.visitor(request) else { return Self.redirect("/ui/login") }

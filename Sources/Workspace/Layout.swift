@@ -10,6 +10,7 @@ public enum Layout {
       nav = """
         <nav aria-label="Workspace"><a href="/ui/buyer"\(active == "buyer" ? " aria-current=page" : "")>Buyer</a>
         <a href="/ui/planner"\(active == "planner" ? " aria-current=page" : "")>Planner</a>
+        <a href="/ui/analyst"\(active == "analyst" ? " aria-current=page" : "")>Analyst</a>
         <form class=inline method=get action="/ui/sku" role=search><label for=sku-search class=sr>Find a SKU</label>
         <input id=sku-search name=sku placeholder="SKU" size=10 required><button>Open</button></form>
         <span class=who>\(HTMLText.escape(user))</span>

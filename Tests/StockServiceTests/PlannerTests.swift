@@ -121,3 +121,47 @@ struct PlannerTests {
     }
   }
 }
+
+@Suite("Workspace: the analyst's classes")
+struct AnalystTests {
+  /// A 100 a week and B 10 a week from 2024-01-01; C starts selling 50 a week in March.
+  static func inputs() throws -> PlanInputs {
+    var history = "sku,date,qty\n"
+    for week in 0..<12 {
+      let date = CivilDate(dayNumber: CivilDate(year: 2024, month: 1, day: 1)!.dayNumber + 7 * week)
+      history += "A,\(date),100\nB,\(date),10\nC,\(date),\(date.month >= 3 ? 50 : 0)\n"
+    }
+    let panel = try SalesHistoryReader.read(file: temporaryFile(history), options: SalesHistoryOptions(frequency: .week)).panel
+    var settings = PlanSettings(method: NaiveMethod(), seasonLength: 1, threads: 1, horizon: 4)
+    settings.measure = .units
+    return PlanInputs(panel: panel, items: ItemMaster(), positions: [:], settings: settings)
+  }
+
+  @Test("ABC × XYZ as of the history's end, the moves since the previous month-end, a cell's SKUs; bad dates refused")
+  func classes() async throws {
+    let inputs = try Self.inputs()
+    var fixture = try ServiceFixture().offering(planIn: { try PlanReleaseAPITests.writePlan(into: $0) })
+    defer { fixture.remove() }
+    fixture.settings.classificationRunner = { day in try PlanJob.classify(inputs, asOf: day) }
+    let f = fixture
+    try await f.application().test(.router) { client in
+      let login = try await client.execute(uri: "/ui/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                           body: ByteBuffer(string: WorkspaceTests.form([("key", f.readOnly)])))
+      let cookie = String(try #require(login.headers[.setCookie]).split(separator: ";")[0])
+      func get(_ uri: String) async throws -> (Int, String) {
+        let r = try await client.execute(uri: uri, method: .get, headers: [.cookie: cookie])
+        return (Int(r.status.code), String(buffer: r.body))
+      }
+      let (status, page) = try await get("/ui/analyst")
+      #expect(status == 200 && page.contains("Classes as of 2024-03-24") && page.contains("Moves since 2024-02-29"), "\(page)")
+      #expect(page.contains("from=-&amp;to="), "C was not classified at the end of February and is now: a link to its cell")
+      let (_, moved) = try await get("/ui/analyst?from=-")
+      #expect(moved.contains("SKUs that moved from - to any") && moved.contains("<a href=\"/ui/sku?sku=C\">C</a>") && !moved.contains("sku?sku=A\""))
+      #expect(try await get("/ui/analyst?as_of=2024-02-29").1.contains("Classes as of 2024-02-29"))
+      #expect(try await get("/ui/analyst?as_of=soon").0 == 400)
+      #expect(try await get("/ui/analyst?from=D").0 == 400)
+      let (early, text) = try await get("/ui/analyst?as_of=2023-06-30")
+      #expect(early == 422 && text.contains("leaves no full week of history"), "\(text)")
+    }
+  }
+}

@@ -118,12 +118,7 @@ public struct PlanReport {
     .card{border:1px solid #dde3ea;border-radius:8px;padding:10px 14px;min-width:150px}.card b{display:block;font-size:20px}
     table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{border-bottom:1px solid #e6ebf0;padding:4px 8px;text-align:right}
     th:first-child,td:first-child{text-align:left}th{background:#f4f6f9}.grid2{display:grid;grid-template-columns:1fr 1fr;gap:8px}
-    svg{max-width:100%;height:auto}svg .grid{stroke:#e6ebf0}svg .axis{stroke:#8593a3}svg .tick{font-size:11px;fill:#5b6776}
-    svg .ytitle{font-size:11px;fill:#5b6776}svg .note{font-size:11px;fill:#374151}svg .hist{fill:none;stroke:#1d2733;stroke-width:1.5}
-    svg .mean{fill:none;stroke:#2563eb;stroke-width:2}svg .b95{fill:#bfdbfe;opacity:.55}svg .b80{fill:#93c5fd;opacity:.6}
-    svg .rop{stroke:#dc2626;stroke-dasharray:6 4}svg .ss{stroke:#f59e0b;stroke-dasharray:3 3}svg .now{stroke:#8593a3;stroke-dasharray:2 3}
-    svg .pareto{fill:none;stroke:#2563eb;stroke-width:2}svg .barA{fill:#2563eb}svg .barB{fill:#60a5fa}svg .barC{fill:#cbd5e1}
-    svg .base{fill:#94a3b8}svg .scen{fill:#f97316}svg .onhand{fill:none;stroke:#059669;stroke-width:2}
+    \(PlanCharts.css)
     .matrix td{min-width:90px}.pill{display:inline-block;border-radius:10px;padding:0 8px;background:#eef2f7}
     """
 
@@ -197,32 +192,13 @@ public struct PlanReport {
   func fmt(_ x: Double) -> String { x >= 100 ? String(format: "%.0f", x) : String(format: "%.1f", x) }
 
   func forecastChart(_ d: SeriesDemand) -> String {
-    let frequency = plan.panel.frequency
     let fitted = plan.panel.history(of: d.series, censorStockOuts: true).prefix(d.historyLength)
-    let historyCount = min(52, fitted.count)
-    let history = Array(fitted.suffix(historyCount))
-    let end = plan.panel.startPeriods[d.series] + fitted.count
     guard let f = d.forecast else { return "" }
-    let hist = history.enumerated().map { (Double(end - historyCount + $0.offset), $0.element) }
-    let fc = f.mean.enumerated().map { (Double(end + $0.offset), $0.element) }
-    let maxY = max(1, (history.filter(\.isFinite) + f.mean + (f.upper.last ?? [])).max() ?? 1)
-    var c = SVGChart(width: 520, height: 230, x: Double(end - historyCount)...Double(end + f.mean.count), y: 0...maxY * 1.05)
-    let labels = stride(from: end - historyCount, through: end + f.mean.count, by: max(1, (historyCount + f.mean.count) / 5)).map {
-      (Double($0), String(frequency.label(ofPeriod: $0).description.prefix(7)))
-    }
-    c.axes(xLabels: labels, yTitle: "units per \(frequency.rawValue)")
-    if f.upper.count >= 2 {
-      c.band(lower: f.lower[1].enumerated().map { (Double(end + $0.offset), $0.element) }, upper: f.upper[1].enumerated().map { (Double(end + $0.offset), $0.element) }, cssClass: "b95")
-    }
-    if !f.upper.isEmpty {
-      c.band(lower: f.lower[0].enumerated().map { (Double(end + $0.offset), $0.element) }, upper: f.upper[0].enumerated().map { (Double(end + $0.offset), $0.element) }, cssClass: "b80")
-    }
-    c.line(hist, cssClass: "hist")
-    c.line([hist.last ?? fc[0]] + fc, cssClass: "mean")
-    c.vline(Double(end), cssClass: "now", label: "forecast")
-    c.legend([("hist", "actual"), ("mean", "forecast"), ("b80", "80%"), ("b95", "95%")])
+    let end = plan.panel.startPeriods[d.series] + fitted.count
+    let chart = PlanCharts.forecast(title: "forecast of \(d.key.sku)", frequency: plan.panel.frequency, end: end, history: Array(fitted), mean: f.mean,
+                                    lower: f.lower, upper: f.upper)
     let cls = plan.classMap[d.key.sku]?.cell.description ?? ABCClass.new.rawValue
-    return "<div><h3>\(SVGChart.escape(d.key.sku)) <span class='pill'>\(cls)</span> <span class='muted'>\(SVGChart.escape(d.model))</span></h3>\(c.svg(title: "forecast of \(d.key.sku)"))</div>"
+    return "<div><h3>\(SVGChart.escape(d.key.sku)) <span class='pill'>\(cls)</span> <span class='muted'>\(SVGChart.escape(d.model))</span></h3>\(chart)</div>"
   }
 
   /// Net stock period by period as the planner projects it (`ProjectedInventory`: net stock now, the

@@ -67,17 +67,7 @@ struct ServeRun: ParsableCommand {
       let db = self.db
       let arguments = ["--config", config, "--db", db]
       _ = try PlanOptions.parse(arguments).resolved()  // a bad configuration is a startup error
-      settings.scenarioRunner = { request, progress in
-        let resolved = try PlanOptions.parse(arguments).resolved()
-        let setup = try PlanSetup(resolved)
-        do {
-          return try ScenarioComparison.run(setup.inputs, spec: request.spec, projection: ScenarioProjection(runs: request.runs, seed: request.seed), progress: progress)
-        } catch let problem as PlanJob.Problem {
-          throw InFile(file: resolved.history!, error: problem)
-        }
-      }
-      // A date outside the history comes back as PlanJob.Problem (the visitor's mistake: 422).
-      settings.classificationRunner = { day in try PlanJob.classify(try PlanSetup(try PlanOptions.parse(arguments).resolved()).inputs, asOf: day) }
+      settings.planInputs = { try PlanSetup(try PlanOptions.parse(arguments).resolved()).inputs }
     }
     var logger = Logger(label: "replenish.serve", factory: { label in StreamLogHandler.standardError(label: label) })
     logger.logLevel = Logger.Level(rawValue: logLevel)!

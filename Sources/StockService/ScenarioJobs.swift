@@ -4,35 +4,49 @@ import Planning
 import Policy
 import Workspace
 
-/// Runs a scenario against the current data (history, items, the ledger's positions now) and reports
-/// progress (step, done, total). The command line builds it from the plan configuration; the service does
-/// not read configuration files itself.
-public typealias ScenarioRunner = @Sendable (ScenarioRequest, @escaping @Sendable (String, Int, Int) -> Void) throws -> ScenarioComparison
+/// Runs a scenario against the current data and reports progress (step, done, total).
+typealias ScenarioRunner = @Sendable (ScenarioRequest, @escaping @Sendable (String, Int, Int) -> Void) throws -> ScenarioComparison
 
-/// ABC/XYZ classes as of a day (nil: the plan date) from the current history; built by the command line from
-/// the plan configuration, like `ScenarioRunner`.
-public typealias ClassificationRunner = @Sendable (Int?) throws -> (asOf: Int, classes: [ClassifiedSKU])
-
-/// Classifications by date, remembered for 10 minutes (an analyst moving between cells and months does not
-/// re-read the history each time).
-final class ClassificationCache: @unchecked Sendable {
-  private let runner: ClassificationRunner?
-  private var cache: [Int: (until: Date, asOf: Int, classes: [ClassifiedSKU])] = [:]
+/// The plan's inputs (history, items, positions, settings), read again after 10 minutes, or at once when
+/// asked for fresh ones (a scenario runs on the positions as they are now); the analyst's classes by date
+/// are kept with the inputs they came from.
+final class PlanData: @unchecked Sendable {
+  private let load: (@Sendable () throws -> PlanInputs)?
+  private var cached: (until: Date, inputs: PlanInputs)?
+  private var classes: [Int: (asOf: Int, classes: [ClassifiedSKU])] = [:]
   private let lock = NSLock()
 
-  init(runner: ClassificationRunner?) { self.runner = runner }
-  var available: Bool { runner != nil }
+  init(load: (@Sendable () throws -> PlanInputs)?) { self.load = load }
+  var available: Bool { load != nil }
 
-  func classes(asOf day: Int?) throws -> (asOf: Int, classes: [ClassifiedSKU])? {
-    guard let runner else { return nil }
-    let key = day ?? Int.min
-    if let hit = lock.withLock({ cache[key] }), hit.until > Date() { return (hit.asOf, hit.classes) }
-    let result = try runner(day)
+  func inputs(fresh: Bool = false) throws -> PlanInputs? {
+    guard let load else { return nil }
+    if !fresh, let hit = lock.withLock({ cached }), hit.until > Date() { return hit.inputs }
+    let inputs = try load()
     lock.withLock {
-      if cache.count > 64 { cache.removeAll() }
-      cache[key] = (Date().addingTimeInterval(600), result.asOf, result.classes)
+      cached = (Date().addingTimeInterval(600), inputs)
+      classes = [:]
     }
+    return inputs
+  }
+
+  /// ABC/XYZ as of a day (nil: the plan date), through the planning core's own classification step.
+  func classes(asOf day: Int?) throws -> (asOf: Int, classes: [ClassifiedSKU])? {
+    guard let inputs = try inputs() else { return nil }
+    let key = day ?? Int.min
+    if let hit = lock.withLock({ classes[key] }) { return hit }
+    let result = try PlanJob.classify(inputs, asOf: day)
+    lock.withLock { classes[key] = result }
     return result
+  }
+
+  /// Runs scenarios on fresh inputs.
+  var scenarioRunner: ScenarioRunner? {
+    guard available else { return nil }
+    return { request, progress in
+      guard let inputs = try self.inputs(fresh: true) else { throw Problem(status: 409, code: "SCENARIOS_UNAVAILABLE", title: "No plan inputs", detail: "no plan inputs") }
+      return try ScenarioComparison.run(inputs, spec: request.spec, projection: ScenarioProjection(runs: request.runs, seed: request.seed), progress: progress)
+    }
   }
 }
 

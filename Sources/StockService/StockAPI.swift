@@ -23,7 +23,7 @@ final class StockAPI: Sendable {
   let plans: PlanSource
   let sessions = Sessions()
   let scenarios: ScenarioJobs
-  let classifications: ClassificationCache
+  let planData: PlanData
   private let inFlight = InFlightKeys()
   let keys: KeyCache
 
@@ -33,8 +33,8 @@ final class StockAPI: Sendable {
     self.metrics = metrics
     self.settings = settings
     plans = PlanSource(folder: settings.planFolder)
-    classifications = ClassificationCache(runner: settings.classificationRunner)
-    scenarios = ScenarioJobs(runner: settings.scenarioRunner, folder: settings.planFolder.map { ($0 as NSString).appendingPathComponent("scenarios") })
+    planData = PlanData(load: settings.planInputs)
+    scenarios = ScenarioJobs(runner: planData.scenarioRunner, folder: settings.planFolder.map { ($0 as NSString).appendingPathComponent("scenarios") })
     limiter = RateLimiter(rate: settings.rateLimitPerSecond, burst: max(1, settings.rateLimitPerSecond * 2))
     keys = KeyCache(ledger: ledger)
   }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Ledger
+import Planning
 import Logging
 import ServiceLifecycle
 
@@ -21,10 +22,10 @@ public struct ServerSettings: Sendable {
   public var webhooks = WebhookPolicy()
   /// The folder `replenish plan` wrote, whose suggestions buyers release (`/v1/plans/…`); nil: none.
   public var planFolder: String?
-  /// Runs planners' scenarios (the workspace's planner page); nil: scenarios are not offered.
-  public var scenarioRunner: ScenarioRunner?
-  /// Classifies the history for the analyst's page; nil: not offered.
-  public var classificationRunner: ClassificationRunner?
+  /// Reads the plan's inputs as they are now (history, items, the ledger's positions, settings) for the
+  /// workspace's scenarios, classes and SKU history; the command line builds it from the plan
+  /// configuration (the service reads no configuration files). nil: those pages are not offered.
+  public var planInputs: (@Sendable () throws -> PlanInputs)?
 
   public init() {}
 }

@@ -250,7 +250,7 @@ extension StockAPI {
       for name in ["from", "to"] {
         if let v = q[name], !["A", "B", "C", "-"].contains(v) { throw Problem.query(name, v, "A, B, C or - (not classified)") }
       }
-      let cache = self.classifications
+      let cache = self.planData
       let asOf = day
       guard cache.available else {
         return Self.html(MessagePage(title: "Classes", message: "this server classifies nothing: start it with --config plan.toml (the plan's history and items), or use `replenish classify`",
@@ -439,8 +439,18 @@ extension StockAPI {
       return Self.html(MessagePage(title: "Unknown SKU", message: "No SKU \(sku) in the ledger or the plan.", user: visitor.principal.channel, csrf: visitor.session.csrf).html(),
                        status: .notFound)
     }
-    let page = SKUPage(sku: sku, positions: positions, planLines: planLines, released: Dictionary(released.map { ($0.release.lineID, $0) }, uniquingKeysWith: { a, _ in a }),
+    var page = SKUPage(sku: sku, positions: positions, planLines: planLines, released: Dictionary(released.map { ($0.release.lineID, $0) }, uniquingKeysWith: { a, _ in a }),
                        purchaseOrders: orders, movements: movements, user: visitor.principal.channel, csrf: visitor.session.csrf)
+    if let folder = settings.planFolder, planData.available {
+      let data = planData
+      do {
+        page.charts = try await blocking { try data.inputs().map { try PlanCharts.skuForecasts(inputs: $0, folder: folder, sku: sku) } ?? [] }
+      } catch {
+        page.chartNote = "the chart could not be drawn: \(error)"
+      }
+    } else {
+      page.chartNote = "charts need the plan's history: start the server with --config plan.toml"
+    }
     return Self.html(page.html())
   }
 

@@ -23,7 +23,7 @@ public enum Layout {
       <!doctype html>
       <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
       <title>\(HTMLText.escape(title)) · Replenish</title>\(refreshSeconds.map { "<meta http-equiv=refresh content=\($0)>" } ?? "")
-      <style>\(css)</style></head>
+      <style>\(css)\(PlanCharts.css)</style></head>
       <body><a class=skip href="#main">Skip to content</a>
       <header><b>Replenish</b>\(nav)</header>
       <main id=main>

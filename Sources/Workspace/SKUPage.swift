@@ -13,6 +13,9 @@ public struct SKUPage: Sendable {
   public var movements: [MovementRecord]
   public var user: String
   public var csrf: String
+  /// History and forecast charts (inline SVG, one per location), or why there are none.
+  public var charts: [(title: String, svg: String)] = []
+  public var chartNote: String?
 
   public init(sku: String, positions: [Position], planLines: [(po: String, line: SuggestedLine)], released: [String: ReleaseRecord],
               purchaseOrders: [PurchaseOrderLine], movements: [MovementRecord], user: String, csrf: String) {
@@ -23,6 +26,12 @@ public struct SKUPage: Sendable {
   public func html() -> String {
     var h = "<h1>SKU \(HTMLText.escape(sku))</h1>"
     if let description = planLines.first?.line.description, !description.isEmpty { h += "<p>\(HTMLText.escape(description))</p>" }
+    h += "<h2>History and forecast</h2>"
+    if charts.isEmpty {
+      h += "<p class=muted>\(HTMLText.escape(chartNote ?? "No forecast for this SKU in the plan."))</p>"
+    } else {
+      for chart in charts { h += "<figure><figcaption>\(HTMLText.escape(chart.title)) · 80 % and 95 % intervals</figcaption>\(chart.svg)</figure>" }
+    }
     h += "<h2>Positions</h2>"
     if positions.isEmpty {
       h += "<p class=muted>No stock, orders or POs at any location.</p>"

@@ -60,9 +60,7 @@ struct PlannerTests {
     let inputs = try Self.inputs()
     var fixture = try ServiceFixture().offering(planIn: { try PlanReleaseAPITests.writePlan(into: $0) })
     defer { fixture.remove() }
-    fixture.settings.scenarioRunner = { request, progress in
-      try ScenarioComparison.run(inputs, spec: request.spec, projection: ScenarioProjection(runs: request.runs, seed: request.seed), progress: progress)
-    }
+    fixture.settings.planInputs = { inputs }
     let f = fixture
     try await f.application().test(.router) { client in
       func call(_ method: HTTPRequest.Method, _ uri: String, cookie: String? = nil, form: [(String, String)]? = nil) async throws -> WorkspaceTests.Page {
@@ -142,7 +140,7 @@ struct AnalystTests {
     let inputs = try Self.inputs()
     var fixture = try ServiceFixture().offering(planIn: { try PlanReleaseAPITests.writePlan(into: $0) })
     defer { fixture.remove() }
-    fixture.settings.classificationRunner = { day in try PlanJob.classify(inputs, asOf: day) }
+    fixture.settings.planInputs = { inputs }
     let f = fixture
     try await f.application().test(.router) { client in
       let login = try await client.execute(uri: "/ui/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
@@ -162,6 +160,31 @@ struct AnalystTests {
       #expect(try await get("/ui/analyst?from=D").0 == 400)
       let (early, text) = try await get("/ui/analyst?as_of=2023-06-30")
       #expect(early == 422 && text.contains("leaves no full week of history"), "\(text)")
+    }
+  }
+}
+
+@Suite("Workspace: the SKU page's chart")
+struct SKUChartTests {
+  @Test("History (12 weeks of 10) and the plan's forecast with 80/95 % bands; without forecasts.csv the page says why")
+  func chart() async throws {
+    let inputs = try PlannerTests.inputs()
+    var fixture = try ServiceFixture().offering(planIn: { try PlanReleaseAPITests.writePlan(into: $0) })
+    defer { fixture.remove() }
+    fixture.settings.planInputs = { inputs }
+    let f = fixture
+    try await f.application().test(.router) { client in
+      let login = try await client.execute(uri: "/ui/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                           body: ByteBuffer(string: WorkspaceTests.form([("key", f.readOnly)])))
+      let cookie = String(try #require(login.headers[.setCookie]).split(separator: ";")[0])
+      let before = String(buffer: try await client.execute(uri: "/ui/sku?sku=A", method: .get, headers: [.cookie: cookie]).body)
+      #expect(before.contains("the chart could not be drawn") && before.contains("forecasts.csv"))
+      var csv = "sku,location,date,model,mean,lo-80,hi-80,lo-95,hi-95\n"
+      for week in 0..<4 { csv += "A,,\(CivilDate(dayNumber: CivilDate(year: 2024, month: 3, day: 25)!.dayNumber + 7 * week)),Naive,10,8,12,7,13\n" }
+      try csv.write(toFile: f.folder + "/forecasts.csv", atomically: true, encoding: .utf8)
+      let page = String(buffer: try await client.execute(uri: "/ui/sku?sku=A", method: .get, headers: [.cookie: cookie]).body)
+      #expect(page.contains("<figcaption>A: Naive · 80 % and 95 % intervals</figcaption>"))
+      #expect(page.contains("class='hist'") && page.contains("class='b80'") && page.contains("class='b95'") && page.contains("class='mean'"), "\(page)")
     }
   }
 }

@@ -92,7 +92,7 @@ demo: build
 	  --summary reports/forecasts/online-retail-backtest-summary.csv; \
 	echo; echo "== replenish po release: the buyer releases SUP-10's suggested lines into the ledger (one PO per supplier and ship-to)"; \
 	$(RELEASE_BIN) po release --plan reports --db $(DEMO_DB) --supplier SUP-10 --by demo-buyer > reports/po-release.txt; \
-	head -3 reports/po-release.txt; echo "…"; tail -1 reports/po-release.txt; \
+	head -4 reports/po-release.txt; n=$$(wc -l < reports/po-release.txt); [ "$$n" -le 4 ] || echo "… ($$n lines in reports/po-release.txt)"; \
 	echo; echo "== replenish serve on $(DEMO_DB): a connector's session over HTTP (docs/connector-session.sh)"; \
 	bash docs/connector-session.sh $(RELEASE_BIN) $(DEMO_DB) reports/serve/session.txt; \
 	end=$$(date +%s%N); \

@@ -217,6 +217,7 @@ def main():
         driver.save_screenshot(os.path.join(SHOTS, "workspace-po.png"))
         driver.get(base + "/ui/sku?sku=" + urllib.parse.quote(first["sku"]))
         check("Positions" in driver.page_source and str(rounded) in driver.page_source, "SKU page")
+        check(len(driver.find_elements(By.CSS_SELECTOR, "figure svg polygon.b95")) >= 1, "the SKU page draws the forecast with its bands")
         driver.save_screenshot(os.path.join(SHOTS, "workspace-sku.png"))
 
         # The planner: a bad field refused inline (nothing run), then a peak-season scenario in the background.
@@ -241,6 +242,15 @@ def main():
         driver.save_screenshot(os.path.join(SHOTS, "workspace-scenario.png"))
         driver.get(base + "/ui/planner")
         check("peak season" in driver.page_source, "the scenario is listed")
+
+        # The analyst: ABC × XYZ as of the plan date, the moves since the previous month-end, one cell's SKUs.
+        driver.get(base + "/ui/analyst")
+        check("Classes as of 2011-12-09" in driver.page_source and "Moves since 2011-11-30" in driver.page_source, "analyst page")
+        driver.save_screenshot(os.path.join(SHOTS, "workspace-analyst.png"))
+        moves = [a for a in driver.find_elements(By.CSS_SELECTOR, "td.n a") if "from=" in a.get_attribute("href")]
+        check(len(moves) >= 1, "the transition matrix links its cells")
+        moves[0].click()
+        check("SKUs that moved from" in driver.page_source and len(driver.find_elements(By.CSS_SELECTOR, "#moves ~ div tbody tr")) >= 1, "a cell's SKUs")
 
         # Phone width.
         driver.set_window_size(390, 844)

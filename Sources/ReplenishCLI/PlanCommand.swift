@@ -172,16 +172,22 @@ struct PlanCommand: ParsableCommand {
     let config = try options.resolved()
     let setup = try PlanSetup(config)
     let (bar, progress) = setup.progressBar()
+    let (result, files) = try Self.plan(setup, progress: progress)
+    bar.finish()
+    printSummary(result, folder: config.out, files: files, seconds: Date().timeIntervalSince(start))
+  }
+
+  /// Runs the plan and writes its reports into the configured folder (the command, and `serve`'s re-plan).
+  static func plan(_ setup: PlanSetup, progress: (@Sendable (String, Int, Int) -> Void)?) throws -> (PlanResult, [String]) {
+    let config = setup.config
     let result: PlanResult
     do { result = try PlanJob.run(setup.inputs, progress: progress) } catch { throw InFile(file: config.history!, error: error) }
-    bar.finish()
     var report = PlanReport(plan: result)
     if let backtest = config.backtest { report.serviceAchieved = try ServiceAchieved.read(path: backtest) }
     report.title = config.title
     report.topSKUs = config.top
     report.sources = setup.sources + result.notes
-    let files = try writeReports(result, report: report, folder: config.out)
-    printSummary(result, folder: config.out, files: files, seconds: Date().timeIntervalSince(start))
+    return (result, try writeReports(result, report: report, folder: config.out))
   }
 }
 

@@ -68,6 +68,15 @@ struct ServeRun: ParsableCommand {
       let arguments = ["--config", config, "--db", db]
       _ = try PlanOptions.parse(arguments).resolved()  // a bad configuration is a startup error
       settings.planInputs = { try PlanSetup(try PlanOptions.parse(arguments).resolved()).inputs }
+      if let plan {
+        // Re-planning from the workspace writes the plan folder this server offers.
+        let planArguments = arguments + ["--out", plan]
+        settings.planRunner = { progress in
+          let (result, _) = try PlanCommand.plan(try PlanSetup(try PlanOptions.parse(planArguments).resolved()), progress: progress)
+          let summary = result.summary
+          return "plan \(result.purchase.planID): \(summary.lines) PO lines in \(result.purchase.orders.count) purchase orders, \(result.purchase.deferred.count) deferred or held"
+        }
+      }
     }
     var logger = Logger(label: "replenish.serve", factory: { label in StreamLogHandler.standardError(label: label) })
     logger.logLevel = Logger.Level(rawValue: logLevel)!

@@ -124,3 +124,52 @@ final class ScenarioJobs: @unchecked Sendable {
     }
   }
 }
+
+/// The plan re-run from the workspace: one at a time, in the background, with its progress.
+final class PlanRuns: @unchecked Sendable {
+  struct Run: Sendable {
+    enum State: String, Sendable { case running, done, failed }
+    var state: State
+    var startedBy: String
+    var startedAt: Int64
+    var finishedAt: Int64?
+    var step = ""
+    var done = 0
+    var total = 0
+    var summary = ""
+  }
+
+  private let runner: (@Sendable (@escaping @Sendable (String, Int, Int) -> Void) throws -> String)?
+  private var latest: Run?
+  private let lock = NSLock()
+  private let queue = DispatchQueue(label: "replenish.plan", qos: .utility)
+
+  init(runner: (@Sendable (@escaping @Sendable (String, Int, Int) -> Void) throws -> String)?) { self.runner = runner }
+  var available: Bool { runner != nil }
+  var current: Run? { lock.withLock { latest } }
+
+  private func update(_ change: (inout Run) -> Void) {
+    lock.withLock { if var run = latest { change(&run); latest = run } }
+  }
+
+  /// Starts a run unless one is running; false when one is (or re-planning is not offered).
+  func start(by: String) -> Bool {
+    guard let runner else { return false }
+    let started: Bool = lock.withLock {
+      if latest?.state == .running { return false }
+      latest = Run(state: .running, startedBy: by, startedAt: currentMillis())
+      return true
+    }
+    guard started else { return false }
+    queue.async {
+      do {
+        let summary = try runner { step, done, total in self.update { ($0.step, $0.done, $0.total) = (step, done, total) } }
+        self.update { ($0.state, $0.summary) = (.done, summary) }
+      } catch {
+        self.update { ($0.state, $0.summary) = (.failed, "\(error)") }
+      }
+      self.update { $0.finishedAt = currentMillis() }
+    }
+    return true
+  }
+}

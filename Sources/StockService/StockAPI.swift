@@ -24,6 +24,7 @@ final class StockAPI: Sendable {
   let sessions = Sessions()
   let scenarios: ScenarioJobs
   let planData: PlanData
+  let planRuns: PlanRuns
   private let inFlight = InFlightKeys()
   let keys: KeyCache
 
@@ -34,6 +35,7 @@ final class StockAPI: Sendable {
     self.settings = settings
     plans = PlanSource(folder: settings.planFolder)
     planData = PlanData(load: settings.planInputs)
+    planRuns = PlanRuns(runner: settings.planRunner)
     scenarios = ScenarioJobs(runner: planData.scenarioRunner, folder: settings.planFolder.map { ($0 as NSString).appendingPathComponent("scenarios") })
     limiter = RateLimiter(rate: settings.rateLimitPerSecond, burst: max(1, settings.rateLimitPerSecond * 2))
     keys = KeyCache(ledger: ledger)

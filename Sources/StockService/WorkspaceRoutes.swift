@@ -210,6 +210,25 @@ extension StockAPI {
       }
       return try await self.releaseFromPage(visitor, plan: plan, selection: .lines(ids), edits: edits, adjustments: adjustments)
     }
+    router.page(.get, "/ui/plan-run") { request, _ in
+      guard let visitor = await self.visitor(request) else { return Self.redirect("/ui/login") }
+      guard self.planRuns.available else {
+        throw Problem(status: 404, code: "REPLAN_UNAVAILABLE", title: "Re-planning is not offered", detail: Self.replanUnavailable)
+      }
+      return Self.html(PlanRunPage(status: self.planRunStatus(), canStart: visitor.principal.allows(.inventoryWrite), user: visitor.principal.channel,
+                                   csrf: visitor.session.csrf).html())
+    }
+    router.page(.post, "/ui/plan-run") { request, _ in
+      var request = request
+      guard let visitor = await self.visitor(request) else { return Self.redirect("/ui/login") }
+      let posted = try await self.form(&request)
+      guard posted["csrf"] == visitor.session.csrf else { throw Problem.csrf }
+      guard visitor.principal.allows(.inventoryWrite) else { throw Problem.missingScope(.inventoryWrite) }
+      guard self.planRuns.available else { throw Problem(status: 404, code: "REPLAN_UNAVAILABLE", title: "Re-planning is not offered", detail: Self.replanUnavailable) }
+      // A run already going is not started twice (a double click, two planners): its page is shown.
+      _ = self.planRuns.start(by: visitor.principal.channel)
+      return Self.redirect("/ui/plan-run")
+    }
     router.page(.get, "/ui/planner") { request, _ in
       guard let visitor = await self.visitor(request) else { return Self.redirect("/ui/login") }
       return Self.html(self.plannerPage(visitor).html())
@@ -300,6 +319,15 @@ extension StockAPI {
   static let scenariosUnavailable =
     "this server runs no scenarios: start it with --config plan.toml (the plan's history, items and settings) to let planners run them here, or use `replenish scenario`"
 
+  static let replanUnavailable = "this server does not re-plan: start it with --plan DIR and --config plan.toml, or run `replenish plan`"
+
+  func planRunStatus() -> PlanRunStatus {
+    guard let run = planRuns.current else { return PlanRunStatus(state: .idle) }
+    var status = PlanRunStatus(state: PlanRunStatus.State(rawValue: run.state.rawValue) ?? .failed)
+    (status.startedBy, status.step, status.done, status.total, status.summary) = (run.startedBy, run.step, run.done, run.total, run.summary)
+    return status
+  }
+
   func plannerPage(_ visitor: Visitor) -> PlannerPage {
     PlannerPage(jobs: scenarios.all, user: visitor.principal.channel, csrf: visitor.session.csrf, unavailable: scenarios.available ? nil : Self.scenariosUnavailable)
   }
@@ -333,6 +361,7 @@ extension StockAPI {
                          user: visitor.principal.channel, csrf: visitor.session.csrf, canWrite: visitor.principal.allows(.inventoryWrite))
     page.notice = sessions.takeNotice(visitor.token)
     page.error = error
+    if planRuns.available { page.planRun = planRunStatus() }
     return page
   }
 

@@ -50,6 +50,8 @@ public struct BuyerPage: Sendable {
   public var error: FormError?
   /// Deferred and held lines shown, highest risk first (all with `nil`): a budget can defer thousands.
   public var deferredShown: Int? = BuyerPage.deferredPageSize
+  /// The latest re-plan (nil: re-planning is not offered by this server).
+  public var planRun: PlanRunStatus?
   public static let deferredPageSize = 100
 
   public init(plan: PurchasePlan, released: [String: ReleaseRecord], decisions: [String: LineDecision], user: String, csrf: String, canWrite: Bool) {
@@ -84,6 +86,9 @@ public struct BuyerPage: Sendable {
     var h = "<h1>Purchase suggestions</h1>"
     h += "<p class=muted>Plan <code>\(HTMLText.escape(plan.planID))</code> as of \(HTMLText.escape(plan.asOf)). Quantities are rounded by each line's MOQ, case pack and multiple; a line is ordered once, whoever releases it.</p>"
     if let notice { h += "<div class=notice role=status>\(HTMLText.escape(notice))</div>" }
+    if let run = planRun {
+      h += "<p>" + (run.state == .idle ? "" : HTMLText.escape(run.line) + " · ") + "<a href=\"/ui/plan-run\">\(run.state == .running ? "follow it" : "re-run the plan")</a></p>"
+    }
     if let error, !all.contains(where: { $0.line.lineID == error.lineID }) { h += "<div class=alert role=alert>\(HTMLText.escape(error.message))</div>" }
     h += "<div class=cards>"
     h += card("Suggested lines", Layout.number(Double(plan.orders.reduce(0) { $0 + $1.lines.count })), "in \(plan.orders.count) purchase orders")

@@ -252,6 +252,15 @@ def main():
         moves[0].click()
         check("SKUs that moved from" in driver.page_source and len(driver.find_elements(By.CSS_SELECTOR, "#moves ~ div tbody tr")) >= 1, "a cell's SKUs")
 
+        # Re-run the plan in the background: its progress, then the new plan (released lines stay ordered).
+        driver.get(base + "/ui/plan-run")
+        driver.find_element(By.CSS_SELECTOR, "form[action='/ui/plan-run'] button").click()
+        deadline = time.time() + 300
+        while "Last re-plan" not in driver.page_source and "failed" not in driver.page_source and time.time() < deadline:
+            time.sleep(1)
+        check("Last re-plan (by buyer-anna): plan plan-2011-12-09-" in driver.page_source, "re-plan: " + driver.find_element(By.TAG_NAME, "main").text[:300])
+        check(incoming(base, reader, first["sku"], first["location"]) == before[first["line_id"]] + rounded, "a re-plan does not touch released lines")
+
         # Phone width.
         driver.set_window_size(390, 844)
         driver.get(base + "/ui/buyer")

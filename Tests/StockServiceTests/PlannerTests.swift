@@ -188,3 +188,46 @@ struct SKUChartTests {
     }
   }
 }
+
+@Suite("Workspace: re-planning in the background")
+struct ReplanTests {
+  @Test("Re-run the plan from the page: progress while it runs, then the new plan is the one the buyer sees and the API serves")
+  func replan() async throws {
+    let inputs = try PlannerTests.inputs()
+    var fixture = try ServiceFixture().offering(planIn: { try PlanReleaseAPITests.writePlan(into: $0) })
+    defer { fixture.remove() }
+    let folder = fixture.folder
+    fixture.settings.planInputs = { inputs }
+    fixture.settings.planRunner = { progress in
+      let result = try PlanJob.run(inputs, progress: progress)
+      try PlanTables.json(result.purchase).write(toFile: folder + "/po_suggestions.json", atomically: true, encoding: .utf8)
+      return "plan \(result.purchase.planID)"
+    }
+    let f = fixture
+    let before = try PurchaseReleasing.readPlan(folder: folder).planID
+    try await f.application().test(.router) { client in
+      let login = try await client.execute(uri: "/ui/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                           body: ByteBuffer(string: WorkspaceTests.form([("key", f.warehouse)])))
+      let cookie = String(try #require(login.headers[.setCookie]).split(separator: ";")[0])
+      func get(_ uri: String) async throws -> String { String(buffer: try await client.execute(uri: uri, method: .get, headers: [.cookie: cookie]).body) }
+      let idle = try await get("/ui/plan-run")
+      #expect(idle.contains("No re-plan since the server started") && idle.contains("Re-run the plan now"))
+      let csrf = String(idle[idle.range(of: "name=csrf value=\"")!.upperBound...].prefix(64))
+      let started = try await client.execute(uri: "/ui/plan-run", method: .post, headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"],
+                                             body: ByteBuffer(string: WorkspaceTests.form([("csrf", csrf)])))
+      #expect(started.status == .seeOther)
+      var page = try await get("/ui/plan-run")
+      let deadline = Date().addingTimeInterval(60)
+      while !page.contains("Last re-plan") && !page.contains("failed") && Date() < deadline {
+        try await Task.sleep(for: .milliseconds(50))
+        page = try await get("/ui/plan-run")
+      }
+      #expect(page.contains("Last re-plan (by warehouse): plan plan-2024-03-24-"), "\(page)")
+      let current = try await client.call(.get, "/v1/plans/current", key: f.readOnly)
+      let id = current.json["plan_id"] as? String
+      #expect(id != before && id?.hasPrefix("plan-2024-03-24-") == true)
+      #expect((current.json["lines"] as? [[String: Any]])?.map { $0["line_id"] as? String } == ["A@WH1"])
+      #expect(try await get("/ui/buyer").contains("Last re-plan (by warehouse)"))
+    }
+  }
+}

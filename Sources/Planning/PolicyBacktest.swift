@@ -258,4 +258,34 @@ public struct ServiceAchieved: Sendable {
   }
 
   private init(source: String) { self.source = source }
+
+  /// One SKU × location of a policy backtest: the service level promised and what the replay achieved.
+  public struct SKURow: Sendable {
+    public var location: String
+    public var target: Double
+    public var testPeriods: Int
+    public var cycles: Int
+    public var cyclesWithStockOut: Int
+    public var cycleServiceLevel: Double
+    public var fillRate: Double
+    public var inStockRate: Double
+    public var demand: Double
+    public var quantileMethod: String
+  }
+
+  /// The rows of one SKU in a backtest file (`replenish simulate --out`).
+  public static func rows(path: String, sku: String) throws(CSVError) -> [SKURow] {
+    let table = try CSVTable.read(path: path, required: ["sku", "location", "service_level", "test_periods", "cycles", "cycles_with_stockout",
+                                                        "cycle_service_level", "fill_rate", "in_stock_rate", "demand", "quantile_method"])
+    var out: [SKURow] = []
+    for row in table.rows where row.text("sku") == sku {
+      out.append(SKURow(
+        location: row.text("location") ?? "", target: try row.number("service_level", range: 0...1) ?? 0, testPeriods: try row.integer("test_periods", minimum: 0) ?? 0,
+        cycles: try row.integer("cycles", minimum: 0) ?? 0, cyclesWithStockOut: try row.integer("cycles_with_stockout", minimum: 0) ?? 0,
+        cycleServiceLevel: try row.number("cycle_service_level", range: 0...1) ?? 0, fillRate: try row.number("fill_rate", range: 0...1) ?? 0,
+        inStockRate: try row.number("in_stock_rate", range: 0...1) ?? 0, demand: try row.number("demand", range: 0...1e15) ?? 0,
+        quantileMethod: row.text("quantile_method") ?? ""))
+    }
+    return out
+  }
 }

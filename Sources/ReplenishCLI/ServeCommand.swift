@@ -66,7 +66,8 @@ struct ServeRun: ParsableCommand {
     if let config {
       let db = self.db
       let arguments = ["--config", config, "--db", db]
-      _ = try PlanOptions.parse(arguments).resolved()  // a bad configuration is a startup error
+      let resolved = try PlanOptions.parse(arguments).resolved()  // a bad configuration is a startup error
+      settings.backtestFile = resolved.backtest
       settings.planInputs = { try PlanSetup(try PlanOptions.parse(arguments).resolved()).inputs }
       if let plan {
         // Re-planning from the workspace writes the plan folder this server offers.

@@ -26,6 +26,9 @@ public struct ServerSettings: Sendable {
   /// workspace's scenarios, classes and SKU history; the command line builds it from the plan
   /// configuration (the service reads no configuration files). nil: those pages are not offered.
   public var planInputs: (@Sendable () throws -> PlanInputs)?
+  /// The latest policy backtest per SKU (`replenish simulate --out`, the config's `[report] backtest`): the SKU
+  /// page shows promised vs achieved service from it; nil: not shown.
+  public var backtestFile: String?
   /// Runs the whole plan and writes it into `planFolder` (progress: step, done, total), returning a summary;
   /// nil: re-planning from the workspace is not offered.
   public var planRunner: (@Sendable (@escaping @Sendable (String, Int, Int) -> Void) throws -> String)?

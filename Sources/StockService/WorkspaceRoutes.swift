@@ -480,6 +480,15 @@ extension StockAPI {
     } else {
       page.chartNote = "charts need the plan's history: start the server with --config plan.toml"
     }
+    if let backtest = settings.backtestFile {
+      do {
+        page.service = try await blocking { try ServiceAchieved.rows(path: backtest, sku: sku) }
+      } catch {
+        page.serviceNote = "the policy backtest could not be read: \(error)"
+      }
+    } else {
+      page.serviceNote = "no policy backtest: give the plan configuration a [report] backtest (the file `replenish simulate --out` writes)"
+    }
     return Self.html(page.html())
   }
 

@@ -16,6 +16,9 @@ public struct SKUPage: Sendable {
   /// History and forecast charts (inline SVG, one per location), or why there are none.
   public var charts: [(title: String, svg: String)] = []
   public var chartNote: String?
+  /// Promised vs achieved service per location in the latest policy backtest, or why there is none.
+  public var service: [ServiceAchieved.SKURow] = []
+  public var serviceNote: String?
 
   public init(sku: String, positions: [Position], planLines: [(po: String, line: SuggestedLine)], released: [String: ReleaseRecord],
               purchaseOrders: [PurchaseOrderLine], movements: [MovementRecord], user: String, csrf: String) {
@@ -31,6 +34,20 @@ public struct SKUPage: Sendable {
       h += "<p class=muted>\(HTMLText.escape(chartNote ?? "No forecast for this SKU in the plan."))</p>"
     } else {
       for chart in charts { h += "<figure><figcaption>\(HTMLText.escape(chart.title)) · 80 % and 95 % intervals</figcaption>\(chart.svg)</figure>" }
+    }
+    h += "<h2>Promised vs achieved service</h2>"
+    if service.isEmpty {
+      h += "<p class=muted>\(HTMLText.escape(serviceNote ?? "The latest policy backtest has no row for this SKU."))</p>"
+    } else {
+      h += "<p class=muted>The latest policy backtest (<code>replenish simulate</code>): the plan's policy replayed on demand it did not see; cycle service counts complete replenishment cycles.</p>"
+      h += "<div class=scroll><table><thead><tr><th scope=col>Location</th><th scope=col class=n>Promised</th><th scope=col class=n>Cycle service</th>"
+        + "<th scope=col class=n>Cycles (short)</th><th scope=col class=n>Fill rate</th><th scope=col class=n>In stock</th><th scope=col class=n>Periods</th></tr></thead><tbody>"
+      for r in service {
+        h += "<tr><td>\(HTMLText.escape(r.location))</td><td class=n>\(String(format: "%.1f%%", 100 * r.target))</td>"
+          + "<td class=n>\(r.cycles > 0 ? String(format: "%.1f%%", 100 * r.cycleServiceLevel) : "no complete cycle")</td><td class=n>\(r.cycles) (\(r.cyclesWithStockOut))</td>"
+          + "<td class=n>\(String(format: "%.1f%%", 100 * r.fillRate))</td><td class=n>\(String(format: "%.1f%%", 100 * r.inStockRate))</td><td class=n>\(r.testPeriods)</td></tr>"
+      }
+      h += "</tbody></table></div>"
     }
     h += "<h2>Positions</h2>"
     if positions.isEmpty {

@@ -185,6 +185,31 @@ struct SKUChartTests {
       let page = String(buffer: try await client.execute(uri: "/ui/sku?sku=A", method: .get, headers: [.cookie: cookie]).body)
       #expect(page.contains("<figcaption>A: Naive · 80 % and 95 % intervals</figcaption>"))
       #expect(page.contains("class='hist'") && page.contains("class='b80'") && page.contains("class='b95'") && page.contains("class='mean'"), "\(page)")
+      #expect(page.contains("no policy backtest: give the plan configuration a [report] backtest"))
+    }
+  }
+
+  @Test("Promised vs achieved per location from the latest policy backtest file")
+  func service() async throws {
+    var fixture = try ServiceFixture().offering(planIn: { try PlanReleaseAPITests.writePlan(into: $0) })
+    defer { fixture.remove() }
+    let path = fixture.folder + "/backtest.csv"
+    try """
+      sku,location,class,service_level,safety_stock_method,quantile_method,reorder_point,order_up_to,test_periods,demand,served_from_stock,fill_rate,cycles,cycles_with_stockout,cycle_service_level,stockout_periods,in_stock_rate,avg_on_hand,unit_cost,orders,demand_ratio,new_peak
+      A,WH1,AX,0.95,calibrated,"normal, 26 origins",10,20,24,240,228,0.95,8,1,0.875,1,0.9583,12.5,2,8,1.000,0
+      B,WH1,BX,0.9,calibrated,normal,5,9,24,0,0,1,0,0,1,0,1,9,1,0,0,0
+
+      """.write(toFile: path, atomically: true, encoding: .utf8)
+    fixture.settings.backtestFile = path
+    let f = fixture
+    try await f.application().test(.router) { client in
+      let login = try await client.execute(uri: "/ui/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                           body: ByteBuffer(string: WorkspaceTests.form([("key", f.readOnly)])))
+      let cookie = String(try #require(login.headers[.setCookie]).split(separator: ";")[0])
+      let page = String(buffer: try await client.execute(uri: "/ui/sku?sku=A", method: .get, headers: [.cookie: cookie]).body)
+      #expect(page.contains("<td>WH1</td><td class=n>95.0%</td><td class=n>87.5%</td><td class=n>8 (1)</td><td class=n>95.0%</td><td class=n>95.8%</td><td class=n>24</td>"), "\(page)")
+      let b = String(buffer: try await client.execute(uri: "/ui/sku?sku=B", method: .get, headers: [.cookie: cookie]).body)
+      #expect(b.contains("no complete cycle"))
     }
   }
 }

@@ -72,15 +72,18 @@ final class StockAPI: Sendable {
     if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
       throw Problem(status: 415, code: "UNSUPPORTED_MEDIA_TYPE", title: "Unsupported body type", detail: "Content-Type \(type.debugDescription); expected application/json")
     }
-    let buffer: ByteBuffer
+    let bytes = try await collect(&request)
+    guard !bytes.isEmpty else { throw Problem(BodyError(kind: .malformed, pointer: "", value: nil, message: "the body is empty; expected a JSON object")) }
+    return (bytes, try JSONParser.parse(bytes))
+  }
+
+  /// The request body, at most `maximumBodyBytes` (413 beyond).
+  func collect(_ request: inout Request) async throws -> [UInt8] {
     do {
-      buffer = try await request.collectBody(upTo: settings.maximumBodyBytes)
+      return Array(try await request.collectBody(upTo: settings.maximumBodyBytes).readableBytesView)
     } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
       throw Problem(status: 413, code: "BODY_TOO_LARGE", title: "Request body too large", detail: "the body exceeds \(settings.maximumBodyBytes) bytes")
     }
-    let bytes = Array(buffer.readableBytesView)
-    guard !bytes.isEmpty else { throw Problem(BodyError(kind: .malformed, pointer: "", value: nil, message: "the body is empty; expected a JSON object")) }
-    return (bytes, try JSONParser.parse(bytes))
   }
 
   static func idempotencyKey(_ request: Request) throws -> String {

@@ -161,10 +161,14 @@ extension StockAPI {
     }
     router.page(.get, "/ui/buyer") { request, _ in
       guard let visitor = await self.visitor(request) else { return Self.redirect("/ui/login") }
-      let q = try Query(request, allowed: ["class", "supplier", "state", "deferred"], emptyAsAbsent: true)
+      let q = try Query(request, allowed: ["class", "supplier", "state", "deferred", "priority"], emptyAsAbsent: true)
       var filter = BuyerPage.Filter()
       filter.abc = q["class"]
       filter.supplier = q["supplier"]
+      if let text = q["priority"] {
+        guard let p = Double(text), p.isFinite, p >= 0 else { throw Problem.query("priority", text, "a number ≥ 0") }
+        filter.minimumPriority = p
+      }
       if let state = q["state"] {
         guard let s = LineState(rawValue: state) else { throw Problem.query("state", state, LineState.allCases.map(\.rawValue).joined(separator: ", ")) }
         filter.state = s
@@ -344,13 +348,7 @@ extension StockAPI {
     if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/x-www-form-urlencoded") {
       throw Problem(status: 415, code: "UNSUPPORTED_MEDIA_TYPE", title: "Unsupported body type", detail: "Content-Type \(type.debugDescription); expected application/x-www-form-urlencoded")
     }
-    let buffer: ByteBuffer
-    do {
-      buffer = try await request.collectBody(upTo: settings.maximumBodyBytes)
-    } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-      throw Problem(status: 413, code: "BODY_TOO_LARGE", title: "Request body too large", detail: "the body exceeds \(settings.maximumBodyBytes) bytes")
-    }
-    return try FormBody.parse(Array(buffer.readableBytesView))
+    return try FormBody.parse(try await collect(&request))
   }
 
   func buyerPage(_ visitor: Visitor, error: BuyerPage.FormError? = nil) async throws -> BuyerPage {

@@ -27,7 +27,11 @@ public struct BuyerPage: Sendable {
     public var abc: String?
     public var supplier: String?
     public var state: LineState?
-    public init(abc: String? = nil, supplier: String? = nil, state: LineState? = nil) { (self.abc, self.supplier, self.state) = (abc, supplier, state) }
+    /// Lines with at least this priority (expected stock-out cost per unit of spend × class weight).
+    public var minimumPriority: Double?
+    public init(abc: String? = nil, supplier: String? = nil, state: LineState? = nil, minimumPriority: Double? = nil) {
+      (self.abc, self.supplier, self.state, self.minimumPriority) = (abc, supplier, state, minimumPriority)
+    }
   }
 
   /// A refused form: which line, what was typed, why.
@@ -70,7 +74,7 @@ public struct BuyerPage: Sendable {
 
   func shown(_ line: SuggestedLine) -> Bool {
     (filter.abc == nil || line.abc.rawValue == filter.abc) && (filter.supplier == nil || line.supplier == filter.supplier)
-      && (filter.state == nil || state(line) == filter.state)
+      && (filter.state == nil || state(line) == filter.state) && (filter.minimumPriority.map { line.priority >= $0 } ?? true)
   }
 
   /// The quantity a line would be ordered at now: released, else the approved quantity, else the suggestion.
@@ -142,6 +146,7 @@ public struct BuyerPage: Sendable {
     if let abc = filter.abc { query.append("class=" + url(abc)) }
     if let supplier = filter.supplier { query.append("supplier=" + url(supplier)) }
     if let state = filter.state { query.append("state=" + state.rawValue) }
+    if let p = filter.minimumPriority { query.append("priority=" + url(String(p))) }
     if let deferred { query.append("deferred=" + deferred) }
     return "/ui/buyer" + (query.isEmpty ? "" : "?" + query.joined(separator: "&amp;"))
   }
@@ -163,6 +168,7 @@ public struct BuyerPage: Sendable {
       + select("class", "Class", ["A", "B", "C", "new"].map { ($0, $0) }, filter.abc)
       + select("supplier", "Supplier", suppliers.map { ($0, $0) }, filter.supplier)
       + select("state", "State", LineState.allCases.map { ($0.rawValue, $0.label) }, filter.state?.rawValue)
+      + "<label>Priority ≥<input name=priority inputmode=decimal size=6 value=\"\(filter.minimumPriority.map { String($0) } ?? "")\"></label>"
       + (deferredShown == nil ? "<input type=hidden name=deferred value=all>" : "")
       + "<button>Apply</button> <a href=\"/ui/buyer\">Clear</a></form>"
   }

@@ -270,6 +270,7 @@ def main():
         driver.save_screenshot(os.path.join(SHOTS, "workspace-scenario.png"))
         driver.get(base + "/ui/planner")
         check("peak season" in driver.page_source, "the scenario is listed")
+        driver.save_screenshot(os.path.join(SHOTS, "workspace-planner.png"))
 
         # The analyst: ABC × XYZ as of the plan date, the moves since the previous month-end, one cell's SKUs.
         driver.get(base + "/ui/analyst")
@@ -285,6 +286,7 @@ def main():
         navigate(driver.find_element(By.CSS_SELECTOR, "form[action='/ui/plan-run'] button").click)
         text = wait_for_text(["Last re-plan", "failed"], 300)
         check("Last re-plan (by buyer-anna): plan plan-2011-12-09-" in text, "re-plan: " + text[:300])
+        driver.save_screenshot(os.path.join(SHOTS, "workspace-replan.png"))
         check(incoming(base, reader, first["sku"], first["location"]) == before[first["line_id"]] + rounded, "a re-plan does not touch released lines")
 
         # Phone width.

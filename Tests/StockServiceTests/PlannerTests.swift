@@ -107,9 +107,7 @@ struct PlannerTests {
     let f = try ServiceFixture().offering(planIn: { try PlanReleaseAPITests.writePlan(into: $0) })
     defer { f.remove() }
     try await f.application().test(.router) { client in
-      let login = try await client.execute(uri: "/ui/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                           body: ByteBuffer(string: WorkspaceTests.form([("key", f.readOnly)])))
-      let cookie = String(try #require(login.headers[.setCookie]).split(separator: ";")[0])
+      let cookie = try await client.signIn(f.readOnly)
       let page = String(buffer: try await client.execute(uri: "/ui/planner", method: .get, headers: [.cookie: cookie]).body)
       #expect(page.contains("start it with --config plan.toml") && !page.contains("Run scenario"))
       let csrf = String(page[page.range(of: "name=csrf value=\"")!.upperBound...].prefix(64))
@@ -143,9 +141,7 @@ struct AnalystTests {
     fixture.settings.planInputs = { inputs }
     let f = fixture
     try await f.application().test(.router) { client in
-      let login = try await client.execute(uri: "/ui/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                           body: ByteBuffer(string: WorkspaceTests.form([("key", f.readOnly)])))
-      let cookie = String(try #require(login.headers[.setCookie]).split(separator: ";")[0])
+      let cookie = try await client.signIn(f.readOnly)
       func get(_ uri: String) async throws -> (Int, String) {
         let r = try await client.execute(uri: uri, method: .get, headers: [.cookie: cookie])
         return (Int(r.status.code), String(buffer: r.body))
@@ -174,9 +170,7 @@ struct SKUChartTests {
     fixture.settings.planInputs = { inputs }
     let f = fixture
     try await f.application().test(.router) { client in
-      let login = try await client.execute(uri: "/ui/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                           body: ByteBuffer(string: WorkspaceTests.form([("key", f.readOnly)])))
-      let cookie = String(try #require(login.headers[.setCookie]).split(separator: ";")[0])
+      let cookie = try await client.signIn(f.readOnly)
       let before = String(buffer: try await client.execute(uri: "/ui/sku?sku=A", method: .get, headers: [.cookie: cookie]).body)
       #expect(before.contains("the chart could not be drawn") && before.contains("forecasts.csv"))
       var csv = "sku,location,date,model,mean,lo-80,hi-80,lo-95,hi-95\n"
@@ -203,9 +197,7 @@ struct SKUChartTests {
     fixture.settings.backtestFile = path
     let f = fixture
     try await f.application().test(.router) { client in
-      let login = try await client.execute(uri: "/ui/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                           body: ByteBuffer(string: WorkspaceTests.form([("key", f.readOnly)])))
-      let cookie = String(try #require(login.headers[.setCookie]).split(separator: ";")[0])
+      let cookie = try await client.signIn(f.readOnly)
       let page = String(buffer: try await client.execute(uri: "/ui/sku?sku=A", method: .get, headers: [.cookie: cookie]).body)
       #expect(page.contains("<td>WH1</td><td class=n>95.0%</td><td class=n>87.5%</td><td class=n>8 (1)</td><td class=n>95.0%</td><td class=n>95.8%</td><td class=n>24</td>"), "\(page)")
       let b = String(buffer: try await client.execute(uri: "/ui/sku?sku=B", method: .get, headers: [.cookie: cookie]).body)
@@ -231,9 +223,7 @@ struct ReplanTests {
     let f = fixture
     let before = try PurchaseReleasing.readPlan(folder: folder).planID
     try await f.application().test(.router) { client in
-      let login = try await client.execute(uri: "/ui/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                           body: ByteBuffer(string: WorkspaceTests.form([("key", f.warehouse)])))
-      let cookie = String(try #require(login.headers[.setCookie]).split(separator: ";")[0])
+      let cookie = try await client.signIn(f.warehouse)
       func get(_ uri: String) async throws -> String { String(buffer: try await client.execute(uri: uri, method: .get, headers: [.cookie: cookie]).body) }
       let idle = try await get("/ui/plan-run")
       #expect(idle.contains("No re-plan since the server started") && idle.contains("Re-run the plan now"))

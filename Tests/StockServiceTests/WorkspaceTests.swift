@@ -111,6 +111,10 @@ struct WorkspaceTests {
       let filtered = try await call(.get, "/ui/buyer?class=&supplier=S2&state=", cookie: cookie)
       #expect(filtered.html.contains("S2 → WH1") && !filtered.html.contains("S1 → WH1"))
       #expect(try await call(.get, "/ui/buyer?state=lost", cookie: cookie).status == 400)
+      #expect(try await call(.get, "/ui/buyer?priority=-1", cookie: cookie).status == 400)
+      // Every fixture line has priority 1: ≥ 1 keeps them, ≥ 1.5 none.
+      #expect(try await call(.get, "/ui/buyer?priority=1", cookie: cookie).html.contains("S2 → WH1"))
+      #expect(try await call(.get, "/ui/buyer?priority=1.5", cookie: cookie).html.contains("No lines match these filters."))
       #expect(try await call(.get, "/ui/sku?sku=NOPE", cookie: cookie).status == 404)
 
       // Log out: the cookie no longer opens anything.
@@ -125,9 +129,7 @@ struct WorkspaceTests {
     let f = try ServiceFixture().offering(planIn: { try PlanReleaseAPITests.writePlan(into: $0) })
     defer { f.remove() }
     try await f.application().test(.router) { client in
-      let login = try await client.execute(uri: "/ui/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                           body: ByteBuffer(string: Self.form([("key", f.readOnly)])))
-      let cookie = String(try #require(login.headers[.setCookie]).split(separator: ";")[0])
+      let cookie = try await client.signIn(f.readOnly)
       let page = try await client.execute(uri: "/ui/buyer", method: .get, headers: [.cookie: cookie])
       let html = String(buffer: page.body)
       #expect(html.contains("This key may read only") && !html.contains("value=approve"))
@@ -145,5 +147,14 @@ struct WorkspaceTests {
     for bad in ["a=1&a=2", "a=%zz", "a=%4", "a=%ff"] {
       #expect(throws: Problem.self, "\(bad)") { try FormBody.parse(Array(bad.utf8)) }
     }
+  }
+}
+
+extension TestClientProtocol {
+  /// Signs in to the workspace with an API key; returns the session cookie (`name=value`).
+  func signIn(_ key: String) async throws -> String {
+    let login = try await execute(uri: "/ui/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                  body: ByteBuffer(string: WorkspaceTests.form([("key", key)])))
+    return String(try #require(login.headers[.setCookie]).split(separator: ";")[0])
   }
 }

@@ -114,6 +114,14 @@ extension LedgerStore {
         WHERE r.allocated <> COALESCE(e.billed, 0)
         """) { "receipt \($0["receipt"] as String): allocated \($0["allocated"] as Int) µ vs billed \($0["billed"] as Int) µ" }
 
+      // I8: every released plan line is the applied po_open of its own release key, for its PO, SKU, ship-to and quantity.
+      try check("I8 releases", "each released plan line is one applied po_open (source po-release, key plan/line) with its PO, SKU, ship-to and quantity", """
+        SELECT r.plan_id, r.line_id FROM purchase_releases r LEFT JOIN events e ON e.id = r.event_id
+        WHERE e.id IS NULL OR e.kind <> 'po_open' OR e.status <> 'applied' OR e.source <> 'po-release' OR e.key <> r.plan_id || '/' || r.line_id
+          OR json_extract(e.payload, '$.po') IS NOT r.po OR json_extract(e.payload, '$.sku') IS NOT r.sku
+          OR json_extract(e.payload, '$.location') IS NOT r.location OR json_extract(e.payload, '$.qty') IS NOT r.qty
+        """) { "plan \($0["plan_id"] as String) line \($0["line_id"] as String): no matching applied po_open" }
+
       // I4: a rejected event has no movements.
       try check("I4 all-or-nothing", "rejected events left no movements", """
         SELECT e.id, e.source, e.key, COUNT(m.id) AS n FROM events e JOIN movements m ON m.event_id = e.id

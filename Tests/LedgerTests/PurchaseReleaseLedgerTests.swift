@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import TestSupport
 
@@ -34,6 +35,16 @@ struct PurchaseReleaseLedgerTests {
     guard case .refused(_, let error) = nextWeek[0] else { Issue.record("\(nextWeek)"); return }
     #expect(error.code == .poExists)
     try expectVerified(store)
+  }
+
+  @Test("verify checks every release against its po_open (I8): a release row whose quantity was altered is caught")
+  func verifyCatchesTampering() throws {
+    let store = try freshLedger()
+    _ = try store.release([Self.line("A", quantity: 12)])
+    #expect(try store.verify().checks.first { $0.name == "I8 releases" }?.violations == 0)
+    try DatabaseQueue(path: store.path).write { db in try db.execute(sql: "UPDATE purchase_releases SET qty = qty + 1") }
+    let report = try store.verify()
+    #expect(report.checks.first { $0.name == "I8 releases" }?.violations == 1 && !report.passed)
   }
 
   @Test("A refused line records nothing (no event, no release), so it can be released once its cause is fixed")

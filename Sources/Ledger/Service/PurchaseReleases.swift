@@ -18,7 +18,8 @@ public struct PurchaseRelease: Sendable, Equatable {
   public var quantity: Int
   public var suggestedQuantity: Int
   public var unitCostMicros: Int
-  /// What the buyer changed and how it was rounded ("edited 30 → 36 (case pack 12)"), or "" when the
+  /// What the buyer changed and how it was rounded ("buyer set 30 → 36 (MOQ 1, case pack 12, multiple 1;
+  /// suggested 24)"), or "" when the
   /// suggestion was released as it was.
   public var adjustment: String
   public var releasedBy: String

@@ -20,7 +20,13 @@ DB="$DATA/replenish.sqlite"
 "$BIN" serve channel --db "$DB" --name ops > /dev/null
 KEY=$("$BIN" serve key create --db "$DB" --channel ops --scope admin --scope orders:write --scope inventory:read \
   --scope inventory:write --scope webhooks:manage 2> /dev/null)
-"$BIN" serve --db "$DB" --port 0 --rate-limit 0 --log-level warning > "$DATA/serve.out" 2> "$DATA/serve.err" &
+# A plan for the /v1/plans operations: the demo's configuration (its paths absolute, without its backtest
+# file), naive forecasts to keep it quick.
+DEMO="$PWD/notebooks-data/demo"
+sed -e '/^backtest/d' -e "s#\"\.\./\.\./#\"$PWD/#" -e "s#\"\.\./#\"$PWD/notebooks-data/#" -e "s#= \"\([a-z_]*\.csv\)\"#= \"$DEMO/\1\"#" \
+  "$DEMO/plan.toml" > "$DATA/plan.toml"
+"$BIN" plan --config "$DATA/plan.toml" --db "$DB" --models naive --out "$DATA/plan" > /dev/null
+"$BIN" serve --db "$DB" --port 0 --rate-limit 0 --log-level warning --plan "$DATA/plan" > "$DATA/serve.out" 2> "$DATA/serve.err" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true' EXIT
 URL=$(wait_listening "$DATA/serve.out")

@@ -14,9 +14,22 @@ final class PlanSource: @unchecked Sendable {
 
   init(folder: String?) { self.folder = folder }
 
+  /// The current plan, read off the event loops (a plan file of thousands of lines takes a while to decode).
+  func current() async throws -> PurchasePlan { try await blocking { try self.read() } }
+
+  /// The current plan, which must be `id`: a buyer acting on an older plan is told to reload.
+  func plan(_ id: String) async throws -> PurchasePlan {
+    let plan = try await current()
+    guard plan.planID == id else {
+      throw Problem(status: 409, code: "PLAN_SUPERSEDED", title: "Not the current plan",
+                    detail: "plan \(JSONFields.excerpt(id)) is not the current plan \(plan.planID); read GET /v1/plans/current again")
+    }
+    return plan
+  }
+
   /// The current plan; 404 `NO_PLAN` when the server has none, 503 `PLAN_UNREADABLE` when its file is bad
   /// (the operator's problem, not the client's).
-  func current() throws -> PurchasePlan {
+  private func read() throws -> PurchasePlan {
     guard let folder else {
       throw Problem(status: 404, code: "NO_PLAN", title: "No plan", detail: "this server offers no plan; start it with --plan DIR (the folder `replenish plan` wrote)")
     }
@@ -33,16 +46,6 @@ final class PlanSource: @unchecked Sendable {
       throw Problem(status: 503, code: "PLAN_UNREADABLE", title: "The plan cannot be read", detail: "\(error)")
     }
   }
-
-  /// The current plan, which must be `id`: a buyer acting on an older plan is told to reload.
-  func plan(_ id: String) throws -> PurchasePlan {
-    let plan = try current()
-    guard plan.planID == id else {
-      throw Problem(status: 409, code: "PLAN_SUPERSEDED", title: "Not the current plan",
-                    detail: "plan \(JSONFields.excerpt(id)) is not the current plan \(plan.planID); read GET /v1/plans/current again")
-    }
-    return plan
-  }
 }
 
 /// How a release request chooses its lines.
@@ -52,7 +55,7 @@ extension StockAPI {
   func planRoutes(_ router: RouteTable) {
     router.get("/v1/plans/current") { request, _ in
       _ = try await self.authenticate(request, .inventoryRead)
-      let plan = try self.plans.current()
+      let plan = try await self.plans.current()
       let ledger = self.ledger
       let released = try await blocking { try ledger.releases(planID: plan.planID) }
       return Self.response(PlanBody(plan, released: released))
@@ -62,7 +65,7 @@ extension StockAPI {
     }
     router.get("/v1/plans/{plan}/purchase-orders/{po}") { request, context in
       _ = try await self.authenticate(request, .inventoryRead)
-      let plan = try self.plans.plan(try context.parameters.require("plan"))
+      let plan = try await self.plans.plan(try context.parameters.require("plan"))
       let po = try context.parameters.require("po")
       let q = try Query(request, allowed: ["format"])
       let ledger = self.ledger
@@ -106,7 +109,7 @@ extension StockAPI {
       selection = .lines(lines.map(\.1))
     }
     try f.finish()
-    let plan = try plans.plan(planID)
+    let plan = try await plans.plan(planID)
     let releases: [PurchaseRelease]
     do {
       releases = try PurchaseReleasing.releases(plan: plan, selection: selection, edits: edits, releasedBy: principal.channel)

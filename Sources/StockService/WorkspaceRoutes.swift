@@ -194,7 +194,7 @@ extension StockAPI {
       let form = try await self.form(&request)
       guard form["csrf"] == visitor.session.csrf else { throw Problem.csrf }
       guard visitor.principal.allows(.inventoryWrite) else { throw Problem.missingScope(.inventoryWrite) }
-      let plan = try self.plans.current()
+      let plan = try await self.plans.current()
       let ledger = self.ledger
       let decisions = try await blocking { try ledger.decisions(planID: plan.planID) }
       guard let po = form["po"], let order = plan.orders.first(where: { $0.id == po }) else {
@@ -309,7 +309,7 @@ extension StockAPI {
     }
     router.page(.get, "/ui/plans/{plan}/purchase-orders/{po}") { request, context in
       guard await self.visitor(request) != nil else { return Self.redirect("/ui/login") }
-      let plan = try self.plans.plan(try context.parameters.require("plan"))
+      let plan = try await self.plans.plan(try context.parameters.require("plan"))
       let po = try context.parameters.require("po")
       let ledger = self.ledger
       let released = try await blocking { try ledger.releases(planID: plan.planID) }.filter { $0.release.po == po }
@@ -352,7 +352,7 @@ extension StockAPI {
   }
 
   func buyerPage(_ visitor: Visitor, error: BuyerPage.FormError? = nil) async throws -> BuyerPage {
-    let plan = try plans.current()
+    let plan = try await plans.current()
     let ledger = self.ledger
     let (released, decisions) = try await blocking { (try ledger.releases(planID: plan.planID), try ledger.decisions(planID: plan.planID)) }
     var page = BuyerPage(plan: plan, released: Dictionary(released.map { ($0.release.lineID, $0) }, uniquingKeysWith: { a, _ in a }), decisions: decisions,
@@ -367,7 +367,7 @@ extension StockAPI {
   /// with the message at the line (422) and changes nothing.
   func lineAction(_ visitor: Visitor, form: [String: String]) async throws -> Response {
     guard visitor.principal.allows(.inventoryWrite) else { throw Problem.missingScope(.inventoryWrite) }
-    let plan = try plans.current()
+    let plan = try await plans.current()
     let lineID = form["line_id"] ?? ""
     let typed = (form["quantity"] ?? "").trimmingCharacters(in: .whitespaces)
     let all = PurchaseReleasing.lines(of: plan)
@@ -453,7 +453,7 @@ extension StockAPI {
 
   func skuPage(_ visitor: Visitor, sku: String) async throws -> Response {
     let ledger = self.ledger
-    let plan = try? plans.current()
+    let plan = try? await plans.current()
     let (positions, orders, movements, released) = try await blocking {
       // A SKU the ledger does not know may still be in the plan (an item not yet stocked).
       let positions: [Position]

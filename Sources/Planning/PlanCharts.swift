@@ -43,7 +43,7 @@ public enum PlanCharts {
   public struct SeriesForecast: Sendable {
     public var location: String
     public var model: String
-    /// The first forecast day (ISO) and the path with its bounds.
+    /// The first forecast day (day number) and the path with its 80 % (`[0]`) and 95 % (`[1]`) bounds.
     public var firstDay: Int
     public var mean: [Double] = []
     public var lower: [[Double]] = [[], []]

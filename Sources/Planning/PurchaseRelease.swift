@@ -22,7 +22,7 @@ public enum PurchaseReleasing {
   /// is refused as a likely typing error; a larger order is placed with `replenish ledger po open`.
   public static let editCapFactor = 10
 
-  /// Why a release cannot be made as asked. `field` names the input (a flag or a JSON pointer suffix).
+  /// Why a release cannot be made as asked: what kind of problem, the value, and the line as named.
   public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Sendable { case unknownLine = "UNKNOWN_LINE", unknownSupplier = "UNKNOWN_SUPPLIER", invalidQuantity = "INVALID_QUANTITY",
                                           nothingToRelease = "NOTHING_TO_RELEASE", ambiguousLine = "AMBIGUOUS_LINE" }
@@ -72,7 +72,7 @@ public enum PurchaseReleasing {
       throw Problem(kind: .invalidQuantity, value: "\(quantity)",
                     message: "\(line.lineID): quantity \(quantity) is more than \(editCapFactor) × the suggestion \(suggested); expected at most \(cap) (a larger order: replenish ledger po open)")
     }
-    let rounded = (max(line.moq, quantity) + step - 1) / step * step
+    let rounded = Int(PolicyCalculator.roundOrderQuantity(Double(quantity), moq: line.moq, casePack: max(1, line.casePack), orderMultiple: max(1, line.orderMultiple)))
     guard quantity != suggested || rounded != quantity else { return (quantity, "") }
     let rules = "MOQ \(line.moq), case pack \(line.casePack), multiple \(line.orderMultiple)"
     let note = rounded == quantity ? "buyer set \(quantity) (suggested \(suggested))" : "buyer set \(quantity) → \(rounded) (\(rules); suggested \(suggested))"

@@ -292,8 +292,13 @@ public enum PolicyCalculator {
   /// Rounds an order quantity up to the MOQ, then to a whole number of case packs and order multiples
   /// (their least common multiple).
   public static func roundOrderQuantity(_ q: Double, item: Item) -> Double {
-    let step = lcm(item.casePack, item.orderMultiple)
-    var units = max(Double(item.moq), q.rounded(.up))
+    roundOrderQuantity(q, moq: item.moq, casePack: item.casePack, orderMultiple: item.orderMultiple)
+  }
+
+  /// The same rounding from the order rules alone (a buyer's edit of a suggested line).
+  public static func roundOrderQuantity(_ q: Double, moq: Int, casePack: Int, orderMultiple: Int) -> Double {
+    let step = lcm(casePack, orderMultiple)
+    var units = max(Double(moq), q.rounded(.up))
     units = (units / Double(step)).rounded(.up) * Double(step)
     return units
   }

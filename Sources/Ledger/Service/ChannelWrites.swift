@@ -124,8 +124,19 @@ extension LedgerStore {
       }
       return .completed(StoredResponse(status: earlier[1], body: earlier[2]), replayed: true)
     }
-    for e in request.events { try Self.validateIdentity(e) }
     let now = clock()
+    let outcome = try execute(request, now: now, db: db)
+    let response = request.render(outcome)
+    try db.cached("INSERT INTO request_records (source, key, fingerprint, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                  arguments: [request.source, request.key, request.fingerprint, response.status, response.body, now])
+    return .completed(response, replayed: false)
+  }
+
+  /// A request's effect inside its own savepoint, without its idempotency record (the caller keeps that,
+  /// or, like `release(_:)`, has its own identity per event): preconditions, events, releases, the change
+  /// log and the outbox.
+  func execute(_ request: WriteRequest, now: Int64, db: Database) throws -> WriteOutcome {
+    for e in request.events { try Self.validateIdentity(e) }
     struct RolledBack: Error { let outcome: WriteOutcome }
     var outcome: WriteOutcome
     do {
@@ -163,10 +174,7 @@ extension LedgerStore {
       // The refusal still answers with the order's and positions' state as they stand.
       if let order = request.order { outcome.order = try Self.orderState(order, db: db) }
     }
-    let response = request.render(outcome)
-    try db.cached("INSERT INTO request_records (source, key, fingerprint, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                  arguments: [request.source, request.key, request.fingerprint, response.status, response.body, now])
-    return .completed(response, replayed: false)
+    return outcome
   }
 
   private static func check(_ condition: WriteRequest.Precondition, source: String, now: Int64, db: Database) throws -> LedgerError? {

@@ -119,28 +119,13 @@ extension LedgerStore {
 }
 
 extension LedgerStore {
-  /// Releases lines outside the HTTP service (the CLI): one transaction, each line on its own, the same
-  /// rules and change log as `perform` (the request is recorded under `source` with a fresh key).
+  /// Releases lines outside the HTTP service (the CLI): one transaction, each line on its own, with the same
+  /// rules, change log and outbox as `perform`. The (plan, line) identity makes a retry safe, so no request
+  /// record is kept.
   public func release(_ lines: [PurchaseRelease], source: String = "cli") throws -> [ReleaseOutcome] {
-    let seen = OutcomeBox()
-    let request = WriteRequest(source: source, key: "po-release-" + UUID().uuidString, fingerprint: "", events: [], atomicity: .perEvent, releases: lines) { outcome in
-      seen.set(outcome.releases)
-      return StoredResponse(status: 200, body: "{}")
-    }
-    switch perform([request])[0] {
-    case .completed: return seen.get()
-    case .keyReused(let message): throw LedgerError(.keyReused, message)
-    case .unavailable(let error): throw error
-    }
+    let request = WriteRequest(source: source, key: "", fingerprint: "", events: [], atomicity: .perEvent, releases: lines) { _ in StoredResponse(status: 200, body: "") }
+    return try write { db in try execute(request, now: clock(), db: db).releases }
   }
-}
-
-/// The outcomes a render closure saw (it runs synchronously inside `perform`).
-private final class OutcomeBox: @unchecked Sendable {
-  private var value: [ReleaseOutcome] = []
-  private let lock = NSLock()
-  func set(_ v: [ReleaseOutcome]) { lock.withLock { value = v } }
-  func get() -> [ReleaseOutcome] { lock.withLock { value } }
 }
 
 /// A buyer's decision on a suggested line before it is released: approved at a quantity (the suggestion

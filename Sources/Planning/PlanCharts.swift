@@ -50,37 +50,42 @@ public enum PlanCharts {
     public var upper: [[Double]] = [[], []]
   }
 
-  /// The forecasts of one SKU in `folder/forecasts.csv` (one per location).
-  public static func forecasts(folder: String, sku: String) throws(CSVError) -> [SeriesForecast] {
-    let table = try CSVTable.read(path: (folder as NSString).appendingPathComponent("forecasts.csv"), required: ["sku", "location", "date", "model", "mean"])
-    var out: [SeriesForecast] = []
-    for row in table.rows where row.text("sku") == sku {
+  /// Every forecast in `path` (a plan's `forecasts.csv`), by SKU, one per location.
+  public static func forecasts(path: String) throws(CSVError) -> [String: [SeriesForecast]] {
+    let table = try CSVTable.read(path: path, required: ["sku", "location", "date", "model", "mean"])
+    var out: [String: [SeriesForecast]] = [:]
+    for row in table.rows {
+      let sku = row.text("sku") ?? ""
       let location = row.text("location") ?? ""
       guard let text = row.text("date"), let day = CivilDate(iso: text)?.dayNumber else {
         throw row.error("date", value: row.text("date") ?? "", problem: "not a date", expected: "an ISO date")
       }
-      if out.last?.location != location { out.append(SeriesForecast(location: location, model: row.text("model") ?? "", firstDay: day)) }
-      let k = out.count - 1
-      out[k].mean.append(try row.number("mean") ?? .nan)
+      var series = out[sku, default: []]
+      if series.last?.location != location { series.append(SeriesForecast(location: location, model: row.text("model") ?? "", firstDay: day)) }
+      let k = series.count - 1
+      series[k].mean.append(try row.number("mean") ?? .nan)
       for (j, level) in ["80", "95"].enumerated() {
-        out[k].lower[j].append(try row.number("lo-\(level)") ?? .nan)
-        out[k].upper[j].append(try row.number("hi-\(level)") ?? .nan)
+        series[k].lower[j].append(try row.number("lo-\(level)") ?? .nan)
+        series[k].upper[j].append(try row.number("hi-\(level)") ?? .nan)
       }
+      out[sku] = series
     }
-    for k in out.indices where out[k].lower.contains(where: { $0.contains { $0.isNaN } }) {
-      out[k].lower = []
-      out[k].upper = []
+    for (sku, series) in out {
+      out[sku] = series.map { f in
+        var f = f
+        if f.lower.contains(where: { $0.contains { $0.isNaN } }) { (f.lower, f.upper) = ([], []) }
+        return f
+      }
     }
     return out
   }
 }
 
 extension PlanCharts {
-  /// A SKU's history (stock-outs censored) and its plan forecast with bands, one chart per location that
-  /// `folder/forecasts.csv` has a forecast for.
-  public static func skuForecasts(inputs: PlanInputs, folder: String, sku: String) throws(CSVError) -> [(title: String, svg: String)] {
+  /// A SKU's history (stock-outs censored) and its plan forecasts with bands, one chart per location.
+  public static func skuForecasts(inputs: PlanInputs, forecasts: [SeriesForecast], sku: String) -> [(title: String, svg: String)] {
     let panel = inputs.panel
-    return try forecasts(folder: folder, sku: sku).map { f in
+    return forecasts.map { f in
       let end = panel.frequency.period(containing: f.firstDay)
       let series = panel.keys.firstIndex { $0.sku == sku && ($0.location ?? "") == f.location }
       var history = series.map { s in panel.history(of: s, censorStockOuts: true, endPeriod: end) } ?? []

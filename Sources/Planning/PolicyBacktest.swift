@@ -273,13 +273,13 @@ public struct ServiceAchieved: Sendable {
     public var quantileMethod: String
   }
 
-  /// The rows of one SKU in a backtest file (`replenish simulate --out`).
-  public static func rows(path: String, sku: String) throws(CSVError) -> [SKURow] {
+  /// Every row of a backtest file (`replenish simulate --out`), by SKU.
+  public static func rowsBySKU(path: String) throws(CSVError) -> [String: [SKURow]] {
     let table = try CSVTable.read(path: path, required: ["sku", "location", "service_level", "test_periods", "cycles", "cycles_with_stockout",
                                                         "cycle_service_level", "fill_rate", "in_stock_rate", "demand", "quantile_method"])
-    var out: [SKURow] = []
-    for row in table.rows where row.text("sku") == sku {
-      out.append(SKURow(
+    var out: [String: [SKURow]] = [:]
+    for row in table.rows {
+      out[row.text("sku") ?? "", default: []].append(SKURow(
         location: row.text("location") ?? "", target: try row.number("service_level", range: 0...1) ?? 0, testPeriods: try row.integer("test_periods", minimum: 0) ?? 0,
         cycles: try row.integer("cycles", minimum: 0) ?? 0, cyclesWithStockOut: try row.integer("cycles_with_stockout", minimum: 0) ?? 0,
         cycleServiceLevel: try row.number("cycle_service_level", range: 0...1) ?? 0, fillRate: try row.number("fill_rate", range: 0...1) ?? 0,

@@ -5,17 +5,49 @@ import Ledger
 import Planning
 import TimeSeries
 
+/// A value read from a file, read again only when the file's modification time or size changes (the plan,
+/// its forecasts and the policy backtest are rewritten by a re-plan, and read on every page).
+final class FileCache<Value: Sendable>: @unchecked Sendable {
+  private let read: @Sendable (String) throws -> Value
+  private var cached: [String: (modified: Date, size: Int, value: Value)] = [:]
+  private let lock = NSLock()
+
+  init(read: @escaping @Sendable (String) throws -> Value) { self.read = read }
+
+  /// The file's value, read off the event loops when it changed.
+  func value(_ path: String) async throws -> Value {
+    try await blocking {
+      let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+      let modified = attributes?[.modificationDate] as? Date ?? .distantPast
+      let size = (attributes?[.size] as? NSNumber)?.intValue ?? -1
+      if let hit = self.lock.withLock({ self.cached[path] }), hit.modified == modified, hit.size == size { return hit.value }
+      let value = try self.read(path)
+      self.lock.withLock { self.cached[path] = (modified, size, value) }
+      return value
+    }
+  }
+}
+
 /// The plan the server offers buyers (`replenish serve --plan DIR`): the folder `replenish plan` wrote,
 /// read again whenever its po_suggestions.json changes.
-final class PlanSource: @unchecked Sendable {
+final class PlanSource: Sendable {
   let folder: String?
-  private var cached: (modified: Date, size: Int, plan: PurchasePlan)?
-  private let lock = NSLock()
+  private let file = FileCache { path in try PurchaseReleasing.readPlan(folder: (path as NSString).deletingLastPathComponent) }
 
   init(folder: String?) { self.folder = folder }
 
-  /// The current plan, read off the event loops (a plan file of thousands of lines takes a while to decode).
-  func current() async throws -> PurchasePlan { try await blocking { try self.read() } }
+  /// The current plan; 404 `NO_PLAN` when the server has none, 503 `PLAN_UNREADABLE` when its file is bad
+  /// (the operator's problem, not the client's).
+  func current() async throws -> PurchasePlan {
+    guard let folder else {
+      throw Problem(status: 404, code: "NO_PLAN", title: "No plan", detail: "this server offers no plan; start it with --plan DIR (the folder `replenish plan` wrote)")
+    }
+    do {
+      return try await file.value((folder as NSString).appendingPathComponent("po_suggestions.json"))
+    } catch {
+      throw Problem(status: 503, code: "PLAN_UNREADABLE", title: "The plan cannot be read", detail: "\(error)")
+    }
+  }
 
   /// The current plan, which must be `id`: a buyer acting on an older plan is told to reload.
   func plan(_ id: String) async throws -> PurchasePlan {
@@ -25,26 +57,6 @@ final class PlanSource: @unchecked Sendable {
                     detail: "plan \(JSONFields.excerpt(id)) is not the current plan \(plan.planID); read GET /v1/plans/current again")
     }
     return plan
-  }
-
-  /// The current plan; 404 `NO_PLAN` when the server has none, 503 `PLAN_UNREADABLE` when its file is bad
-  /// (the operator's problem, not the client's).
-  private func read() throws -> PurchasePlan {
-    guard let folder else {
-      throw Problem(status: 404, code: "NO_PLAN", title: "No plan", detail: "this server offers no plan; start it with --plan DIR (the folder `replenish plan` wrote)")
-    }
-    let path = (folder as NSString).appendingPathComponent("po_suggestions.json")
-    let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-    let modified = attributes?[.modificationDate] as? Date ?? .distantPast
-    let size = (attributes?[.size] as? NSNumber)?.intValue ?? -1
-    if let hit = lock.withLock({ cached }), hit.modified == modified, hit.size == size { return hit.plan }
-    do {
-      let plan = try PurchaseReleasing.readPlan(folder: folder)
-      lock.withLock { cached = (modified, size, plan) }
-      return plan
-    } catch {
-      throw Problem(status: 503, code: "PLAN_UNREADABLE", title: "The plan cannot be read", detail: "\(error)")
-    }
   }
 }
 

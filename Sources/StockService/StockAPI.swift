@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Ledger
+import Planning
 import Logging
 
 /// The request context: Hummingbird's core storage, nothing else (who is calling is decided per route).
@@ -25,6 +26,9 @@ final class StockAPI: Sendable {
   let scenarios: ScenarioJobs
   let planData: PlanData
   let planRuns: PlanRuns
+  /// The plan's forecasts and the latest policy backtest, by SKU (the SKU page).
+  let forecastCache = FileCache { path in try PlanCharts.forecasts(path: path) }
+  let backtestCache = FileCache { path in try ServiceAchieved.rowsBySKU(path: path) }
   private let inFlight = InFlightKeys()
   let keys: KeyCache
 

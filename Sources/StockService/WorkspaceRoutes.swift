@@ -469,9 +469,10 @@ extension StockAPI {
     var page = SKUPage(sku: sku, positions: positions, planLines: planLines, released: Dictionary(released.map { ($0.release.lineID, $0) }, uniquingKeysWith: { a, _ in a }),
                        purchaseOrders: orders, movements: movements, user: visitor.principal.channel, csrf: visitor.session.csrf)
     if let folder = settings.planFolder, planData.available {
-      let data = planData
       do {
-        page.charts = try await blocking { try data.inputs().map { try PlanCharts.skuForecasts(inputs: $0, folder: folder, sku: sku) } ?? [] }
+        let forecasts = try await forecastCache.value((folder as NSString).appendingPathComponent("forecasts.csv"))[sku] ?? []
+        let data = planData
+        page.charts = try await blocking { try data.inputs().map { PlanCharts.skuForecasts(inputs: $0, forecasts: forecasts, sku: sku) } ?? [] }
       } catch {
         page.chartNote = "the chart could not be drawn: \(error)"
       }
@@ -480,7 +481,7 @@ extension StockAPI {
     }
     if let backtest = settings.backtestFile {
       do {
-        page.service = try await blocking { try ServiceAchieved.rows(path: backtest, sku: sku) }
+        page.service = try await backtestCache.value(backtest)[sku] ?? []
       } catch {
         page.serviceNote = "the policy backtest could not be read: \(error)"
       }

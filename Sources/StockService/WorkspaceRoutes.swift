@@ -149,12 +149,7 @@ extension StockAPI {
       return response
     }
     router.page(.post, "/ui/logout") { request, _ in
-      var request = request
-      if let visitor = await self.visitor(request) {
-        let form = try await self.form(&request)
-        guard form["csrf"] == visitor.session.csrf else { throw Problem.csrf }
-        self.sessions.end(visitor.token)
-      }
+      if let (visitor, _) = try await self.posted(request) { self.sessions.end(visitor.token) }
       var response = Self.redirect("/ui/login")
       response.headers[.setCookie] = "\(Sessions.cookie)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
       return response
@@ -182,17 +177,11 @@ extension StockAPI {
       return Self.html(page.html())
     }
     router.page(.post, "/ui/lines") { request, _ in
-      var request = request
-      guard let visitor = await self.visitor(request) else { return Self.redirect("/ui/login") }
-      let form = try await self.form(&request)
-      guard form["csrf"] == visitor.session.csrf else { throw Problem.csrf }
+      guard let (visitor, form) = try await self.posted(request) else { return Self.redirect("/ui/login") }
       return try await self.lineAction(visitor, form: form)
     }
     router.page(.post, "/ui/release") { request, _ in
-      var request = request
-      guard let visitor = await self.visitor(request) else { return Self.redirect("/ui/login") }
-      let form = try await self.form(&request)
-      guard form["csrf"] == visitor.session.csrf else { throw Problem.csrf }
+      guard let (visitor, form) = try await self.posted(request) else { return Self.redirect("/ui/login") }
       guard visitor.principal.allows(.inventoryWrite) else { throw Problem.missingScope(.inventoryWrite) }
       let plan = try await self.plans.current()
       let ledger = self.ledger
@@ -223,10 +212,7 @@ extension StockAPI {
                                    csrf: visitor.session.csrf).html())
     }
     router.page(.post, "/ui/plan-run") { request, _ in
-      var request = request
-      guard let visitor = await self.visitor(request) else { return Self.redirect("/ui/login") }
-      let posted = try await self.form(&request)
-      guard posted["csrf"] == visitor.session.csrf else { throw Problem.csrf }
+      guard let (visitor, _) = try await self.posted(request) else { return Self.redirect("/ui/login") }
       guard visitor.principal.allows(.inventoryWrite) else { throw Problem.missingScope(.inventoryWrite) }
       guard self.planRuns.available else { throw Problem(status: 404, code: "REPLAN_UNAVAILABLE", title: "Re-planning is not offered", detail: Self.replanUnavailable) }
       // A run already going is not started twice (a double click, two planners): its page is shown.
@@ -238,10 +224,7 @@ extension StockAPI {
       return Self.html(self.plannerPage(visitor).html())
     }
     router.page(.post, "/ui/planner") { request, _ in
-      var request = request
-      guard let visitor = await self.visitor(request) else { return Self.redirect("/ui/login") }
-      let posted = try await self.form(&request)
-      guard posted["csrf"] == visitor.session.csrf else { throw Problem.csrf }
+      guard let (visitor, posted) = try await self.posted(request) else { return Self.redirect("/ui/login") }
       guard visitor.principal.allows(.inventoryRead) else { throw Problem.missingScope(.inventoryRead) }
       let (scenario, form) = ScenarioForm.parse(posted)
       guard let scenario else {
@@ -342,6 +325,16 @@ extension StockAPI {
       let principal = try? await keys.principal(hash: session.keyHash)
     else { return nil }
     return Visitor(token: token, session: session, principal: principal)
+  }
+
+  /// A form posted from a page: its visitor and fields, the form's CSRF token checked (403 if it does not
+  /// match the session's); nil without a session (the page redirects to the login).
+  func posted(_ request: Request) async throws -> (Visitor, [String: String])? {
+    var request = request
+    guard let visitor = await visitor(request) else { return nil }
+    let form = try await form(&request)
+    guard form["csrf"] == visitor.session.csrf else { throw Problem.csrf }
+    return (visitor, form)
   }
 
   func form(_ request: inout Request) async throws -> [String: String] {

@@ -77,4 +77,26 @@ struct CensoringTests {
     #expect(c90 > 0.82 && c90 < 0.98, "coverage 90 %: \(c90)")
     #expect(c95 >= 0.86, "coverage 95 %: \(c95)")
   }
+
+  @Test("A SKU that stopped selling has no lead-time demand: errors are of the forecasts as published (≥ 0), not of a trend below zero")
+  func stoppedSelling() throws {
+    // Online Retail SKU 10002, weekly units from 2010-11-29 (notebooks-data/online_retail_weekly_sku.csv):
+    // 21 weeks of sales, then none for 33 weeks. A trend's raw path runs below zero (here the drift method:
+    // 0 − 70/53 per week); the published forecast is 0 each week. Errors against the raw path were
+    // 0 − (negative) > 0 at every origin, a positive "bias" that made the demo order 60 units of a SKU
+    // nobody buys.
+    let sold: [Double] = [70, 138, 41, 2, 0, 73, 42, 76, 17, 133, 1, 14, 36, 4, 2, 11, 11, 126, 0, 62, 1]
+    let y = sold + [Double](repeating: 0, count: 33)
+    let method = DriftMethod()
+    let fit = try method.fit(y, seasonLength: 1)
+    let raw = fit.forecast(horizon: 2, levels: []).mean
+    let ltd = LeadTimeDemand(history: y, fit: fit, method: method, seasonLength: 1, leadTime: 2, levels: [0.9])
+    let profile = try #require(ltd.errorProfile)
+    // Every origin of the last 26 weeks saw 0 sold and a published forecast of 0.
+    #expect(raw.allSatisfy { $0 < 0 }, "the case needs a raw path below zero: \(raw)")
+    #expect(ltd.mean == 0)
+    #expect(profile.meanErrors.allSatisfy { $0 == 0 }, "bias \(profile.meanErrors)")
+    #expect(profile.meanSquares.allSatisfy { $0 == 0 }, "MSE \(profile.meanSquares)")
+    #expect(ltd.quantiles[0].value == 0)
+  }
 }

@@ -90,47 +90,73 @@ public struct ETSFit: FittedModel {
 /// References: Hyndman, Koehler, Snyder & Grose (2002), IJF 18:439–454; Hyndman, Koehler, Ord & Snyder
 /// (2008), *Forecasting with Exponential Smoothing*, Springer, ch. 2, 5 and 7.
 ///
-/// Beyond R: season lengths above 24 (weekly data, m = 52) are fitted with the initial seasonal states
-/// fixed at their classical-decomposition values (only ℓ₀, b₀ and the smoothing parameters are
-/// optimised; the m − 1 seasonal states still count as parameters in the AICc); R refuses m > 24.
+/// Beyond R: season lengths above 24 (weekly data, m = 52), and histories of 20 seasons or more, are
+/// fitted with the initial seasonal states fixed at their classical-decomposition values (only ℓ₀, b₀ and
+/// the smoothing parameters are optimised; the m − 1 seasonal states still count as parameters in the
+/// AICc); R refuses m > 24.
 public enum ETSEstimator {
   public static let lower = ETSParameters(alpha: 1e-4, beta: 1e-4, gamma: 1e-4, phi: 0.8)
   public static let upper = ETSParameters(alpha: 0.9999, beta: 0.9999, gamma: 0.9999, phi: 0.98)
   /// Above this season length the initial seasonal states are not optimised.
   public static let maximumOptimisedSeasonLength = 24
+  /// From this many full seasons of history on, the initial seasonal states are not optimised either:
+  /// they stay at their classical-decomposition values, estimated from the whole history, and the search
+  /// is over the smoothing parameters, ℓ₀ and b₀ only (m − 1 fewer dimensions; they still count as
+  /// parameters in the AICc). Over hundreds of seasons the decomposition pins the pattern down as well as
+  /// the likelihood does. Measured on 250 generated M5-shaped daily series (m = 7, 1,913 days, h = 28,
+  /// `replenish-bench speed`): objective evaluations per fit 820 → 381, RMSSE 0.6110 → 0.6110.
+  public static let seasonsForFixedSeasonalStates = 20
+
+  /// R's stopping rule (`optim`'s `reltol`, √ε): the simplex's value range at most this share of |f(x₀)|.
+  public static let finalTolerance = 1.4901161193847656e-08
+  /// The looser rule candidates are screened with before the contenders are polished at `finalTolerance`
+  /// (`ETSMethod`). Measured on 250 generated M5-shaped daily series (h = 28, `replenish-bench speed`):
+  /// 820 → 441 objective evaluations per fit, RMSSE 0.6110 → 0.6111; 1e-5: 286, 0.6114; 1e-4: 169, 0.6113.
+  /// statsforecast stops when the standard deviation of the simplex values falls below 1e-4, or after
+  /// 1,000 iterations.
+  public static let screeningTolerance = 1e-6
 
   /// Fits one model, optimising every parameter not given in `fixed`. Returns `nil` when the model has
   /// as many parameters as observations or no admissible fit exists (R returns AIC = Inf then).
+  /// `startingFrom`: a fit of the same model whose parameters and initial states start the search
+  /// (instead of R's heuristics) — how a screened fit is polished.
   public static func fit(
     _ y: [Double], spec: ETSSpec, seasonLength: Int, criterion: ETSCriterion = .likelihood,
-    fixedAlpha: Double? = nil, maxEvaluations: Int = 2000
+    fixedAlpha: Double? = nil, maxEvaluations: Int = 2000, relativeTolerance: Double = finalTolerance,
+    startingFrom previous: ETSFit? = nil
   ) -> ETSFit? {
     let m = spec.season == .none ? 1 : seasonLength
-    guard let initial = initialState(y, spec: spec, seasonLength: m) else { return nil }
-    let optimiseSeasonal = spec.season != .none && m <= maximumOptimisedSeasonLength
-    // Starting values (R initparam, bounds "both").
+    guard let initial = previous?.initialState ?? initialState(y, spec: spec, seasonLength: m) else { return nil }
+    let optimiseSeasonal = spec.season != .none && m <= maximumOptimisedSeasonLength && y.count < seasonsForFixedSeasonalStates * m
+    // Starting values (R initparam, bounds "both"), or the previous fit's.
     var start: [Double] = []
-    var alpha0 = fixedAlpha ?? (lower.alpha + 0.2 * (upper.alpha - lower.alpha) / Double(m))
+    var alpha0 = fixedAlpha ?? previous?.parameters.alpha ?? (lower.alpha + 0.2 * (upper.alpha - lower.alpha) / Double(m))
     if fixedAlpha == nil {
       if alpha0 > 1 || alpha0 < 0 { alpha0 = lower.alpha + 0.002 }
       start.append(alpha0)
     }
-    if spec.trend != .none {
-      let upperBeta = min(upper.beta, alpha0)
-      var beta0 = lower.beta + 0.1 * (upperBeta - lower.beta)
-      if beta0 < 0 || beta0 > alpha0 { beta0 = alpha0 - 0.001 }
-      start.append(beta0)
-    }
-    if spec.season != .none {
-      let upperGamma = min(upper.gamma, 1 - alpha0)
-      var gamma0 = lower.gamma + 0.05 * (upperGamma - lower.gamma)
-      if gamma0 < 0 || gamma0 > 1 - alpha0 { gamma0 = 1 - alpha0 - 0.001 }
-      start.append(gamma0)
-    }
-    if spec.damped {
-      var phi0 = lower.phi + 0.99 * (upper.phi - lower.phi)
-      if phi0 < 0 || phi0 > 1 { phi0 = upper.phi - 0.001 }
-      start.append(phi0)
+    if let previous {
+      if spec.trend != .none { start.append(previous.parameters.beta) }
+      if spec.season != .none { start.append(previous.parameters.gamma) }
+      if spec.damped { start.append(previous.parameters.phi) }
+    } else {
+      if spec.trend != .none {
+        let upperBeta = min(upper.beta, alpha0)
+        var beta0 = lower.beta + 0.1 * (upperBeta - lower.beta)
+        if beta0 < 0 || beta0 > alpha0 { beta0 = alpha0 - 0.001 }
+        start.append(beta0)
+      }
+      if spec.season != .none {
+        let upperGamma = min(upper.gamma, 1 - alpha0)
+        var gamma0 = lower.gamma + 0.05 * (upperGamma - lower.gamma)
+        if gamma0 < 0 || gamma0 > 1 - alpha0 { gamma0 = 1 - alpha0 - 0.001 }
+        start.append(gamma0)
+      }
+      if spec.damped {
+        var phi0 = lower.phi + 0.99 * (upper.phi - lower.phi)
+        if phi0 < 0 || phi0 > 1 { phi0 = upper.phi - 0.001 }
+        start.append(phi0)
+      }
     }
     let parameterSlots = start.count
     start.append(initial.level)
@@ -187,7 +213,9 @@ public enum ETSEstimator {
       if value < -1e10 { value = -1e10 }
       return value
     }
-    let result = nelderMead(start: start, maxEvaluations: maxEvaluations, objective)
+    // From a previous fit the search starts near the optimum: a simplex of 1 % of each coordinate.
+    let steps = previous.map { _ in start.map { max(0.01 * abs($0), 1e-4) } }
+    let result = nelderMead(start: start, maxEvaluations: maxEvaluations, relativeTolerance: relativeTolerance, initialSteps: steps, objective)
     guard result.value.isFinite, result.value < 1e35 else { return nil }
     let (parameters, state) = decode(result.point)
     let fit = ETSFit(

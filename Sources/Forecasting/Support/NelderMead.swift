@@ -11,7 +11,8 @@ public struct NelderMeadResult: Sendable {
 /// optimiser R's `ets()` uses.
 ///
 /// ```
-/// initial simplex: x₀ and x₀ + s·eⱼ,  s = max(0.1·max|x₀ᵢ|, 0.1 if that is 0)
+/// initial simplex: x₀ and x₀ + s·eⱼ,  s = max(0.1·max|x₀ᵢ|, 0.1 if that is 0)  (or sⱼ = initialSteps[j]:
+///                  a small simplex around a point already near the optimum)
 /// reflection  R = (1+α)·c − α·x_H          (α = 1)
 /// expansion   E = γ·R + (1−γ)·c             (γ = 2)   when f(R) < f_L
 /// contraction C = (1−β)·x_H + β·c           (β = 0.5) otherwise (after x_H ← R if f(R) < f_H)
@@ -21,7 +22,7 @@ public struct NelderMeadResult: Sendable {
 /// Non-finite objective values count as `1e35` (infeasible points), as in R.
 public func nelderMead(
   start: [Double], maxEvaluations: Int = 2000, relativeTolerance: Double = 1.4901161193847656e-08,
-  _ f: ([Double]) -> Double
+  initialSteps: [Double]? = nil, _ f: ([Double]) -> Double
 ) -> NelderMeadResult {
   let n = start.count
   let big = 1.0e35
@@ -44,7 +45,7 @@ public func nelderMead(
   if step == 0 { step = 0.1 }
   var size = 0.0
   for j in 1...n {
-    var trial = step
+    var trial = initialSteps.map { $0[j - 1] != 0 ? $0[j - 1] : step } ?? step
     while vertices[j][j - 1] == start[j - 1] {
       vertices[j][j - 1] = start[j - 1] + trial
       trial *= 10

@@ -45,12 +45,12 @@ struct LongSeasonTests {
     }
   }
 
-  @Test("Twenty seasons or more: the initial seasonal states stay at their decomposition values, count in the AICc, and the weekly shape is forecast")
+  @Test("52 seasons or more: the initial seasonal states stay at their decomposition values, count in the AICc, and the weekly shape is forecast")
   func longDailyHistory() throws {
-    // 300 days (42 weeks) of a weekday pattern with seeded noise: ≥ 20 seasons of m = 7.
+    // 400 days (57 weeks) of a weekday pattern with seeded noise: ≥ 52 seasons of m = 7.
     let pattern: [Double] = [60, 55, 50, 52, 70, 95, 90]
     var state: UInt64 = 7
-    let y: [Double] = (0..<300).map { t in
+    let y: [Double] = (0..<400).map { t in
       state = state &* 6364136223846793005 &+ 1442695040888963407
       let noise: Double = Double(state >> 11) / Double(1 << 53) - 0.5
       return pattern[t % 7] + 8 * noise
@@ -61,8 +61,8 @@ struct LongSeasonTests {
     #expect(fit.initialState.seasonal == decomposition.seasonal)
     // α, γ, ℓ₀ and the 6 free seasonal states: 9 estimated, + σ² = 10.
     #expect(fit.parameterCount == 10)
-    // Below twenty seasons the seasonal states are optimised (R's ets()).
-    let short = Array(y.prefix(7 * 19))
+    // Below 52 seasons the seasonal states are optimised (R's ets()).
+    let short = Array(y.prefix(7 * 51))
     let shortFit = try #require(ETSEstimator.fit(short, spec: spec, seasonLength: 7))
     let shortStart = try #require(ETSEstimator.initialState(short, spec: spec, seasonLength: 7))
     #expect(shortFit.initialState.seasonal != shortStart.seasonal)
@@ -70,7 +70,7 @@ struct LongSeasonTests {
     let auto = try ETSMethod().fitETS(y, seasonLength: 7)
     let forecast = auto.forecast(horizon: 14, levels: []).mean
     var absoluteErrors = 0.0
-    for h in 0..<14 { absoluteErrors += abs(forecast[h] - pattern[(300 + h) % 7]) }
+    for h in 0..<14 { absoluteErrors += abs(forecast[h] - pattern[(400 + h) % 7]) }
     let mae = absoluteErrors / 14
     #expect(mae < 3, "\(auto.name): MAE \(mae)")
   }

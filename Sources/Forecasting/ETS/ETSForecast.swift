@@ -281,11 +281,22 @@ public struct ETSMethod: ForecastingMethod {
     } else {
       specs = ETSEstimator.candidates(y, seasonLength: m, allowSeasonal: allowSeasonal)
     }
-    // Screen every candidate at the looser tolerance, then polish the contenders — those within
-    // `polishMargin` of the best screened AICc — at R's, each from its screened optimum, and choose among
-    // the polished fits. A screened fit stops short of its optimum by less than the margin (measured: the
-    // R fixtures' choices and AICc to 1e-8, `ETSOptimisationTests`), so the choice is the one a full
-    // optimisation of every candidate makes, at about half the objective evaluations.
+    // Short histories: every candidate optimised at R's tolerance, as R's ets().
+    guard y.count >= ETSEstimator.screeningMinimumLength else {
+      var best: ETSFit?
+      for candidate in specs {
+        guard let fit = ETSEstimator.fit(y, spec: candidate, seasonLength: m) else { continue }
+        if fit.aicc.isFinite && fit.aicc < (best?.aicc ?? .infinity) { best = fit }
+      }
+      guard let best else {
+        throw .noModel("no ETS model could be fitted (\(specs.map(\.description).joined(separator: ", ")))")
+      }
+      return best
+    }
+    // Long histories: screen every candidate at the looser tolerance, then polish the contenders — those
+    // within `polishMargin` of the best screened AICc — at R's, each from its screened optimum, and choose
+    // among the polished fits (never worse by AICc than a full optimisation of the same model on R's
+    // fixtures, `ETSOptimisationTests`), at about half the objective evaluations.
     let screened = specs.compactMap { ETSEstimator.fit(y, spec: $0, seasonLength: m, relativeTolerance: ETSEstimator.screeningTolerance) }
       .filter(\.aicc.isFinite)
     let bestScreened = screened.map(\.aicc).min() ?? .infinity

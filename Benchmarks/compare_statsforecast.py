@@ -152,6 +152,22 @@ fc.rename(columns={{"ds": "date", col: "mean"}})[["unique_id", "date", "mean"]].
     return fc, seconds, cpu, peak
 
 
+def instructions(train_path, model, args):
+    """Instructions per series counted by valgrind's callgrind (stable where wall time is not)."""
+    # valgrind 3.19 cannot read the Swift toolchain's debug information: count a stripped copy.
+    stripped = os.path.join(os.path.dirname(train_path), "replenish-stripped")
+    subprocess.run(["strip", "-o", stripped, REPLENISH], check=True)
+    run = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", stripped, "forecast",
+                          "--history", train_path, "--freq", args.freq, "--season-length", str(args.season),
+                          "--horizon", str(args.horizon), "--models", model, "--threads", "1",
+                          "--out", os.path.join(os.path.dirname(train_path), f"callgrind-{model}.csv")],
+                         capture_output=True, text=True)
+    collected = [l for l in run.stderr.splitlines() if "Collected :" in l]
+    if run.returncode != 0 or not collected:
+        raise SystemExit(f"callgrind failed:\n{run.stderr[-2000:]}")
+    return int(collected[-1].split(":")[-1]) / args.callgrind
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--series", default="1000", help="comma-separated sizes of generated panels")
@@ -162,6 +178,8 @@ def main():
     parser.add_argument("--freq", default="day", choices=["day", "week", "month"])
     parser.add_argument("--season", type=int, default=7)
     parser.add_argument("--no-peer", action="store_true", help="replenish only (the peer's figures from an earlier run)")
+    parser.add_argument("--callgrind", type=int, default=0, metavar="N",
+                        help="also count instructions per series under valgrind's callgrind on the first N series (1 thread)")
     args = parser.parse_args()
     import statsforecast
     inputs = []
@@ -181,11 +199,21 @@ def main():
         print(f"\n{path}: {train['unique_id'].nunique()} series, {len(train):,} training rows")
         print(f"{'model':10} {'tool':22} {'wall s':>8} {'CPU s':>8} {'peak MiB':>9} {'RMSSE':>8}")
         peers = {}
+        subset = None
+        if args.callgrind:
+            subset = os.path.join(folder, f"train-{args.callgrind}.csv")
+            keys = train[["sku", "location"]].drop_duplicates().head(args.callgrind)
+            part = train.merge(keys, on=["sku", "location"])[["sku", "location", "date", "qty"]].copy()
+            part["date"] = part["date"].dt.strftime("%Y-%m-%d")
+            part.to_csv(subset, index=False)
         for model in args.models.split(","):
             fc, wall, cpu, peak = ours(train_path, model, args.horizon, args.threads, args.freq, args.season, folder)
             score, scored, missing = rmsse(train, test, fc)
             print(f"{model:10} {'replenish':22} {wall:8.2f} {cpu:8.2f} {peak:9.0f} {score:8.4f}"
                   + (f"  ({missing} held-out rows without a forecast)" if missing else ""))
+            if subset:
+                print(f"{'':10} callgrind: {instructions(subset, model, args):,.0f} instructions per series "
+                      f"(first {args.callgrind} series, 1 thread, reading and writing included)")
             name = PEERS.get(model)
             if name is None or args.no_peer:
                 continue

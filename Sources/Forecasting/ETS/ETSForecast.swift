@@ -281,29 +281,21 @@ public struct ETSMethod: ForecastingMethod {
     } else {
       specs = ETSEstimator.candidates(y, seasonLength: m, allowSeasonal: allowSeasonal)
     }
-    // Short histories: every candidate optimised at R's tolerance, as R's ets().
-    guard y.count >= ETSEstimator.screeningMinimumLength else {
-      var best: ETSFit?
-      for candidate in specs {
-        guard let fit = ETSEstimator.fit(y, spec: candidate, seasonLength: m) else { continue }
-        if fit.aicc.isFinite && fit.aicc < (best?.aicc ?? .infinity) { best = fit }
-      }
-      guard let best else {
-        throw .noModel("no ETS model could be fitted (\(specs.map(\.description).joined(separator: ", ")))")
-      }
-      return best
-    }
-    // Long histories: screen every candidate at the looser tolerance, then polish the contenders — those
-    // within `polishMargin` of the best screened AICc — at R's, each from its screened optimum, and choose
-    // among the polished fits (never worse by AICc than a full optimisation of the same model on R's
-    // fixtures, `ETSOptimisationTests`), at about half the objective evaluations.
-    let screened = specs.compactMap { ETSEstimator.fit(y, spec: $0, seasonLength: m, relativeTolerance: ETSEstimator.screeningTolerance) }
-      .filter(\.aicc.isFinite)
-    let bestScreened = screened.map(\.aicc).min() ?? .infinity
+    // Short histories: every candidate optimised at R's tolerance, as R's ets(). Long histories: every
+    // candidate screened at the looser tolerance, then the contenders — within `polishMargin` of the best
+    // screened AICc — polished at R's from their screened optimum, and the choice made among the polished
+    // fits (never worse by AICc than a full optimisation of the same model on R's fixtures,
+    // `ETSOptimisationTests`), at about half the objective evaluations.
+    let long = y.count >= ETSEstimator.screeningMinimumLength
+    let tolerance = long ? ETSEstimator.screeningTolerance : ETSEstimator.finalTolerance
+    let fits = specs.compactMap { ETSEstimator.fit(y, spec: $0, seasonLength: m, relativeTolerance: tolerance) }.filter(\.aicc.isFinite)
+    let bestFirst = fits.map(\.aicc).min() ?? .infinity
     var best: ETSFit?
-    for fit in screened where fit.aicc <= bestScreened + Self.polishMargin(bestScreened) {
+    for fit in fits where !long || fit.aicc <= bestFirst + Self.polishMargin(bestFirst) {
       var candidate = fit
-      if let polished = ETSEstimator.fit(y, spec: fit.spec, seasonLength: m, startingFrom: fit), polished.aicc.isFinite, polished.aicc <= fit.aicc {
+      if long, let polished = ETSEstimator.fit(y, spec: fit.spec, seasonLength: m, startingFrom: fit), polished.aicc.isFinite,
+        polished.aicc <= fit.aicc
+      {
         candidate = polished
       }
       if candidate.aicc < (best?.aicc ?? .infinity) { best = candidate }

@@ -205,6 +205,8 @@ def main():
             keys = train[["sku", "location"]].drop_duplicates().head(args.callgrind)
             part = train.merge(keys, on=["sku", "location"])[["sku", "location", "date", "qty"]].copy()
             part["date"] = part["date"].dt.strftime("%Y-%m-%d")
+            if (part["location"] == "").all():
+                part = part.drop(columns=["location"])
             part.to_csv(subset, index=False)
         for model in args.models.split(","):
             fc, wall, cpu, peak = ours(train_path, model, args.horizon, args.threads, args.freq, args.season, folder)

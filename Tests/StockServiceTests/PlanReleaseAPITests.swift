@@ -181,11 +181,13 @@ extension ServiceFixture {
     InventoryLevel.levels(try ledger.positions(sku: sku, location: nil, asOf: nil)).first { $0.location == location }?.incoming ?? 0
   }
 
-  /// The fixture with a plan written into its folder and offered by the server.
-  func offering(planIn write: (String) throws -> PurchasePlan) throws -> ServiceFixture {
+  /// The fixture with a plan written into its folder and offered by the server (with the inputs that plan
+  /// and its scenarios are computed from, when given).
+  func offering(planIn write: (String) throws -> PurchasePlan, inputs: PlanInputs? = nil) throws -> ServiceFixture {
     var f = self
     _ = try write(folder)
     f.settings.planFolder = folder
+    if let inputs { f.settings.planInputs = { inputs } }
     return f
   }
 }

@@ -58,41 +58,32 @@ struct PlannerTests {
   @Test("A scenario from the form runs in the background: progress, then baseline vs scenario; saved and listed again after a restart")
   func run() async throws {
     let inputs = try Self.inputs()
-    var fixture = try ServiceFixture().offering(planIn: { try PlanReleaseAPITests.writePlan(into: $0) })
-    defer { fixture.remove() }
-    fixture.settings.planInputs = { inputs }
-    let f = fixture
+    let f = try ServiceFixture().offering(planIn: { try PlanReleaseAPITests.writePlan(into: $0) }, inputs: inputs)
+    defer { f.remove() }
     try await f.application().test(.router) { client in
-      func call(_ method: HTTPRequest.Method, _ uri: String, cookie: String? = nil, form: [(String, String)]? = nil) async throws -> WorkspaceTests.Page {
-        var headers: HTTPFields = [:]
-        if let cookie { headers[.cookie] = cookie }
-        if form != nil { headers[.contentType] = "application/x-www-form-urlencoded" }
-        let r = try await client.execute(uri: uri, method: method, headers: headers, body: form.map { ByteBuffer(string: WorkspaceTests.form($0)) })
-        return WorkspaceTests.Page(status: Int(r.status.code), headers: r.headers, html: String(buffer: r.body))
-      }
-      let login = try await call(.post, "/ui/login", form: [("key", f.readOnly)])
+      let login = try await client.page(.post, "/ui/login", form: [("key", f.readOnly)])
       let cookie = String(try #require(login.headers[.setCookie]).split(separator: ";")[0])
-      let page = try await call(.get, "/ui/planner", cookie: cookie)
+      let page = try await client.page(.get, "/ui/planner", cookie: cookie)
       #expect(page.status == 200 && page.html.contains("Run scenario") && page.html.contains("None yet."))
       let csrf = try #require(page.csrf)
 
-      let refused = try await call(.post, "/ui/planner", cookie: cookie, form: [("csrf", csrf), ("name", "x"), ("runs", "0")])
+      let refused = try await client.page(.post, "/ui/planner", cookie: cookie, form: [("csrf", csrf), ("name", "x"), ("runs", "0")])
       #expect(refused.status == 422 && refused.html.contains("id=\"e-runs\"") && refused.html.contains("None yet."), "nothing queued")
 
-      let submitted = try await call(.post, "/ui/planner", cookie: cookie, form: [("csrf", csrf), ("name", "double demand"), ("demand_multiplier", "2"), ("runs", "20")])
+      let submitted = try await client.page(.post, "/ui/planner", cookie: cookie, form: [("csrf", csrf), ("name", "double demand"), ("demand_multiplier", "2"), ("runs", "20")])
       #expect(submitted.status == 303)
       let location = try #require(submitted.location)
       #expect(location.hasPrefix("/ui/planner/scn-"))
-      var job = try await call(.get, location, cookie: cookie)
+      var job = try await client.page(.get, location, cookie: cookie)
       let deadline = Date().addingTimeInterval(60)
       while !job.html.contains("Baseline vs scenario") && !job.html.contains("failed") && Date() < deadline {
         #expect(job.html.contains("http-equiv=refresh"), "a running scenario refreshes itself")
         try await Task.sleep(for: .milliseconds(50))
-        job = try await call(.get, location, cookie: cookie)
+        job = try await client.page(.get, location, cookie: cookie)
       }
       #expect(job.html.contains("Baseline vs scenario") && !job.html.contains("http-equiv=refresh"), "\(job.html)")
       #expect(job.html.contains("demand × 2 for every SKU") && job.html.contains("<svg role=img"))
-      let list = try await call(.get, "/ui/planner", cookie: cookie)
+      let list = try await client.page(.get, "/ui/planner", cookie: cookie)
       #expect(list.html.contains("double demand") && list.html.contains("tag released\">done"))
     }
     // Saved: a new registry over the same folder lists it with its figures; doubling demand raises the spend.
@@ -110,7 +101,7 @@ struct PlannerTests {
       let cookie = try await client.signIn(f.readOnly)
       let page = String(buffer: try await client.execute(uri: "/ui/planner", method: .get, headers: [.cookie: cookie]).body)
       #expect(page.contains("start it with --config plan.toml") && !page.contains("Run scenario"))
-      let csrf = String(page[page.range(of: "name=csrf value=\"")!.upperBound...].prefix(64))
+      let csrf = try #require(WorkspaceTests.csrf(in: page))
       let post = try await client.execute(uri: "/ui/planner", method: .post, headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"],
                                           body: ByteBuffer(string: WorkspaceTests.form([("csrf", csrf), ("name", "x")])))
       #expect(post.status == .conflict)
@@ -136,10 +127,8 @@ struct AnalystTests {
   @Test("ABC × XYZ as of the history's end, the moves since the previous month-end, a cell's SKUs; bad dates refused")
   func classes() async throws {
     let inputs = try Self.inputs()
-    var fixture = try ServiceFixture().offering(planIn: { try PlanReleaseAPITests.writePlan(into: $0) })
-    defer { fixture.remove() }
-    fixture.settings.planInputs = { inputs }
-    let f = fixture
+    let f = try ServiceFixture().offering(planIn: { try PlanReleaseAPITests.writePlan(into: $0) }, inputs: inputs)
+    defer { f.remove() }
     try await f.application().test(.router) { client in
       let cookie = try await client.signIn(f.readOnly)
       func get(_ uri: String) async throws -> (Int, String) {
@@ -165,10 +154,8 @@ struct SKUChartTests {
   @Test("History (12 weeks of 10) and the plan's forecast with 80/95 % bands; without forecasts.csv the page says why")
   func chart() async throws {
     let inputs = try PlannerTests.inputs()
-    var fixture = try ServiceFixture().offering(planIn: { try PlanReleaseAPITests.writePlan(into: $0) })
-    defer { fixture.remove() }
-    fixture.settings.planInputs = { inputs }
-    let f = fixture
+    let f = try ServiceFixture().offering(planIn: { try PlanReleaseAPITests.writePlan(into: $0) }, inputs: inputs)
+    defer { f.remove() }
     try await f.application().test(.router) { client in
       let cookie = try await client.signIn(f.readOnly)
       let before = String(buffer: try await client.execute(uri: "/ui/sku?sku=A", method: .get, headers: [.cookie: cookie]).body)
@@ -211,10 +198,9 @@ struct ReplanTests {
   @Test("Re-run the plan from the page: progress while it runs, then the new plan is the one the buyer sees and the API serves")
   func replan() async throws {
     let inputs = try PlannerTests.inputs()
-    var fixture = try ServiceFixture().offering(planIn: { try PlanReleaseAPITests.writePlan(into: $0) })
+    var fixture = try ServiceFixture().offering(planIn: { try PlanReleaseAPITests.writePlan(into: $0) }, inputs: inputs)
     defer { fixture.remove() }
     let folder = fixture.folder
-    fixture.settings.planInputs = { inputs }
     fixture.settings.planRunner = { progress in
       let result = try PlanJob.run(inputs, progress: progress)
       try PlanTables.json(result.purchase).write(toFile: folder + "/po_suggestions.json", atomically: true, encoding: .utf8)
@@ -227,7 +213,7 @@ struct ReplanTests {
       func get(_ uri: String) async throws -> String { String(buffer: try await client.execute(uri: uri, method: .get, headers: [.cookie: cookie]).body) }
       let idle = try await get("/ui/plan-run")
       #expect(idle.contains("No re-plan since the server started") && idle.contains("Re-run the plan now"))
-      let csrf = String(idle[idle.range(of: "name=csrf value=\"")!.upperBound...].prefix(64))
+      let csrf = try #require(WorkspaceTests.csrf(in: idle))
       let started = try await client.execute(uri: "/ui/plan-run", method: .post, headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"],
                                              body: ByteBuffer(string: WorkspaceTests.form([("csrf", csrf)])))
       #expect(started.status == .seeOther)

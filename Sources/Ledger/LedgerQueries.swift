@@ -149,7 +149,6 @@ extension LedgerStore {
       .sorted { ($0.sku, $0.location) < ($1.sku, $1.location) }
   }
 
-  /// The movements of one SKU in time order (optionally at one location).
   /// The latest `limit` movements of one SKU, newest first; none for a SKU the ledger does not know.
   public func recentHistory(sku: String, limit: Int) throws -> [MovementRecord] {
     try read { db in
@@ -160,6 +159,7 @@ extension LedgerStore {
     }
   }
 
+  /// The movements of one SKU in time order (optionally at one location).
   public func history(sku: String, location: String? = nil, limit: Int = 10_000) throws -> [MovementRecord] {
     try read { db in
       guard try Self.skuExists(db, sku) else { throw LedgerError(.unknownSKU, "SKU \(LedgerText.excerpt(sku)) is not in the ledger") }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// The buckets of one (SKU, location) and what can be promised from them.
 public struct Position: Sendable, Codable, Equatable {
@@ -61,7 +60,7 @@ public struct Position: Sendable, Codable, Equatable {
 }
 
 /// One movement in a SKU's history, with the event that caused it.
-public struct MovementRecord: Sendable, Codable, FetchableRecord {
+public struct MovementRecord: Sendable, Codable, SQLRecord {
   public let at: Int64
   public let eventID: Int64
   public let source: String
@@ -74,16 +73,23 @@ public struct MovementRecord: Sendable, Codable, FetchableRecord {
   enum CodingKeys: String, CodingKey {
     case at, eventID = "event_id", source, key, kind, location, bucket, qty
   }
+
+  init(row: SQLRow) {
+    (at, eventID, source, key) = (row["at"], row["event_id"], row["source"], row["key"])
+    (kind, location, bucket, qty) = (row["kind"], row["location"], row["bucket"], row["qty"])
+  }
 }
 
-extension EventKind: DatabaseValueConvertible {}
+extension EventKind: SQLTextEnum {}
 
 /// One (SKU, location, bucket) total of movements.
-struct BucketTotal: Decodable, FetchableRecord {
+struct BucketTotal: SQLRecord {
   var sku: String
   var location: String
   var bucket: Bucket
   var qty: Int
+
+  init(row: SQLRow) { (sku, location, bucket, qty) = (row["sku"], row["location"], row["bucket"], row["qty"]) }
 }
 
 extension LedgerStore {
@@ -94,7 +100,7 @@ extension LedgerStore {
   }
 
   /// `positions(sku:location:asOf:)` inside a transaction already open (reads or writes).
-  static func positions(_ db: Database, sku: String?, location: String?, asOf: Int64?) throws -> [Position] {
+  static func positions(_ db: any SQLConnection, sku: String?, location: String?, asOf: Int64?) throws -> [Position] {
     var result: [String: [String: Position]] = [:]
     let regions = Dictionary(uniqueKeysWithValues: try LocationRecord.fetchAll(db, cached: "SELECT * FROM locations").map { ($0.location, $0.region) })
     if let sku { guard try Self.skuExists(db, sku) else { throw LedgerError(.unknownSKU, "SKU \(LedgerText.excerpt(sku)) is not in the ledger") } }
@@ -104,8 +110,8 @@ extension LedgerStore {
     if let sku {
       wanted = [sku] + (try KitComponentRecord.fetchAll(db, cached: "SELECT * FROM kit_components WHERE kit = ?", arguments: [sku]).map(\.component))
     }
-    let skuFilter = wanted.map { "sku IN (\($0.map { _ in "?" }.joined(separator: ",")))" } ?? "1"
-    let arguments = StatementArguments(wanted ?? [])
+    let skuFilter = wanted.map { "sku IN (\($0.map { _ in "?" }.joined(separator: ",")))" } ?? "TRUE"
+    let arguments: [any SQLBindable] = wanted ?? []
     if let asOf {
       let totals = try BucketTotal.fetchAll(db, cached: "SELECT sku, location, bucket, SUM(qty) AS qty FROM movements WHERE at <= ? AND \(skuFilter) GROUP BY sku, location, bucket",
                                             arguments: [asOf] + arguments)

@@ -1,13 +1,11 @@
-import GRDB
 
 // The ledger's tables as record types: every read of a table goes through these, and each type maps its
-// columns in one place. The hot ones (read or written by every event) map rows by hand, by position from
-// their own column list (`columns`, `init(row:)`, `encode(to:)`): GRDB's Codable path cost a quarter of the
-// per-event time on the ledger benchmark, and reading by column name about a tenth of a CSV import.
+// columns in one place (`init(row:)`). The hot ones (read or written by every event) map rows by position
+// from their own column list (`columns`): reading by column name cost about a tenth of a CSV import.
 
 /// Stock buckets of a position. Physical ones hold units that exist at (or are travelling to) a
 /// location; the others are claims on or promises of stock. Stored as their raw value (the column name).
-public enum Bucket: String, CaseIterable, Sendable, Codable, DatabaseValueConvertible {
+public enum Bucket: String, CaseIterable, Sendable, Codable, SQLTextEnum {
   case sellable, committed, backordered, inbound, inTransit = "in_transit", quarantine, damaged
   public var isPhysical: Bool { self == .sellable || self == .inTransit || self == .quarantine || self == .damaged }
   var column: String { rawValue }
@@ -15,7 +13,7 @@ public enum Bucket: String, CaseIterable, Sendable, Codable, DatabaseValueConver
 
 /// Why a movement happened, for conservation checks: receipts, shipments, returns and adjustments cross
 /// the ledger's boundary; internal movements only move units between buckets or locations. Stored as text.
-public enum MovementFlow: String, CaseIterable, Sendable, Codable, DatabaseValueConvertible {
+public enum MovementFlow: String, CaseIterable, Sendable, Codable, SQLTextEnum {
   case receipt, shipment, `return`, adjustment, `internal`
 }
 
@@ -45,19 +43,18 @@ public enum AdjustmentReason: String, CaseIterable, Sendable, Codable {
 }
 
 /// A purchase-order line's state.
-enum POLineStatus: String, Codable, DatabaseValueConvertible {
+enum POLineStatus: String, Codable, SQLTextEnum {
   case open, received, cancelled
 }
 
-struct LocationRecord: Codable, FetchableRecord, PersistableRecord {
-  static let databaseTableName = "locations"
+struct LocationRecord: SQLRecord {
   var location: String
   var region: String
+
+  init(row: SQLRow) { (location, region) = (row["location"], row["region"]) }
 }
 
-struct SKURecord: Codable, FetchableRecord, TableRecord {
-  static let databaseTableName = "skus"
-  static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+struct SKURecord: SQLRecord {
   var sku: String
   var allowBackorder: Bool
   var isKit: Bool
@@ -66,22 +63,21 @@ struct SKURecord: Codable, FetchableRecord, TableRecord {
   /// The columns `init(row:)` reads, in its order (select them with `SKURecord.columns`).
   static let columns = "sku, allow_backorder, is_kit, last_at"
 
-  init(row: Row) throws {
+  init(row: SQLRow) {
     (sku, allowBackorder, isKit, lastAt) = (row[0], row[1], row[2], row[3])
   }
 }
 
-struct KitComponentRecord: Codable, FetchableRecord, TableRecord {
-  static let databaseTableName = "kit_components"
+struct KitComponentRecord: SQLRecord {
   var kit: String
   var component: String
   var qty: Int
+
+  init(row: SQLRow) { (kit, component, qty) = (row["kit"], row["component"], row["qty"]) }
 }
 
 /// The cached balances of one (SKU, location).
-struct PositionRecord: Codable, FetchableRecord, TableRecord {
-  static let databaseTableName = "positions"
-  static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+struct PositionRecord: SQLRecord {
   var sku: String
   var location: String
   var sellable: Int
@@ -96,7 +92,7 @@ struct PositionRecord: Codable, FetchableRecord, TableRecord {
   /// The columns `init(row:)` reads, in its order (select them with `PositionRecord.columns`).
   static let columns = "sku, location, sellable, committed, backordered, inbound, in_transit, quarantine, damaged, avg_cost_micros"
 
-  init(row: Row) throws {
+  init(row: SQLRow) {
     (sku, location, sellable, committed, backordered) = (row[0], row[1], row[2], row[3], row[4])
     (inbound, inTransit, quarantine, damaged, avgCostMicros) = (row[5], row[6], row[7], row[8], row[9])
   }
@@ -104,16 +100,14 @@ struct PositionRecord: Codable, FetchableRecord, TableRecord {
   var availableToPromise: Int { sellable - committed }
 }
 
-struct EventRecord: Codable, FetchableRecord, TableRecord {
-  static let databaseTableName = "events"
-  static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+struct EventRecord: SQLRecord {
   var id: Int64
   var payload: String
   var status: EventOutcome.Status
   var errorCode: String?
   var errorMessage: String?
 
-  init(row: Row) throws {
+  init(row: SQLRow) throws {
     id = row["id"]
     payload = row["payload"]
     guard let s = EventOutcome.Status(rawValue: row["status"] as String) else { throw LedgerError(.notALedger, "event \(id) has an unknown status") }
@@ -123,13 +117,10 @@ struct EventRecord: Codable, FetchableRecord, TableRecord {
   }
 }
 
-extension EventOutcome.Status: DatabaseValueConvertible {}
+extension EventOutcome.Status: SQLTextEnum {}
 
 /// One component row of an order line (a plain SKU's line has one row, component = sku).
-struct OrderLineRecord: Codable, FetchableRecord, PersistableRecord {
-  static let databaseTableName = "order_lines"
-  static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-  static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+struct OrderLineRecord: SQLRecord {
   var orderId: String
   var line: String
   var component: String
@@ -158,25 +149,11 @@ struct OrderLineRecord: Codable, FetchableRecord, PersistableRecord {
   /// The columns `init(row:)` reads, in its order (select them with `OrderLineRecord.columns`).
   static let columns = "order_id, line, component, sku, location, qty_per, reserved, backordered, shipped, released, returned, seq"
 
-  init(row: Row) throws {
+  init(row: SQLRow) {
     (orderId, line, component, sku, location, qtyPer) = (row[0], row[1], row[2], row[3], row[4], row[5])
     (reserved, backordered, shipped, released, returned, seq) = (row[6], row[7], row[8], row[9], row[10], row[11])
   }
 
-  func encode(to container: inout PersistenceContainer) throws {
-    container["order_id"] = orderId
-    container["line"] = line
-    container["component"] = component
-    container["sku"] = sku
-    container["location"] = location
-    container["qty_per"] = qtyPer
-    container["reserved"] = reserved
-    container["backordered"] = backordered
-    container["shipped"] = shipped
-    container["released"] = released
-    container["returned"] = returned
-    container["seq"] = seq
-  }
 
   /// Reserved and neither shipped nor released (committed or backordered).
   var open: Int { reserved - shipped - released }
@@ -184,10 +161,7 @@ struct OrderLineRecord: Codable, FetchableRecord, PersistableRecord {
   var committed: Int { open - backordered }
 }
 
-struct POLineRecord: Codable, FetchableRecord, PersistableRecord {
-  static let databaseTableName = "po_lines"
-  static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-  static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+struct POLineRecord: SQLRecord {
   var po: String
   var sku: String
   var location: String
@@ -199,13 +173,28 @@ struct POLineRecord: Codable, FetchableRecord, PersistableRecord {
   var openedAt: Int64
   var closedAt: Int64?
 
+  init(po: String, sku: String, location: String, ordered: Int, unitCostMicros: Int, tolerancePercent: Int, status: POLineStatus, openedAt: Int64) {
+    (self.po, self.sku, self.location, self.ordered, self.unitCostMicros) = (po, sku, location, ordered, unitCostMicros)
+    (self.tolerancePercent, self.status, self.openedAt) = (tolerancePercent, status, openedAt)
+  }
+
+  init(row: SQLRow) {
+    (po, sku, location, ordered, received) = (row["po"], row["sku"], row["location"], row["ordered"], row["received"])
+    (unitCostMicros, tolerancePercent, status) = (row["unit_cost_micros"], row["tolerance_percent"], row["status"])
+    (openedAt, closedAt) = (row["opened_at"], row["closed_at"])
+  }
+
+  func insert(_ db: any SQLConnection) throws {
+    try db.cached("""
+      INSERT INTO po_lines (po, sku, location, ordered, received, unit_cost_micros, tolerance_percent, status, opened_at, closed_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      """, arguments: [po, sku, location, ordered, received, unitCostMicros, tolerancePercent, status, openedAt, closedAt])
+  }
+
   var remaining: Int { ordered - received }
 }
 
-struct ReceiptLineRecord: Codable, FetchableRecord, PersistableRecord {
-  static let databaseTableName = "receipt_lines"
-  static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-  static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+struct ReceiptLineRecord: SQLRecord {
   var receipt: String
   var eventId: Int64
   var sku: String
@@ -213,12 +202,24 @@ struct ReceiptLineRecord: Codable, FetchableRecord, PersistableRecord {
   var qty: Int
   var valueMicros: Int
   var landedMicros: Int = 0
+
+  init(receipt: String, eventId: Int64, sku: String, location: String, qty: Int, valueMicros: Int) {
+    (self.receipt, self.eventId, self.sku, self.location, self.qty, self.valueMicros) = (receipt, eventId, sku, location, qty, valueMicros)
+  }
+
+  init(row: SQLRow) {
+    (receipt, eventId, sku, location) = (row["receipt"], row["event_id"], row["sku"], row["location"])
+    (qty, valueMicros, landedMicros) = (row["qty"], row["value_micros"], row["landed_micros"])
+  }
+
+  func insert(_ db: any SQLConnection) throws {
+    try db.cached("""
+      INSERT INTO receipt_lines (receipt, event_id, sku, location, qty, value_micros, landed_micros) VALUES (?, ?, ?, ?, ?, ?, ?)
+      """, arguments: [receipt, eventId, sku, location, qty, valueMicros, landedMicros])
+  }
 }
 
-struct TransferRecord: Codable, FetchableRecord, PersistableRecord {
-  static let databaseTableName = "transfers"
-  static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-  static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+struct TransferRecord: SQLRecord {
   var transfer: String
   var sku: String
   var fromLocation: String
@@ -227,19 +228,22 @@ struct TransferRecord: Codable, FetchableRecord, PersistableRecord {
   var received: Int = 0
   var costMicros: Int
 
+  init(transfer: String, sku: String, fromLocation: String, toLocation: String, qty: Int, costMicros: Int) {
+    (self.transfer, self.sku, self.fromLocation, self.toLocation, self.qty, self.costMicros) = (transfer, sku, fromLocation, toLocation, qty, costMicros)
+  }
+
+  init(row: SQLRow) {
+    (transfer, sku, fromLocation, toLocation) = (row["transfer"], row["sku"], row["from_location"], row["to_location"])
+    (qty, received, costMicros) = (row["qty"], row["received"], row["cost_micros"])
+  }
+
+  func insert(_ db: any SQLConnection) throws {
+    try db.cached("""
+      INSERT INTO transfers (transfer, sku, from_location, to_location, qty, received, cost_micros) VALUES (?, ?, ?, ?, ?, ?, ?)
+      """, arguments: [transfer, sku, fromLocation, toLocation, qty, received, costMicros])
+  }
+
   var inTransit: Int { qty - received }
-}
-
-extension FetchableRecord where Self: Decodable {
-  /// One record from a prepared statement that is compiled once per connection (an event runs a dozen
-  /// small statements; compiling each every time cost more than executing it).
-  static func fetchOne(_ db: Database, cached sql: String, arguments: StatementArguments = []) throws -> Self? {
-    try fetchOne(db.cachedStatement(sql: sql), arguments: arguments)
-  }
-
-  static func fetchAll(_ db: Database, cached sql: String, arguments: StatementArguments = []) throws -> [Self] {
-    try fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
-  }
 }
 
 /// Moving-average unit cost after `addedUnits` arrive carrying `addedValue` (micro-units) on top of

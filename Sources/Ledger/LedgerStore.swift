@@ -177,7 +177,7 @@ public final class LedgerStore: Sendable {
     }
   }
 
-  static func skuExists(_ db: Database, _ sku: String) throws -> Bool {
+  static func skuExists(_ db: any SQLConnection, _ sku: String) throws -> Bool {
     try db.cachedBool("SELECT 1 FROM skus WHERE sku = ?", arguments: [sku]) ?? false
   }
 
@@ -185,14 +185,14 @@ public final class LedgerStore: Sendable {
 
   /// Runs `body` in one `BEGIN IMMEDIATE` transaction, retrying SQLITE_BUSY a bounded number of times
   /// with jitter (the busy timeout already waits 10 s per attempt), then failing with a clear error.
-  func write<T>(_ body: (Database) throws -> T) throws -> T {
+  func write<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
     var attempt = 0
     while true {
       do {
         var result: T?
         try pool.writeWithoutTransaction { db in
           try db.inTransaction(.immediate) {
-            result = try body(db)
+            result = try body(SQLiteConnection(db))
             return .commit
           }
         }
@@ -207,7 +207,7 @@ public final class LedgerStore: Sendable {
     }
   }
 
-  func read<T>(_ body: (Database) throws -> T) throws -> T {
-    try pool.read { db in try body(db) }
+  func read<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+    try pool.read { db in try body(SQLiteConnection(db)) }
   }
 }

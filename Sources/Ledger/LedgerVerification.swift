@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// The result of `verify`: each invariant with the number of violations and the first few examples.
 public struct VerificationReport: Sendable, Codable {
@@ -19,20 +18,25 @@ public struct VerificationReport: Sendable, Codable {
 }
 
 extension LedgerStore {
-  /// Rebuilds every balance from the movements and checks the ledger's invariants (I1–I7 of
-  /// docs/RELIABILITY.md) plus SQLite's own `integrity_check`. Read-only; runs in one read transaction so it
-  /// sees a consistent snapshot while writers continue.
+  /// Rebuilds every balance from the movements and checks the ledger's invariants (I1–I8 of
+  /// docs/RELIABILITY.md), plus SQLite's own `integrity_check` on SQLite (PostgreSQL checks its pages
+  /// itself as it reads them). Read-only; runs in one read transaction so it sees a consistent snapshot
+  /// while writers continue.
   public func verify() throws -> VerificationReport {
     let start = Date()
     return try read { db in
       var checks: [VerificationReport.Check] = []
-      func check(_ name: String, _ description: String, _ sql: String, _ render: (Row) -> String) throws {
-        let rows = try Row.fetchAll(db, sql: sql)
+      func check(_ name: String, _ description: String, _ sql: String, _ render: (SQLRow) -> String) throws {
+        let rows = try SQLRow.fetchAll(db, sql: sql)
         checks.append(.init(name: name, description: description, violations: rows.count, examples: rows.prefix(5).map(render)))
       }
-      let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
-      checks.append(.init(name: "integrity", description: "PRAGMA integrity_check is ok",
-                          violations: integrity == ["ok"] ? 0 : integrity.count, examples: Array(integrity.prefix(5))))
+      if db.dialect == .sqlite {
+        let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
+        checks.append(.init(name: "integrity", description: "PRAGMA integrity_check is ok",
+                            violations: integrity == ["ok"] ? 0 : integrity.count, examples: Array(integrity.prefix(5))))
+      }
+      let json = { (column: String, key: String) in db.dialect.jsonText(column, key) }
+      let jsonInteger = { (column: String, key: String) in db.dialect.jsonInteger(column, key) }
 
       // I2: cached balances = Σ movements per (SKU, location, bucket).
       let bucketSums = Bucket.allCases.map { "COALESCE(SUM(CASE WHEN bucket = '\($0.rawValue)' THEN qty END), 0) AS \($0.column)" }.joined(separator: ", ")
@@ -74,7 +78,7 @@ extension LedgerStore {
 
       try check("inbound", "inbound = Σ open purchase-order remainders", """
         SELECT p.sku, p.location, p.inbound, COALESCE(o.open, 0) AS open FROM positions p LEFT JOIN (
-          SELECT sku, location, SUM(MAX(ordered - received, 0)) AS open FROM po_lines WHERE status = 'open' GROUP BY sku, location) o
+          SELECT sku, location, SUM(CASE WHEN ordered > received THEN ordered - received ELSE 0 END) AS open FROM po_lines WHERE status = 'open' GROUP BY sku, location) o
           ON o.sku = p.sku AND o.location = p.location WHERE p.inbound <> COALESCE(o.open, 0)
         """) { "\($0["sku"] as String)@\($0["location"] as String): inbound \($0["inbound"] as Int) vs open PO \($0["open"] as Int)" }
 
@@ -107,9 +111,9 @@ extension LedgerStore {
       try check("landed cost", "freight, duty and fees allocated to receipt lines = what landed_cost events billed", """
         SELECT r.receipt, r.allocated, COALESCE(e.billed, 0) AS billed FROM
           (SELECT receipt, SUM(landed_micros) AS allocated FROM receipt_lines GROUP BY receipt) r
-          LEFT JOIN (SELECT json_extract(payload, '$.receipt') AS receipt,
-                            SUM(COALESCE(json_extract(payload, '$.freight_micros'), 0) + COALESCE(json_extract(payload, '$.duty_micros'), 0)
-                                + COALESCE(json_extract(payload, '$.fees_micros'), 0)) AS billed
+          LEFT JOIN (SELECT \(json("payload", "receipt")) AS receipt,
+                            SUM(COALESCE(\(jsonInteger("payload", "freight_micros")), 0) + COALESCE(\(jsonInteger("payload", "duty_micros")), 0)
+                                + COALESCE(\(jsonInteger("payload", "fees_micros")), 0)) AS billed
                      FROM events WHERE kind = 'landed_cost' AND status = 'applied' GROUP BY 1) e ON e.receipt = r.receipt
         WHERE r.allocated <> COALESCE(e.billed, 0)
         """) { "receipt \($0["receipt"] as String): allocated \($0["allocated"] as Int) µ vs billed \($0["billed"] as Int) µ" }
@@ -118,19 +122,19 @@ extension LedgerStore {
       try check("I8 releases", "each released plan line is one applied po_open (source po-release, key plan/line) with its PO, SKU, ship-to and quantity", """
         SELECT r.plan_id, r.line_id FROM purchase_releases r LEFT JOIN events e ON e.id = r.event_id
         WHERE e.id IS NULL OR e.kind <> 'po_open' OR e.status <> 'applied' OR e.source <> 'po-release' OR e.key <> r.plan_id || '/' || r.line_id
-          OR json_extract(e.payload, '$.po') IS NOT r.po OR json_extract(e.payload, '$.sku') IS NOT r.sku
-          OR json_extract(e.payload, '$.location') IS NOT r.location OR json_extract(e.payload, '$.qty') IS NOT r.qty
+          OR \(json("e.payload", "po")) IS DISTINCT FROM r.po OR \(json("e.payload", "sku")) IS DISTINCT FROM r.sku
+          OR \(json("e.payload", "location")) IS DISTINCT FROM r.location OR \(jsonInteger("e.payload", "qty")) IS DISTINCT FROM r.qty
         """) { "plan \($0["plan_id"] as String) line \($0["line_id"] as String): no matching applied po_open" }
 
       // I4: a rejected event has no movements.
       try check("I4 all-or-nothing", "rejected events left no movements", """
         SELECT e.id, e.source, e.key, COUNT(m.id) AS n FROM events e JOIN movements m ON m.event_id = e.id
-        WHERE e.status = 'rejected' GROUP BY e.id
+        WHERE e.status = 'rejected' GROUP BY e.id, e.source, e.key
         """) { "event \($0["id"] as Int64) (\($0["source"] as String)/\($0["key"] as String)) rejected but has \($0["n"] as Int) movements" }
 
       // I7: every component row of a kit line moved together.
       try check("I7 kits", "all components of a kit line are reserved, shipped and released together", """
-        SELECT order_id, line, sku FROM order_lines WHERE sku <> component GROUP BY order_id, line
+        SELECT order_id, line, sku FROM order_lines WHERE sku <> component GROUP BY order_id, line, sku
         HAVING COUNT(DISTINCT reserved) > 1 OR COUNT(DISTINCT shipped) > 1 OR COUNT(DISTINCT released) > 1
             OR COUNT(DISTINCT backordered) > 1 OR COUNT(DISTINCT returned) > 1
             OR COUNT(*) <> (SELECT COUNT(*) FROM kit_components k WHERE k.kit = order_lines.sku)

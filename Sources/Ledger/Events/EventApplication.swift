@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Milliseconds since 1970 UTC from the system clock (the ledger's default clock).
 public func currentMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
@@ -45,7 +44,7 @@ extension LedgerStore {
     }
   }
 
-  func apply(_ e: LedgerEvent, db: Database) throws -> EventOutcome {
+  func apply(_ e: LedgerEvent, db: any SQLConnection) throws -> EventOutcome {
     let payload = e.canonicalPayload
     if let earlier = try EventRecord.fetchOne(db, cached: "SELECT id, payload, status, error_code, error_message FROM events WHERE source = ? AND key = ?",
                                               arguments: [e.source, e.key]) {
@@ -57,9 +56,8 @@ extension LedgerStore {
     }
     let now = clock()
     let at = e.at ?? now
-    try db.cached("INSERT INTO events (source, key, kind, payload, at, recorded_at, status) VALUES (?, ?, ?, ?, ?, ?, 'applied')",
-                  arguments: [e.source, e.key, e.kind.rawValue, payload, at, now])
-    let id = db.lastInsertedRowID
+    let id = try db.insertReturningID("INSERT INTO events (source, key, kind, payload, at, recorded_at, status) VALUES (?, ?, ?, ?, ?, ?, 'applied') RETURNING id",
+                                      arguments: [e.source, e.key, e.kind.rawValue, payload, at, now])
     do {
       try db.savepoint("event") {
         var op = EventOperation(db: db, event: e, eventID: id, at: at, now: now)
@@ -78,7 +76,7 @@ extension LedgerStore {
 /// One event's effect, computed and written inside its savepoint. The handlers live by area in
 /// `PurchaseOrderEvents`, `OrderLineEvents`, `StockEvents`, `TransferEvents` and `LandedCostEvents`.
 struct EventOperation {
-  let db: Database
+  let db: any SQLConnection
   let event: LedgerEvent
   let eventID: Int64
   let at: Int64
@@ -170,7 +168,7 @@ struct EventOperation {
   // MARK: Positions and movements
 
   func ensurePosition(_ sku: String, _ location: String) throws {
-    try db.cached("INSERT OR IGNORE INTO positions (sku, location) VALUES (?, ?)", arguments: [sku, location])
+    try db.cached("INSERT INTO positions (sku, location) VALUES (?, ?) ON CONFLICT DO NOTHING", arguments: [sku, location])
   }
 
   func position(_ sku: String, _ location: String) throws -> PositionRecord {
@@ -199,9 +197,9 @@ struct EventOperation {
   func guardedTake(_ sku: String, _ location: String, _ qty: Int, available: Available, into bucket: Bucket, sign: Int, what: String,
                    flow: MovementFlow = .internal) throws {
     try ensurePosition(sku, location)
-    try db.cached("UPDATE positions SET \(bucket.column) = \(bucket.column) + ? WHERE sku = ? AND location = ? AND \(available.rawValue) >= ?",
-                  arguments: [sign * qty, sku, location, qty])
-    guard db.changesCount == 1 else {
+    let changed = try db.cached("UPDATE positions SET \(bucket.column) = \(bucket.column) + ? WHERE sku = ? AND location = ? AND \(available.rawValue) >= ?",
+                                arguments: [sign * qty, sku, location, qty])
+    guard changed == 1 else {
       let have = try db.cachedInt("SELECT \(available.rawValue) FROM positions WHERE sku = ? AND location = ?", arguments: [sku, location]) ?? 0
       throw LedgerError(.insufficientStock, "\(sku) at \(location): \(what) is \(have), \(qty) needed")
     }
@@ -225,35 +223,3 @@ struct EventOperation {
   }
 }
 
-extension Database {
-  /// Runs `body` in a savepoint named `name` (inside the transaction `LedgerStore.write` opened): kept
-  /// when it returns `.commit`, rolled back when it returns `.rollback` or throws (the error is rethrown).
-  /// GRDB's `inSavepoint` compiles its SAVEPOINT and RELEASE statements on every call; a request and each
-  /// of its events open one, so these are prepared once per connection.
-  func savepoint(_ name: StaticString, _ body: () throws -> TransactionCompletion) throws {
-    let name = "\(name)"
-    try cachedStatement(sql: "SAVEPOINT \(name)").execute()
-    let completion: TransactionCompletion
-    do {
-      completion = try body()
-    } catch {
-      try cachedStatement(sql: "ROLLBACK TO SAVEPOINT \(name)").execute()
-      try cachedStatement(sql: "RELEASE SAVEPOINT \(name)").execute()
-      throw error
-    }
-    if completion == .rollback { try cachedStatement(sql: "ROLLBACK TO SAVEPOINT \(name)").execute() }
-    try cachedStatement(sql: "RELEASE SAVEPOINT \(name)").execute()
-  }
-
-  /// Statement helpers that reuse prepared statements: an event runs a dozen small statements, and
-  /// compiling each one every time cost more than executing it.
-  func cached(_ sql: String, arguments: StatementArguments = []) throws {
-    try cachedStatement(sql: sql).execute(arguments: arguments)
-  }
-  func cachedInt(_ sql: String, arguments: StatementArguments = []) throws -> Int? {
-    try Int.fetchOne(cachedStatement(sql: sql), arguments: arguments)
-  }
-  func cachedBool(_ sql: String, arguments: StatementArguments = []) throws -> Bool? {
-    try Bool.fetchOne(cachedStatement(sql: sql), arguments: arguments)
-  }
-}

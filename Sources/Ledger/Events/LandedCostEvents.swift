@@ -1,4 +1,3 @@
-import GRDB
 
 /// Freight, duty and fees billed for a whole receipt after its lines arrived.
 extension EventOperation {

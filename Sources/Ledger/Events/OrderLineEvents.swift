@@ -1,4 +1,3 @@
-import GRDB
 
 /// Order lines from sales channels: reserve (ATP falls, on hand stays), release, ship (the final
 /// deduction; split and partial), drop-ship and returns. A kit's line has one row per component, and every

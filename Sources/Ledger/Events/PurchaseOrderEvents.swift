@@ -1,4 +1,3 @@
-import GRDB
 
 /// Purchase-order lines (inbound) and receipts (on hand, with landed cost).
 extension EventOperation {

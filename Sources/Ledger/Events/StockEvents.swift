@@ -1,4 +1,3 @@
-import GRDB
 
 /// Stock at one location: inspections of quarantined returns, cycle counts and adjustments.
 extension EventOperation {

@@ -1,4 +1,3 @@
-import GRDB
 
 /// Transfers between locations: out of the origin's ATP into in-transit at the destination, then arrival.
 extension EventOperation {

@@ -1,4 +1,3 @@
-import GRDB
 
 /// What a logged change is about (the webhook topics, named as Shopify names its own).
 public enum ChangeTopic: String, Sendable, Codable, CaseIterable {
@@ -19,7 +18,7 @@ public struct Change: Sendable, Equatable {
   public var channel: String?
   public var payload: String
 
-  init(row: Row, offset i: Int = 0) throws {
+  init(row: SQLRow, offset i: Int = 0) throws {
     seq = row[i]
     at = row[i + 1]
     guard let t = ChangeTopic(rawValue: row[i + 2]) else { throw LedgerError(.notALedger, "change \(seq) has an unknown topic") }
@@ -35,7 +34,7 @@ extension LedgerStore {
   /// first, at most `limit`; with `channel` nil, every change (admin).
   public func changes(after cursor: Int64, channel: String?, limit: Int) throws -> [Change] {
     try read { db in
-      try Row.fetchAll(db, sql: """
+      try SQLRow.fetchAll(db, sql: """
         SELECT \(Change.columns) FROM changes WHERE seq > ? AND (? IS NULL OR channel IS NULL OR channel = ?) ORDER BY seq LIMIT ?
         """, arguments: [cursor, channel, channel, limit]).map { try Change(row: $0) }
     }

@@ -1,4 +1,3 @@
-import GRDB
 
 /// What an API key may do.
 public enum APIScope: String, Sendable, Codable, CaseIterable, Comparable {
@@ -40,7 +39,7 @@ extension LedgerStore {
 
   public func channels() throws -> [ChannelAllocation] {
     try read { db in
-      try Row.fetchAll(db, sql: "SELECT channel, buffer, buffer_percent, cap FROM channels ORDER BY channel").map {
+      try SQLRow.fetchAll(db, sql: "SELECT channel, buffer, buffer_percent, cap FROM channels ORDER BY channel").map {
         ChannelAllocation(name: $0[0], buffer: $0[1], bufferPercent: $0[2], cap: $0[3])
       }
     }
@@ -64,24 +63,23 @@ extension LedgerStore {
   /// The live (not revoked) key with this hash.
   public func apiKey(hash: String) throws -> APIKeyRecord? {
     try read { db in
-      try Row.fetchOne(db.cachedStatement(sql: "SELECT id, channel, scopes, created_at, revoked_at FROM api_keys WHERE hash = ? AND revoked_at IS NULL"), arguments: [hash])
+      try SQLRow.fetchOne(db, cached: "SELECT id, channel, scopes, created_at, revoked_at FROM api_keys WHERE hash = ? AND revoked_at IS NULL", arguments: [hash])
         .map(Self.keyRecord)
     }
   }
 
   public func apiKeys() throws -> [APIKeyRecord] {
-    try read { db in try Row.fetchAll(db, sql: "SELECT id, channel, scopes, created_at, revoked_at FROM api_keys ORDER BY created_at, id").map(Self.keyRecord) }
+    try read { db in try SQLRow.fetchAll(db, sql: "SELECT id, channel, scopes, created_at, revoked_at FROM api_keys ORDER BY created_at, id").map(Self.keyRecord) }
   }
 
   /// Revokes a key by id; false when there is no such live key.
   public func revokeAPIKey(id: String) throws -> Bool {
     try write { db in
-      try db.execute(sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [clock(), id])
-      return db.changesCount == 1
+      try db.execute(sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [clock(), id]) == 1
     }
   }
 
-  private static func keyRecord(_ row: Row) -> APIKeyRecord {
+  private static func keyRecord(_ row: SQLRow) -> APIKeyRecord {
     let scopes = (row[2] as String).split(separator: ",").compactMap { APIScope(rawValue: String($0)) }
     return APIKeyRecord(id: row[0], channel: row[1], scopes: Set(scopes), createdAt: row[3], revokedAt: row[4])
   }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import TimeSeries
 
 /// One write from a channel (one HTTP call): its events, applied all-or-nothing or one by one; its
@@ -116,8 +115,8 @@ extension LedgerStore {
     }
   }
 
-  private func perform(_ request: WriteRequest, db: Database) throws -> WriteResult {
-    if let earlier = try Row.fetchOne(db.cachedStatement(sql: "SELECT fingerprint, status, body FROM request_records WHERE source = ? AND key = ?"),
+  private func perform(_ request: WriteRequest, db: any SQLConnection) throws -> WriteResult {
+    if let earlier = try SQLRow.fetchOne(db, cached: "SELECT fingerprint, status, body FROM request_records WHERE source = ? AND key = ?",
                                       arguments: [request.source, request.key]) {
       guard (earlier[0] as String) == request.fingerprint else {
         return .keyReused("Idempotency-Key \(LedgerText.excerpt(request.key)) was used by \(request.source) for a different request; nothing changed")
@@ -135,7 +134,7 @@ extension LedgerStore {
   /// A request's effect inside its own savepoint, without its idempotency record (the caller keeps that,
   /// or, like `release(_:)`, has its own identity per event): preconditions, events, releases, the change
   /// log and the outbox.
-  func execute(_ request: WriteRequest, now: Int64, db: Database) throws -> WriteOutcome {
+  func execute(_ request: WriteRequest, now: Int64, db: any SQLConnection) throws -> WriteOutcome {
     for e in request.events { try Self.validateIdentity(e) }
     struct RolledBack: Error { let outcome: WriteOutcome }
     var outcome: WriteOutcome
@@ -177,36 +176,36 @@ extension LedgerStore {
     return outcome
   }
 
-  private static func check(_ condition: WriteRequest.Precondition, source: String, now: Int64, db: Database) throws -> LedgerError? {
+  private static func check(_ condition: WriteRequest.Precondition, source: String, now: Int64, db: any SQLConnection) throws -> LedgerError? {
     switch condition {
     case .shelfEquals(let sku, let location, let quantity):
-      let shelf = try Int.fetchOne(db.cachedStatement(sql: "SELECT sellable FROM positions WHERE sku = ? AND location = ?"), arguments: [sku, location]) ?? 0
+      let shelf = try Int.fetchOne(db, cached: "SELECT sellable FROM positions WHERE sku = ? AND location = ?", arguments: [sku, location]) ?? 0
       guard shelf == quantity else {
         return LedgerError(.changeFromQuantityStale, "change_from_quantity \(quantity) for \(sku) at \(location), but the shelf (available + committed) holds \(shelf) now; read the level again and resend with change_from_quantity \(shelf)")
       }
     case .newOrder(let order):
-      if let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT channel FROM order_owners WHERE order_id = ?"), arguments: [order]) {
+      if let owner = try String.fetchOne(db, cached: "SELECT channel FROM order_owners WHERE order_id = ?", arguments: [order]) {
         return LedgerError(.orderExists, owner == source ? "order \(LedgerText.excerpt(order)) exists; change it through its cancel, shipments and returns"
                            : "order id \(LedgerText.excerpt(order)) is taken; choose another id")
       }
-      if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM order_lines WHERE order_id = ?"), arguments: [order]) ?? false {
+      if try Bool.fetchOne(db, cached: "SELECT 1 FROM order_lines WHERE order_id = ?", arguments: [order]) ?? false {
         return LedgerError(.orderExists, "order id \(LedgerText.excerpt(order)) is taken; choose another id")
       }
       try db.cached("INSERT INTO order_owners VALUES (?, ?, ?)", arguments: [order, source, now])
     case .ownOrder(let order):
-      let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT channel FROM order_owners WHERE order_id = ?"), arguments: [order])
+      let owner = try String.fetchOne(db, cached: "SELECT channel FROM order_owners WHERE order_id = ?", arguments: [order])
       guard owner == source else { return LedgerError(.unknownOrder, "order \(LedgerText.excerpt(order)) is not an order of channel \(source)") }
     }
     return nil
   }
 
   /// Logs the changes of an applied request and queues their webhook deliveries.
-  private func logChanges(_ request: WriteRequest, outcome: inout WriteOutcome, now: Int64, db: Database) throws {
+  private func logChanges(_ request: WriteRequest, outcome: inout WriteOutcome, now: Int64, db: any SQLConnection) throws {
     let applied = outcome.outcomes.filter { $0.succeeded && !$0.replayed }.map(\.eventID)
     if !applied.isEmpty {
       var touchedPairs = Set<StockKey>()
       for id in applied {
-        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT sku, location FROM movements WHERE event_id = ?"), arguments: [id]) {
+        for row in try SQLRow.fetchAll(db, cached: "SELECT DISTINCT sku, location FROM movements WHERE event_id = ?", arguments: [id]) {
           touchedPairs.insert(StockKey(sku: row[0], location: row[1]))
         }
       }
@@ -214,7 +213,7 @@ extension LedgerStore {
       let skus = Set(touched.map(\.sku))
       var kits = Set<String>()
       for sku in skus {
-        kits.formUnion(try String.fetchAll(db.cachedStatement(sql: "SELECT kit FROM kit_components WHERE component = ?"), arguments: [sku]))
+        kits.formUnion(try String.fetchAll(db, cached: "SELECT kit FROM kit_components WHERE component = ?", arguments: [sku]))
       }
       let locations = Set(touched.map(\.location))
       var levels: [InventoryLevel] = []
@@ -222,9 +221,9 @@ extension LedgerStore {
         // A plain SKU's positions straight from the table (every location: `sku_available` sums them);
         // a kit's are derived from its components by `positions`.
         let all = kits.contains(sku) ? try Self.positions(db, sku: sku, location: nil, asOf: nil)
-          : try Row.fetchAll(db.cachedStatement(sql: """
+          : try SQLRow.fetchAll(db, cached: """
               SELECT \(PositionRecord.columns), (SELECT region FROM locations WHERE location = p.location) FROM positions p WHERE sku = ? ORDER BY location
-              """), arguments: [sku]).map { Position(try PositionRecord(row: $0), region: $0[10] ?? "") }
+              """, arguments: [sku]).map { Position(try PositionRecord(row: $0), region: $0[10] ?? "") }
         levels += InventoryLevel.levels(all).filter { level in locations.contains(level.location) && (kits.contains(sku) || touchedPairs.contains(StockKey(sku: sku, location: level.location))) }
       }
       outcome.levels = levels
@@ -240,10 +239,9 @@ extension LedgerStore {
     }
   }
 
-  private func logChange(topic: ChangeTopic, sku: String?, location: String?, order: String?, channel: String?, payload: String, now: Int64, db: Database) throws {
-    try db.cached("INSERT INTO changes (at, topic, sku, location, order_id, channel, payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                  arguments: [now, topic.rawValue, sku, location, order, channel, payload])
-    let seq = db.lastInsertedRowID
+  private func logChange(topic: ChangeTopic, sku: String?, location: String?, order: String?, channel: String?, payload: String, now: Int64, db: any SQLConnection) throws {
+    let seq = try db.insertReturningID("INSERT INTO changes (at, topic, sku, location, order_id, channel, payload) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+                                       arguments: [now, topic.rawValue, sku, location, order, channel, payload])
     try db.cached("""
       INSERT INTO webhook_deliveries (subscription_id, change_seq, next_at, status)
       SELECT id, ?, ?, 'pending' FROM webhook_subscriptions
@@ -266,13 +264,13 @@ extension LedgerStore {
     try read { db in try Self.orderState(id, db: db) }
   }
 
-  static func orderState(_ id: String, db: Database) throws -> OrderState? {
+  static func orderState(_ id: String, db: any SQLConnection) throws -> OrderState? {
     let rows = try OrderLineRecord.fetchAll(db, cached: """
       SELECT \(OrderLineRecord.columns) FROM order_lines o WHERE order_id = ?
       AND component = (SELECT MIN(component) FROM order_lines WHERE order_id = o.order_id AND line = o.line) ORDER BY seq, line
       """, arguments: [id])
     guard !rows.isEmpty else { return nil }
-    let channel = try String.fetchOne(db.cachedStatement(sql: "SELECT channel FROM order_owners WHERE order_id = ?"), arguments: [id]) ?? ""
+    let channel = try String.fetchOne(db, cached: "SELECT channel FROM order_owners WHERE order_id = ?", arguments: [id]) ?? ""
     let lines = rows.map {
       OrderLineState(line: $0.line, sku: $0.sku, location: $0.location, ordered: $0.reserved, committed: $0.committed, backordered: $0.backordered,
                      shipped: $0.shipped, released: $0.released, returned: $0.returned)
@@ -287,8 +285,7 @@ extension LedgerStore {
   @discardableResult
   public func purgeRequestRecords(olderThan: Int64) throws -> Int {
     try write { db in
-      try db.execute(sql: "DELETE FROM request_records WHERE created_at < ?", arguments: [olderThan])
-      return db.changesCount
+      return try db.execute(sql: "DELETE FROM request_records WHERE created_at < ?", arguments: [olderThan])
     }
   }
 }

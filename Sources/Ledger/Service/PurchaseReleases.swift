@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A suggested purchase-order line that a buyer releases into the ledger: it becomes a `po_open` event
 /// (inbound +quantity) and a release record saying who released it, at what quantity, against what was
@@ -69,7 +68,7 @@ extension LedgerStore {
   /// Releases one line inside the request's savepoint (see `perform`): an earlier release of the same
   /// (plan, line) answers with its record; otherwise the `po_open` is applied in its own savepoint and kept
   /// with its release record, or rolled back entirely when the ledger refuses it.
-  func release(_ line: PurchaseRelease, now: Int64, db: Database) throws -> (ReleaseOutcome, EventOutcome?) {
+  func release(_ line: PurchaseRelease, now: Int64, db: any SQLConnection) throws -> (ReleaseOutcome, EventOutcome?) {
     if let earlier = try Self.releaseRecord(planID: line.planID, lineID: line.lineID, db: db) {
       return (.alreadyReleased(earlier), nil)
     }
@@ -95,22 +94,22 @@ extension LedgerStore {
     return result
   }
 
-  static func releaseRecord(planID: String, lineID: String, db: Database) throws -> ReleaseRecord? {
-    try Row.fetchOne(db.cachedStatement(sql: "SELECT \(releaseColumns) FROM purchase_releases WHERE plan_id = ? AND line_id = ?"),
+  static func releaseRecord(planID: String, lineID: String, db: any SQLConnection) throws -> ReleaseRecord? {
+    try SQLRow.fetchOne(db, cached: "SELECT \(releaseColumns) FROM purchase_releases WHERE plan_id = ? AND line_id = ?",
                      arguments: [planID, lineID]).map(Self.releaseRecord)
   }
 
   /// Every line released from a plan, in PO and SKU order.
   public func releases(planID: String) throws -> [ReleaseRecord] {
     try read { db in
-      try Row.fetchAll(db, sql: "SELECT \(Self.releaseColumns) FROM purchase_releases WHERE plan_id = ? ORDER BY po, sku", arguments: [planID]).map(Self.releaseRecord)
+      try SQLRow.fetchAll(db, sql: "SELECT \(Self.releaseColumns) FROM purchase_releases WHERE plan_id = ? ORDER BY po, sku", arguments: [planID]).map(Self.releaseRecord)
     }
   }
 
   private static let releaseColumns =
     "plan_id, line_id, po, sku, location, supplier, qty, suggested_qty, unit_cost_micros, adjustment, released_by, released_at, event_id"
 
-  private static func releaseRecord(_ row: Row) -> ReleaseRecord {
+  private static func releaseRecord(_ row: SQLRow) -> ReleaseRecord {
     ReleaseRecord(
       release: PurchaseRelease(planID: row[0], lineID: row[1], po: row[2], sku: row[3], location: row[4], supplier: row[5], quantity: row[6],
                                suggestedQuantity: row[7], unitCostMicros: row[8], adjustment: row[9], releasedBy: row[10]),
@@ -170,7 +169,7 @@ extension LedgerStore {
   public func decisions(planID: String) throws -> [String: LineDecision] {
     try read { db in
       var out: [String: LineDecision] = [:]
-      for row in try Row.fetchAll(db, sql: "SELECT line_id, decision, qty, adjustment, decided_by, decided_at FROM plan_line_decisions WHERE plan_id = ?",
+      for row in try SQLRow.fetchAll(db, sql: "SELECT line_id, decision, qty, adjustment, decided_by, decided_at FROM plan_line_decisions WHERE plan_id = ?",
                                   arguments: [planID]) {
         let kind = LineDecision.Kind(rawValue: row[1]) ?? .approved
         out[row[0]] = LineDecision(planID: planID, lineID: row[0], kind: kind, quantity: row[2], adjustment: row[3], decidedBy: row[4], decidedAt: row[5])

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A channel's subscription to change topics, delivered to `url` signed with `secret`.
 public struct WebhookSubscription: Sendable, Equatable {
@@ -16,7 +15,7 @@ public struct WebhookSubscription: Sendable, Equatable {
 
   static let columns = "id, channel, url, secret, topics, status, consecutive_failures, created_at, disabled_reason"
 
-  init(row: Row, offset: Int = 0) {
+  init(row: SQLRow, offset: Int = 0) {
     id = row[offset]
     channel = row[offset + 1]
     url = row[offset + 2]
@@ -45,14 +44,14 @@ extension LedgerStore {
       }
       try db.execute(sql: "INSERT INTO webhook_subscriptions (id, channel, url, secret, topics, status, created_at) VALUES (?, ?, ?, ?, ?, 'active', ?)",
                      arguments: [id, channel, url, secret, topics.map(\.rawValue).joined(separator: ","), clock()])
-      return WebhookSubscription(row: try Row.fetchOne(db, sql: "SELECT \(WebhookSubscription.columns) FROM webhook_subscriptions WHERE id = ?", arguments: [id])!)
+      return WebhookSubscription(row: try SQLRow.fetchOne(db, sql: "SELECT \(WebhookSubscription.columns) FROM webhook_subscriptions WHERE id = ?", arguments: [id])!)
     }
   }
 
   /// Subscriptions of one channel, or all (nil).
   public func subscriptions(channel: String?) throws -> [WebhookSubscription] {
     try read { db in
-      try Row.fetchAll(db, sql: "SELECT \(WebhookSubscription.columns) FROM webhook_subscriptions WHERE ? IS NULL OR channel = ? ORDER BY created_at, id",
+      try SQLRow.fetchAll(db, sql: "SELECT \(WebhookSubscription.columns) FROM webhook_subscriptions WHERE ? IS NULL OR channel = ? ORDER BY created_at, id",
                        arguments: [channel, channel]).map { WebhookSubscription(row: $0) }
     }
   }
@@ -73,7 +72,7 @@ extension LedgerStore {
     try write { db in
       try db.execute(sql: "UPDATE webhook_subscriptions SET status = 'active', consecutive_failures = 0, disabled_reason = NULL WHERE id = ? AND (? IS NULL OR channel = ?)",
                      arguments: [id, channel, channel])
-      return try Row.fetchOne(db, sql: "SELECT \(WebhookSubscription.columns) FROM webhook_subscriptions WHERE id = ? AND (? IS NULL OR channel = ?)", arguments: [id, channel, channel])
+      return try SQLRow.fetchOne(db, sql: "SELECT \(WebhookSubscription.columns) FROM webhook_subscriptions WHERE id = ? AND (? IS NULL OR channel = ?)", arguments: [id, channel, channel])
         .map { WebhookSubscription(row: $0) }
     }
   }
@@ -82,14 +81,13 @@ extension LedgerStore {
   /// subscription's topics and channel match; returns how many. They are delivered after what is queued.
   public func replay(subscription id: String, channel: String?, from: Int64, to: Int64) throws -> Int? {
     try write { db in
-      guard let s = try Row.fetchOne(db, sql: "SELECT \(WebhookSubscription.columns) FROM webhook_subscriptions WHERE id = ? AND (? IS NULL OR channel = ?)",
+      guard let s = try SQLRow.fetchOne(db, sql: "SELECT \(WebhookSubscription.columns) FROM webhook_subscriptions WHERE id = ? AND (? IS NULL OR channel = ?)",
                                      arguments: [id, channel, channel]).map({ WebhookSubscription(row: $0) }) else { return nil }
-      try db.execute(sql: """
+      return try db.execute(sql: """
         INSERT INTO webhook_deliveries (subscription_id, change_seq, next_at, status)
         SELECT ?, seq, ?, 'pending' FROM changes
         WHERE at BETWEEN ? AND ? AND instr(',' || ? || ',', ',' || topic || ',') > 0 AND (channel IS NULL OR channel = ?) ORDER BY seq
         """, arguments: [s.id, clock(), from, to, s.topics.map(\.rawValue).joined(separator: ","), s.channel])
-      return db.changesCount
     }
   }
 
@@ -97,7 +95,7 @@ extension LedgerStore {
   /// first, so that a subscription receives its changes in order), at most `limit`.
   public func dueDeliveries(now: Int64, limit: Int) throws -> [PendingDelivery] {
     try read { db in
-      try Row.fetchAll(db, sql: """
+      try SQLRow.fetchAll(db, sql: """
         SELECT d.id, d.attempts, \(WebhookSubscription.columns.split(separator: ",").map { "s." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")),
                \(Change.columns.split(separator: ",").map { "c." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
         FROM webhook_subscriptions s
@@ -133,7 +131,7 @@ extension LedgerStore {
   /// Deliveries waiting, and the age of the oldest (milliseconds), over active subscriptions.
   public func outboxLag(now: Int64) throws -> (pending: Int, oldestMillis: Int64) {
     try read { db in
-      let row = try Row.fetchOne(db, sql: """
+      let row = try SQLRow.fetchOne(db, sql: """
         SELECT count(*), MIN(c.at) FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
         JOIN changes c ON c.seq = d.change_seq WHERE d.status = 'pending' AND s.status = 'active'
         """)!

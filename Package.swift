@@ -45,6 +45,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+    .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
   ],
   targets: [
     // MARK: - Public API
@@ -67,10 +68,12 @@ let package = Package(
     .target(name: "SyntheticData", dependencies: ["TimeSeries", "Sampling"]),
     /// Forecasting models (baselines, ETS, Theta, regression), accuracy metrics, backtests, selection.
     .target(name: "Forecasting", dependencies: ["CSV", "LinearAlgebra", "Statistics", "TimeSeries", "Sampling"]),
-    /// The perpetual inventory ledger (ATP) on embedded SQLite: events, movements, balances, verification.
+    /// The perpetual inventory ledger (ATP) on embedded SQLite or on a PostgreSQL server (`--db
+    /// postgres://…`): events, movements, balances, verification.
     .target(
       name: "Ledger",
-      dependencies: ["CSV", "TimeSeries", .product(name: "GRDB", package: "GRDB.swift")]
+      dependencies: ["CSV", "TimeSeries", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
+                     .product(name: "Logging", package: "swift-log")]
     ),
     /// Safety stock, reorder policies (s,Q), (s,S), (R,S), min/max, EOQ, ABC/XYZ, policy simulation.
     .target(name: "Policy", dependencies: ["CSV", "Statistics", "TimeSeries"]),

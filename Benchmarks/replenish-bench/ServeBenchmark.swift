@@ -29,7 +29,7 @@ func serveStoreCeiling(folder: String, skus: Int, requests: Int) throws {
   let store = try serveSetup(folder: folder, skus: skus)
   // As the server runs it: WAL checkpoints on a background connection.
   let checkpointer = try store.checkpointInBackground()
-  defer { checkpointer.stop() }
+  defer { checkpointer?.stop() }
   print("store ceiling: \(requests) one-line reservations through LedgerStore.perform (request record + change log, background checkpoints as in the server), \(skus) SKUs")
   var serial = 0
   for (label, hot) in [("across SKUs", false), ("hot SKU", true)] {

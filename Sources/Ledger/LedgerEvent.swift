@@ -168,6 +168,10 @@ public struct LedgerError: Error, Sendable, Equatable, Codable, CustomStringConv
     case changeFromQuantityStale = "change_from_quantity_stale"
     case orderExists = "order_exists", unknownOrder = "unknown_order", unknownChannel = "unknown_channel"
     case unknownSubscription = "unknown_subscription"
+    /// The database server cannot be reached, refused the login, or has no such database.
+    case cannotConnect = "cannot_connect"
+    /// A `--db` value that is neither a usable SQLite path nor a valid PostgreSQL URL.
+    case invalidConfiguration = "invalid_configuration"
   }
 
   public let code: Code

@@ -1,17 +1,31 @@
 import Foundation
 import GRDB
 
-/// The perpetual inventory ledger on one SQLite file.
+/// The perpetual inventory ledger, on one SQLite file (embedded, the default) or on a PostgreSQL server
+/// (`postgres://…`, for several servers on one stock truth).
 ///
 /// Design (docs/RELIABILITY.md): append-only `movements` plus cached `positions`
-/// per (SKU, location) with one column per bucket; every event is one `BEGIN IMMEDIATE` transaction
-/// holding its idempotency row, its movements and its balance updates. No-oversell is enforced twice:
-/// a guarded `UPDATE … WHERE sellable - committed >= ?` and a table `CHECK (committed <= sellable)`.
-/// WAL journal, `synchronous=NORMAL` (an acknowledged event survives a process kill; an OS crash may lose
-/// the last transactions but never half-applies one).
+/// per (SKU, location) with one column per bucket; every event is one transaction (SQLite: `BEGIN
+/// IMMEDIATE`; PostgreSQL: `SERIALIZABLE`, see `PostgresLedgerDatabase`) holding its idempotency row, its
+/// movements and its balance updates. No-oversell is enforced twice: a guarded `UPDATE … WHERE sellable -
+/// committed >= ?` and a table `CHECK (committed <= sellable)`. SQLite: WAL journal, `synchronous=NORMAL`
+/// (an acknowledged event survives a process kill; an OS crash may lose the last transactions but never
+/// half-applies one).
 public final class LedgerStore: Sendable {
+  /// The SQLite file, or the PostgreSQL URL without its password.
   public let path: String
-  let pool: DatabasePool
+  let backend: Backend
+
+  enum Backend: Sendable {
+    case sqlite(DatabasePool)
+    case postgres(PostgresLedgerDatabase)
+  }
+
+  /// Whether this ledger is a PostgreSQL database.
+  public var isPostgres: Bool {
+    if case .postgres = backend { return true }
+    return false
+  }
 
   /// The number of schema migrations this build knows (`LedgerSchema`).
   public static let schemaVersion = LedgerSchema.migrations.count
@@ -21,9 +35,18 @@ public final class LedgerStore: Sendable {
 
   /// Opens (creating when asked) the ledger at `path`; `readOnly` for queries (works on a file the process
   /// may not write, and never takes the write lock).
+  /// `path` is a SQLite file or a `postgres://` URL (`PostgresLocation`).
   public init(path: String, create: Bool = false, readOnly: Bool = false, clock: @escaping @Sendable () -> Int64 = currentMillis) throws {
-    self.path = path
     self.clock = clock
+    if PostgresLocation.isURL(path) {
+      let location = try PostgresLocation(url: path)
+      self.path = location.redacted
+      let database = try PostgresLedgerDatabase(location: location)
+      try PostgresSchema.open(database, create: create, readOnly: readOnly)
+      backend = .postgres(database)
+      return
+    }
+    self.path = path
     if !create && !FileManager.default.fileExists(atPath: path) {
       throw LedgerError(.notALedger, "\(path): no ledger here; create one with `replenish ledger init --db \(path)`")
     }
@@ -59,7 +82,7 @@ public final class LedgerStore: Sendable {
     }
     let createdHere = create && !FileManager.default.fileExists(atPath: path)
     do {
-      pool = try Self.open(path: path, configuration: configuration, create: create)
+      backend = .sqlite(try Self.open(path: path, configuration: configuration, create: create))
     } catch {
       // A ledger that could not be created leaves no empty file behind (a full disk, a bad folder).
       if createdHere { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
@@ -186,6 +209,11 @@ public final class LedgerStore: Sendable {
   /// Runs `body` in one `BEGIN IMMEDIATE` transaction, retrying SQLITE_BUSY a bounded number of times
   /// with jitter (the busy timeout already waits 10 s per attempt), then failing with a clear error.
   func write<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+    let pool: DatabasePool
+    switch backend {
+    case .sqlite(let p): pool = p
+    case .postgres(let database): return try database.write(body)
+    }
     var attempt = 0
     while true {
       do {
@@ -208,6 +236,9 @@ public final class LedgerStore: Sendable {
   }
 
   func read<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
-    try pool.read { db in try body(SQLiteConnection(db)) }
+    switch backend {
+    case .sqlite(let pool): try pool.read { db in try body(SQLiteConnection(db)) }
+    case .postgres(let database): try database.read(body)
+    }
   }
 }

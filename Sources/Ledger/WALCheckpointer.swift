@@ -73,8 +73,10 @@ public final class WALCheckpointer: @unchecked Sendable {
 extension LedgerStore {
   /// Starts checkpointing this ledger's WAL in the background (for a long-running writer: `replenish
   /// serve`) and raises the writer's own automatic checkpoint to `writerThreshold` pages, the backstop.
+  /// Nil on PostgreSQL (the server checkpoints its own write-ahead log).
   public func checkpointInBackground(interval: TimeInterval = 0.05, writerThreshold: Int = 50_000,
-                                     onFailure: @escaping @Sendable (Error) -> Void = { _ in }) throws -> WALCheckpointer {
+                                     onFailure: @escaping @Sendable (Error) -> Void = { _ in }) throws -> WALCheckpointer? {
+    if isPostgres { return nil }
     try write { db in
       try db.execute(sql: "PRAGMA wal_autocheckpoint = \(writerThreshold)")
       // The WAL grows to about `writerThreshold` pages between restarts; cut back to 64 MiB after each.

@@ -12,10 +12,14 @@ public enum ExitStatus: Int32, Sendable {
   case usage = 64
   /// Bad input data, a bad configuration file, or a refused ledger event (`EX_DATAERR`).
   case dataError = 65
+  /// The database server cannot be reached or refused the login (`EX_UNAVAILABLE`).
+  case unavailable = 69
   /// An output file or folder cannot be created or written (`EX_CANTCREAT`).
   case cannotCreate = 73
   /// The database is busy: another writer held the lock past the retries (`EX_TEMPFAIL`); try again.
   case busy = 75
+  /// A configuration value that cannot work, such as a malformed `--db` URL (`EX_CONFIG`).
+  case configuration = 78
 }
 
 /// An error the CLI reports as `replenish: <description>` with its exit status. Every error a command
@@ -33,6 +37,8 @@ extension LedgerError: ReportedError {
     switch code {
     case .busy: .busy
     case .cannotWrite: .cannotCreate
+    case .cannotConnect: .unavailable
+    case .invalidConfiguration: .configuration
     default: .dataError
     }
   }

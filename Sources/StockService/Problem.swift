@@ -61,7 +61,7 @@ struct Problem: Error, Sendable, Encodable {
       .transferExists, .changeFromQuantityStale, .orderExists:
       409
     case .unknownOrder, .unknownSubscription: 404
-    case .busy, .cannotWrite, .notALedger: 503
+    case .busy, .cannotWrite, .notALedger, .cannotConnect: 503
     default: 422
     }
   }
@@ -73,7 +73,7 @@ struct Problem: Error, Sendable, Encodable {
     case .unknownSKU: "Unknown SKU"
     case .unknownLocation: "Unknown location"
     case .unknownOrder: "Unknown order"
-    case .busy, .cannotWrite, .notALedger: "The ledger cannot be written now"
+    case .busy, .cannotWrite, .notALedger, .cannotConnect: "The ledger cannot be written now"
     default: "Refused by the ledger"
     }
   }

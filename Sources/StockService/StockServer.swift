@@ -80,7 +80,7 @@ struct Checkpointing: Service {
     let logger = self.logger
     let checkpointer = try ledger.checkpointInBackground { error in logger.warning("no WAL checkpoint for 10 s: \(error)") }
     try? await gracefulShutdown()
-    checkpointer.stop()
+    checkpointer?.stop()
   }
 }
 

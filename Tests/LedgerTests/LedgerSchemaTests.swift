@@ -112,7 +112,7 @@ struct LedgerSchemaTests {
     let store = try LedgerStore(path: path, create: true)
     try store.defineSKUs((0..<50).map { ("A\($0)", false) })
     #expect(try skusInFile(path) == 0, "50 SKUs are well under SQLite's own 1,000-page checkpoint: still only in the WAL")
-    let checkpointer = try store.checkpointInBackground(interval: 0.02)
+    let checkpointer = try #require(try store.checkpointInBackground(interval: 0.02))
     defer { checkpointer.stop() }
     try store.defineSKUs((0..<50).map { ("B\($0)", false) })
     var inFile = 0

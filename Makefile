@@ -29,9 +29,16 @@ build: deps
 	$(SWIFT) build -c release --product replenish
 
 ## The test suite (debug build; the CLI tests run the built binary).
+## The ledger suites run on SQLite and on PostgreSQL: a throwaway cluster (.ci/postgres-cluster: PostgreSQL
+## from Debian when missing, initdb in a temporary folder, a Unix socket only, Debian's `postgres` user when
+## run as root) is started here and stopped and removed when the tests end, also when they fail.
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	@pg=$$(mktemp -d /tmp/replenish-pg.XXXXXX); \
+	trap '.ci/postgres-cluster stop "$$pg"' EXIT; \
+	url=$$(.ci/postgres-cluster start "$$pg") || exit 1; \
+	echo "PostgreSQL for the tests: $$url"; \
+	REPLENISH_TEST_POSTGRES="$$url" $(SWIFT) test --skip-build
 
 ## The buyer's workspace in a real browser (Tests/Browser/workspace_test.py): Debian's chromium and
 ## chromium-driver, selenium from PyPI, each installed when missing; loopback only; the screenshots the

@@ -18,9 +18,9 @@ struct StockState: Equatable {
 
 @Suite("Ledger: idempotency and the bad-input catalogue")
 struct LedgerBadInputTests {
-  @Test("A replay returns the original outcome; a rejected key stays rejected; a reused key with another payload is its own error")
-  func idempotency() throws {
-    let store = try freshLedger()
+  @Test("A replay returns the original outcome; a rejected key stays rejected; a reused key with another payload is its own error", arguments: LedgerBackend.underTest)
+  func idempotency(_ backend: LedgerBackend) throws {
+    let store = try freshLedger(backend)
     let first = try apply(store, .receive, key: "r1", sku: "A", qty: 5)
     let replay = try apply(store, .receive, key: "r1", sku: "A", qty: 5)
     #expect(replay.replayed && replay.eventID == first.eventID && replay.succeeded)
@@ -39,9 +39,9 @@ struct LedgerBadInputTests {
     try expectVerified(store)
   }
 
-  @Test("Bad events: each gets its specific error and changes no stock")
-  func badEvents() throws {
-    let store = try freshLedger()
+  @Test("Bad events: each gets its specific error and changes no stock", arguments: LedgerBackend.underTest)
+  func badEvents(_ backend: LedgerBackend) throws {
+    let store = try freshLedger(backend)
     try apply(store, .receive, sku: "A", qty: 5)
     try apply(store, .reserve, sku: "A", qty: 2, order: "O1")
     try apply(store, .poOpen, sku: "C", qty: 3, po: "P1")
@@ -119,15 +119,15 @@ struct LedgerBadInputTests {
     #expect(jsonl.count == 1 && jsonl[0].event.qty == 3)
   }
 
-  @Test("Import: per row records refusals and applies the rest; --atomic rolls the whole file back")
-  func importModes() throws {
+  @Test("Import: per row records refusals and applies the rest; --atomic rolls the whole file back", arguments: LedgerBackend.underTest)
+  func importModes(_ backend: LedgerBackend) throws {
     let text = "key,kind,sku,location,qty,order,line\nr,receive,A,WH1,3,,\no1,reserve,A,WH1,2,O1,1\no2,reserve,A,WH1,2,O2,1\n"
     let entries = try EventFile.read(path: temporaryFile(text, name: "e.csv"), defaultSource: "file")
-    let atomic = try freshLedger()
+    let atomic = try freshLedger(backend)
     let (outcomes, committed) = try atomic.apply(batch: entries.map(\.event), atomic: true)
     #expect(!committed && outcomes[2].error?.code == .insufficientStock)
     #expect(try StockState(atomic).movements == 0 && atomic.eventCounts().applied == 0)
-    let perRow = try freshLedger()
+    let perRow = try freshLedger(backend)
     let (rowOutcomes, rowCommitted) = try perRow.apply(batch: entries.map(\.event), atomic: false)
     #expect(rowCommitted && rowOutcomes.map(\.succeeded) == [true, true, false])
     #expect(try position(perRow, "A").committed == 2)

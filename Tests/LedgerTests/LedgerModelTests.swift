@@ -194,9 +194,9 @@ func randomEvent(_ rng: inout SeededGenerator, _ n: Int, orders: inout [String],
 
 @Suite("Ledger: model-based and replay tests")
 struct LedgerModelTests {
-  @Test("Random seeded event sequences: the ledger agrees with the model after every step", arguments: [1, 2, 3] as [UInt64])
-  func modelBased(seed: UInt64) throws {
-    let store = try freshLedger()
+  @Test("Random seeded event sequences: the ledger agrees with the model after every step", arguments: LedgerBackend.underTest, [1, 2, 3] as [UInt64])
+  func modelBased(_ backend: LedgerBackend, seed: UInt64) throws {
+    let store = try freshLedger(backend)
     var model = LedgerModel()
     var rng = SeededGenerator(seed: seed)
     var orders: [String] = [], pos: [String] = [], transfers: [String] = []
@@ -218,11 +218,11 @@ struct LedgerModelTests {
     try expectVerified(store)
   }
 
-  @Test("Every event applied twice (and the whole stream replayed shuffled) gives the balances of one application")
-  func replay() throws {
+  @Test("Every event applied twice (and the whole stream replayed shuffled) gives the balances of one application", arguments: LedgerBackend.underTest)
+  func replay(_ backend: LedgerBackend) throws {
     var rng = SeededGenerator(seed: 42)
     var orders: [String] = [], pos: [String] = [], transfers: [String] = []
-    let once = try freshLedger(), twice = try freshLedger()
+    let once = try freshLedger(backend), twice = try freshLedger(backend)
     var events: [LedgerEvent] = []
     var model = LedgerModel()
     for n in 0..<300 {

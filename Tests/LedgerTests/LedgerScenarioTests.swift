@@ -4,11 +4,45 @@ import TestSupport
 
 @testable import Ledger
 
+/// The ledger backends a test runs on: embedded SQLite always; PostgreSQL too when
+/// `REPLENISH_TEST_POSTGRES` names a server (`make test` starts a throwaway cluster and sets it), each
+/// ledger in a database of its own. The same test, the same expectations, on both.
+enum LedgerBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+  case sqlite, postgres
+
+  static let postgresURL = ProcessInfo.processInfo.environment["REPLENISH_TEST_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 }
+  static let underTest: [LedgerBackend] = postgresURL == nil ? [.sqlite] : [.sqlite, .postgres]
+  var testDescription: String { rawValue }
+
+  /// Where a new, empty ledger of this backend goes: a file that does not exist yet, or the URL of a
+  /// database just created on the test server.
+  func newLocation() throws -> String {
+    switch self {
+    case .sqlite:
+      let path = temporaryFile("", name: "ledger.sqlite")
+      try FileManager.default.removeItem(atPath: path)
+      return path
+    case .postgres:
+      guard let url = Self.postgresURL else { throw LedgerError(.invalidConfiguration, "REPLENISH_TEST_POSTGRES is not set") }
+      let name = "ledger_\(getpid())_\(Self.databases.next())"
+      try PostgresLedgerDatabase(location: PostgresLocation(url: url)).withConnection { try $0.execute(sql: "CREATE DATABASE \(name)") }
+      var components = URLComponents(string: url)!
+      components.path = "/" + name
+      return components.string!
+    }
+  }
+
+  private static let databases = Counter()
+  final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func next() -> Int { lock.withLock { value += 1; return value } }
+  }
+}
+
 /// A fresh ledger with three locations (two in EU), SKUs A (no backorders), B (backorders), C, and kit K = 1 A + 2 C.
-func freshLedger() throws -> LedgerStore {
-  let path = temporaryFile("", name: "ledger.sqlite")
-  try FileManager.default.removeItem(atPath: path)
-  let store = try LedgerStore(path: path, create: true)
+func freshLedger(_ backend: LedgerBackend = .sqlite) throws -> LedgerStore {
+  let store = try LedgerStore(path: try backend.newLocation(), create: true)
   try store.defineLocations([("WH1", "EU"), ("WH2", "EU"), ("US1", "US")])
   try store.defineSKUs([("A", false), ("B", true), ("C", false)])
   try store.defineKits([("K", "A", 1), ("K", "C", 2)])
@@ -41,9 +75,9 @@ func expectVerified(_ store: LedgerStore, sourceLocation: SourceLocation = #_sou
 
 @Suite("Ledger: events and balances")
 struct LedgerScenarioTests {
-  @Test("PO → receipt with landed cost → moving average; partial and over-receipt within tolerance")
-  func purchaseAndReceive() throws {
-    let store = try freshLedger()
+  @Test("PO → receipt with landed cost → moving average; partial and over-receipt within tolerance", arguments: LedgerBackend.underTest)
+  func purchaseAndReceive(_ backend: LedgerBackend) throws {
+    let store = try freshLedger(backend)
     try #require(apply(store, .poOpen, sku: "A", qty: 10, po: "P1", unitCost: 2_500_000, tolerance: 10).succeeded)
     #expect(try position(store, "A").inbound == 10)
     // 6 units at 2.50 plus 3.00 freight → landed 3.00 each.
@@ -61,9 +95,9 @@ struct LedgerScenarioTests {
     try expectVerified(store)
   }
 
-  @Test("Over-receipt beyond tolerance is refused; PO change and cancel move inbound")
-  func overReceiptAndChanges() throws {
-    let store = try freshLedger()
+  @Test("Over-receipt beyond tolerance is refused; PO change and cancel move inbound", arguments: LedgerBackend.underTest)
+  func overReceiptAndChanges(_ backend: LedgerBackend) throws {
+    let store = try freshLedger(backend)
     try apply(store, .poOpen, sku: "C", qty: 10, po: "P2", tolerance: 10)
     #expect(try apply(store, .receive, sku: "C", location: nil, qty: 12, po: "P2").error?.code == .overReceipt)
     try apply(store, .receive, sku: "C", location: nil, qty: 4, po: "P2")
@@ -77,9 +111,9 @@ struct LedgerScenarioTests {
     try expectVerified(store)
   }
 
-  @Test("Reserve lowers ATP not on-hand; partial and split shipments; release; no double allocation")
-  func orderLifecycle() throws {
-    let store = try freshLedger()
+  @Test("Reserve lowers ATP not on-hand; partial and split shipments; release; no double allocation", arguments: LedgerBackend.underTest)
+  func orderLifecycle(_ backend: LedgerBackend) throws {
+    let store = try freshLedger(backend)
     try apply(store, .receive, sku: "A", qty: 10)
     try apply(store, .reserve, sku: "A", qty: 6, order: "O1")
     var a = try position(store, "A")
@@ -99,9 +133,9 @@ struct LedgerScenarioTests {
     try expectVerified(store)
   }
 
-  @Test("Backorders: beyond ATP when allowed, allocated oldest first on receipt, cannot ship until allocated")
-  func backorders() throws {
-    let store = try freshLedger()
+  @Test("Backorders: beyond ATP when allowed, allocated oldest first on receipt, cannot ship until allocated", arguments: LedgerBackend.underTest)
+  func backorders(_ backend: LedgerBackend) throws {
+    let store = try freshLedger(backend)
     try apply(store, .receive, sku: "B", qty: 2)
     try apply(store, .reserve, sku: "B", qty: 5, order: "O1")
     try apply(store, .reserve, sku: "B", qty: 2, order: "O2")
@@ -118,9 +152,9 @@ struct LedgerScenarioTests {
     try expectVerified(store)
   }
 
-  @Test("Returns: restock goes to quarantine until inspected; scrap; return without shipment refused")
-  func returns() throws {
-    let store = try freshLedger()
+  @Test("Returns: restock goes to quarantine until inspected; scrap; return without shipment refused", arguments: LedgerBackend.underTest)
+  func returns(_ backend: LedgerBackend) throws {
+    let store = try freshLedger(backend)
     try apply(store, .receive, sku: "A", qty: 5)
     try apply(store, .reserve, sku: "A", qty: 3, order: "O1")
     #expect(try apply(store, .return, location: nil, qty: 1, order: "O1", reason: "restock").error?.code == .returnWithoutShipment)
@@ -141,9 +175,9 @@ struct LedgerScenarioTests {
     try expectVerified(store)
   }
 
-  @Test("Transfers move through in-transit; same-location transfer refused")
-  func transfers() throws {
-    let store = try freshLedger()
+  @Test("Transfers move through in-transit; same-location transfer refused", arguments: LedgerBackend.underTest)
+  func transfers(_ backend: LedgerBackend) throws {
+    let store = try freshLedger(backend)
     try apply(store, .receive, sku: "C", qty: 10, unitCost: 1_000_000)
     #expect(try apply(store, .transferOut, sku: "C", qty: 1, transfer: "T0", to: "WH1").error?.code == .sameLocation)
     try apply(store, .transferOut, sku: "C", qty: 4, transfer: "T1", to: "US1")
@@ -159,9 +193,9 @@ struct LedgerScenarioTests {
     try expectVerified(store)
   }
 
-  @Test("Cycle count posts the difference; a count below committed demotes the newest reservations to backorder")
-  func cycleCount() throws {
-    let store = try freshLedger()
+  @Test("Cycle count posts the difference; a count below committed demotes the newest reservations to backorder", arguments: LedgerBackend.underTest)
+  func cycleCount(_ backend: LedgerBackend) throws {
+    let store = try freshLedger(backend)
     try apply(store, .receive, sku: "A", qty: 10)
     try apply(store, .reserve, sku: "A", qty: 4, order: "O1")
     try apply(store, .reserve, sku: "A", qty: 4, order: "O2")
@@ -177,9 +211,9 @@ struct LedgerScenarioTests {
     try expectVerified(store)
   }
 
-  @Test("Kits: ATP = min ⌊component ATP / qty⌋; reserve and ship move every component or none")
-  func kits() throws {
-    let store = try freshLedger()
+  @Test("Kits: ATP = min ⌊component ATP / qty⌋; reserve and ship move every component or none", arguments: LedgerBackend.underTest)
+  func kits(_ backend: LedgerBackend) throws {
+    let store = try freshLedger(backend)
     try apply(store, .receive, sku: "A", qty: 5)
     try apply(store, .receive, sku: "C", qty: 7)
     #expect(try position(store, "K").availableToPromise == 3)  // min(5/1, 7/2 = 3)
@@ -195,9 +229,9 @@ struct LedgerScenarioTests {
     try expectVerified(store)
   }
 
-  @Test("Kit definitions: missing component, self-cycle, mutual cycle and nesting are refused")
-  func kitDefinitions() throws {
-    let store = try freshLedger()
+  @Test("Kit definitions: missing component, self-cycle, mutual cycle and nesting are refused", arguments: LedgerBackend.underTest)
+  func kitDefinitions(_ backend: LedgerBackend) throws {
+    let store = try freshLedger(backend)
     #expect(throws: LedgerError.self) { try store.defineKits([("K2", "NOPE", 1)]) }
     #expect(throws: LedgerError.self) { try store.defineKits([("K3", "K3", 1)]) }
     #expect(throws: LedgerError.self) { try store.defineKits([("K4", "K5", 1), ("K5", "K4", 1)]) }
@@ -205,9 +239,9 @@ struct LedgerScenarioTests {
     #expect(throws: LedgerError.self) { try store.defineKits([("K7", "A", 0)]) }
   }
 
-  @Test("Balances as of a past time sum the movements up to it")
-  func asOf() throws {
-    let store = try freshLedger()
+  @Test("Balances as of a past time sum the movements up to it", arguments: LedgerBackend.underTest)
+  func asOf(_ backend: LedgerBackend) throws {
+    let store = try freshLedger(backend)
     let t0: Int64 = 1_700_000_000_000
     try apply(store, .receive, sku: "A", qty: 5, at: t0)
     try apply(store, .reserve, sku: "A", qty: 2, order: "O1", at: t0 + 1000)
@@ -232,9 +266,9 @@ struct LedgerScenarioTests {
 
 @Suite("Ledger: landed cost of a multi-line receipt")
 struct LandedCostTests {
-  @Test("Freight for a whole receipt is split by line value to the micro-unit and raises each moving average")
-  func allocation() throws {
-    let store = try freshLedger()
+  @Test("Freight for a whole receipt is split by line value to the micro-unit and raises each moving average", arguments: LedgerBackend.underTest)
+  func allocation(_ backend: LedgerBackend) throws {
+    let store = try freshLedger(backend)
     try apply(store, .receive, sku: "A", qty: 10, unitCost: 2_000_000, at: nil)
     var e = LedgerEvent(source: "test", key: "rA", kind: .receive, sku: "A", location: "WH1", qty: 10, unitCostMicros: 2_000_000)
     e.receipt = "R1"

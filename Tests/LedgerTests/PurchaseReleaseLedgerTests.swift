@@ -14,9 +14,9 @@ struct PurchaseReleaseLedgerTests {
                     suggestedQuantity: 12, unitCostMicros: 1_500_000, adjustment: quantity == 12 ? "" : "buyer set \(quantity)", releasedBy: by)
   }
 
-  @Test("A line is ordered once: again (by anyone, at any quantity) it answers with the first release and changes nothing")
-  func once() throws {
-    let store = try freshLedger()
+  @Test("A line is ordered once: again (by anyone, at any quantity) it answers with the first release and changes nothing", arguments: LedgerBackend.underTest)
+  func once(_ backend: LedgerBackend) throws {
+    let store = try freshLedger(backend)
     let first = try store.release([Self.line("A", quantity: 12), Self.line("C", quantity: 24)])
     guard case .released(let a) = first[0], case .released = first[1] else { Issue.record("\(first)"); return }
     #expect(a.release.releasedBy == "anna" && a.eventID > 0)
@@ -47,9 +47,9 @@ struct PurchaseReleaseLedgerTests {
     #expect(report.checks.first { $0.name == "I8 releases" }?.violations == 1 && !report.passed)
   }
 
-  @Test("A refused line records nothing (no event, no release), so it can be released once its cause is fixed")
-  func refusedLeavesNothing() throws {
-    let store = try freshLedger()
+  @Test("A refused line records nothing (no event, no release), so it can be released once its cause is fixed", arguments: LedgerBackend.underTest)
+  func refusedLeavesNothing(_ backend: LedgerBackend) throws {
+    let store = try freshLedger(backend)
     let counts = try store.eventCounts()
     let outcome = try store.release([Self.line("A", location: "NOWHERE", quantity: 12), Self.line("C", quantity: 6)])
     guard case .refused(let id, let error) = outcome[0], case .released = outcome[1] else { Issue.record("\(outcome)"); return }
@@ -65,9 +65,9 @@ struct PurchaseReleaseLedgerTests {
     try expectVerified(store)
   }
 
-  @Test("Eight threads release the same lines at once at different quantities: each line is ordered exactly once")
-  func concurrent() throws {
-    let store = try freshLedger()
+  @Test("Eight threads release the same lines at once at different quantities: each line is ordered exactly once", arguments: LedgerBackend.underTest)
+  func concurrent(_ backend: LedgerBackend) throws {
+    let store = try freshLedger(backend)
     let outcomes = LockedList<[ReleaseOutcome]>()
     DispatchQueue.concurrentPerform(iterations: 8) { k in
       let mine = (try? store.release([Self.line("A", quantity: 12 + k), Self.line("C", quantity: 12 + k)], source: "thread\(k)")) ?? []

@@ -141,7 +141,10 @@ struct EventOperation {
   /// A known SKU, stamped with this event's time (refusing events older than the SKU's last one).
   func sku(_ name: String? = nil) throws -> SKU {
     let name = try field(name ?? event.sku, "sku")
-    guard let record = try SKURecord.fetchOne(db, cached: "SELECT \(SKURecord.columns) FROM skus WHERE sku = ?", arguments: [name]) else {
+    // On PostgreSQL the SKU's row is locked until the transaction ends, so that events of one SKU apply one
+    // at a time, each reading what the one before it committed (SQLite has one writer anyway).
+    let lock = db.dialect == .postgres ? " FOR UPDATE" : ""
+    guard let record = try SKURecord.fetchOne(db, cached: "SELECT \(SKURecord.columns) FROM skus WHERE sku = ?\(lock)", arguments: [name]) else {
       throw LedgerError(.unknownSKU, "SKU \(LedgerText.excerpt(name)) is not in the ledger; define it with `replenish ledger init --items`")
     }
     if at < record.lastAt {

@@ -12,6 +12,14 @@ public enum SQLDialect: Sendable {
     }
   }
 
+  /// The 1-based position of `needle` in `haystack`, 0 when absent (both SQL text expressions).
+  func position(of needle: String, in haystack: String) -> String {
+    switch self {
+    case .sqlite: "instr(\(haystack), \(needle))"
+    case .postgres: "strpos(\(haystack), \(needle))"
+    }
+  }
+
   /// A JSON object's member as an integer.
   func jsonInteger(_ column: String, _ key: String) -> String {
     switch self {

@@ -245,7 +245,7 @@ extension LedgerStore {
     try db.cached("""
       INSERT INTO webhook_deliveries (subscription_id, change_seq, next_at, status)
       SELECT id, ?, ?, 'pending' FROM webhook_subscriptions
-      WHERE status = 'active' AND instr(',' || topics || ',', ',' || ? || ',') > 0 AND (? IS NULL OR channel = ?)
+      WHERE status = 'active' AND \(db.dialect.position(of: "',' || ? || ','", in: "',' || topics || ','")) > 0 AND (? IS NULL OR channel = ?)
       """, arguments: [seq, now, topic.rawValue, channel, channel])
   }
 

@@ -86,7 +86,7 @@ extension LedgerStore {
       return try db.execute(sql: """
         INSERT INTO webhook_deliveries (subscription_id, change_seq, next_at, status)
         SELECT ?, seq, ?, 'pending' FROM changes
-        WHERE at BETWEEN ? AND ? AND instr(',' || ? || ',', ',' || topic || ',') > 0 AND (channel IS NULL OR channel = ?) ORDER BY seq
+        WHERE at BETWEEN ? AND ? AND \(db.dialect.position(of: "',' || topic || ','", in: "',' || ? || ','")) > 0 AND (channel IS NULL OR channel = ?) ORDER BY seq
         """, arguments: [s.id, clock(), from, to, s.topics.map(\.rawValue).joined(separator: ","), s.channel])
     }
   }

@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+import TestSupport
+
+@testable import Ledger
+
+@Suite("Ledger: concurrent writers on one hot SKU")
+struct HotSKUTests {
+  @Test("32 threads reserve one SKU with 100 units: never more reserved than stock, each acknowledged reservation once, verify clean",
+        arguments: LedgerBackend.underTest)
+  func hotSKU(_ backend: LedgerBackend) throws {
+    let store = try freshLedger(backend)
+    try apply(store, .receive, sku: "A", qty: 100, unitCost: 1_000_000)
+    let acknowledged = LockedList<(key: String, qty: Int)>()
+    let failures = LockedList<String>()
+    DispatchQueue.concurrentPerform(iterations: 32) { thread in
+      for n in 0..<8 {
+        let key = "t\(thread)-\(n)"
+        let qty = 1 + (thread + n) % 3
+        do {
+          let outcome = try store.apply(LedgerEvent(source: "race", key: key, kind: .reserve, sku: "A", location: "WH1", qty: qty, order: key, line: "1"))
+          if outcome.succeeded { acknowledged.append((key, qty)) } else if outcome.error?.code != .insufficientStock { failures.append("\(key): \(outcome)") }
+        } catch {
+          failures.append("\(key): \(error)")
+        }
+      }
+    }
+    #expect(failures.items.isEmpty, "\(failures.items.prefix(3))")
+    let reserved = acknowledged.items.reduce(0) { $0 + $1.qty }
+    let a = try position(store, "A")
+    #expect(reserved <= 100)
+    #expect(a.committed == reserved, "committed \(a.committed) vs acknowledged \(reserved)")
+    #expect(a.sellable == 100)
+    // Every acknowledged reservation is in the ledger exactly once: replaying it answers with the first outcome.
+    for (key, qty) in acknowledged.items.prefix(20) {
+      let again = try store.apply(LedgerEvent(source: "race", key: key, kind: .reserve, sku: "A", location: "WH1", qty: qty, order: key, line: "1"))
+      #expect(again.replayed && again.succeeded)
+    }
+    #expect(try position(store, "A").committed == reserved)
+    #expect(try store.eventCounts().applied == acknowledged.items.count + 1)
+    try expectVerified(store)
+  }
+}
+
+@Suite("Ledger on PostgreSQL: URLs and bad configuration")
+struct PostgresConfigurationTests {
+  @Test("A URL is read as libpq reads it, PG* variables fill what it leaves out, and the password never shows")
+  func urls() throws {
+    let full = try PostgresLocation(url: "postgres://ann:s3cret@db.example:6432/stock?sslmode=require&pool_size=4&statement_timeout=5000", environment: [:])
+    #expect(full.host == "db.example" && full.port == 6432 && full.user == "ann" && full.password == "s3cret" && full.database == "stock")
+    #expect(full.sslMode == .require && full.poolSize == 4 && full.statementTimeoutMillis == 5000)
+    #expect(full.redacted == "postgres://ann@db.example:6432/stock")
+    let socket = try PostgresLocation(url: "postgresql://@/ledger?host=/run/pg", environment: ["PGUSER": "bob", "PGPASSWORD": "pw", "PGPORT": "5433"])
+    #expect(socket.socketFolder == "/run/pg" && socket.host == nil && socket.user == "bob" && socket.password == "pw" && socket.port == 5433)
+    #expect(!socket.redacted.contains("pw"))
+    let bare = try PostgresLocation(url: "postgres://", environment: ["PGHOST": "h", "PGDATABASE": "d", "PGUSER": "u"])
+    #expect(bare.host == "h" && bare.database == "d" && bare.port == 5432 && bare.sslMode == .prefer)
+  }
+
+  @Test("Bad URLs are refused with the parameter, the value and what is accepted, and without the password")
+  func badURLs() {
+    let cases: [(String, String)] = [
+      ("postgres://u:hunter2@h/d?sslmode=maybe", "sslmode=\"maybe\"; expected one of disable, allow, prefer, require, verify-ca, verify-full"),
+      ("postgres://u:hunter2@h/d?pool=3", "unknown URL parameter \"pool\"; accepted: sslmode"),
+      ("postgres://u@h/d?pool_size=0", "pool_size=\"0\"; expected a whole number 1–256"),
+      ("postgres://u@h/d?statement_timeout=soon", "statement_timeout=\"soon\""),
+    ]
+    for (url, expected) in cases {
+      let error = #expect(throws: LedgerError.self) { try PostgresLocation(url: url, environment: [:]) }
+      #expect(error?.code == .invalidConfiguration)
+      #expect(error?.message.contains(expected) == true, "\(error?.message ?? "")")
+      #expect(error?.message.contains("hunter2") == false)
+    }
+  }
+
+  @Test("An unreachable server is a clear cannot_connect naming it, without the password")
+  func unreachable() {
+    // Port 1 on loopback: nothing listens there; the refusal is immediate.
+    let error = #expect(throws: LedgerError.self) { try LedgerStore(path: "postgres://u:hunter2@127.0.0.1:1/d?sslmode=disable&connect_timeout=2") }
+    #expect(error?.code == .cannotConnect)
+    #expect(error?.message.hasPrefix("postgres://u@127.0.0.1:1/d: cannot connect") == true, "\(error?.message ?? "")")
+    #expect(error?.message.contains("hunter2") == false)
+  }
+
+  @Test("On the test server: a missing database, a database without a ledger, and a ledger from a newer release are refused",
+        .enabled(if: LedgerBackend.postgresURL != nil))
+  func onServer() throws {
+    var missing = URLComponents(string: LedgerBackend.postgresURL!)!
+    missing.path = "/no_such_database"
+    let noDatabase = #expect(throws: LedgerError.self) { try LedgerStore(path: missing.string!) }
+    #expect(noDatabase?.code == .cannotConnect)
+    #expect(noDatabase?.message.contains("the database no_such_database does not exist") == true, "\(noDatabase?.message ?? "")")
+
+    let empty = try LedgerBackend.postgres.newLocation()
+    let notALedger = #expect(throws: LedgerError.self) { try LedgerStore(path: empty) }
+    #expect(notALedger?.code == .notALedger)
+    #expect(notALedger?.message.contains("no Replenish ledger in this database") == true)
+
+    let store = try LedgerStore(path: empty, create: true)
+    try store.defineSKUs([("A", false)])
+    guard case .postgres(let database) = store.backend else { Issue.record("not on PostgreSQL"); return }
+    try database.write { db in try db.execute(sql: "INSERT INTO ledger_migrations (identifier) VALUES ('v99 from the future')") }
+    for readOnly in [false, true] {
+      let newer = #expect(throws: LedgerError.self) { try LedgerStore(path: empty, readOnly: readOnly) }
+      #expect(newer?.message.contains("made by a newer Replenish") == true)
+    }
+  }
+
+  @Test("The schema translated for PostgreSQL: 64-bit integers, identity keys, byte-order text, no SQLite-only clauses")
+  func translatedSchema() {
+    let statements = LedgerSchema.migrations.flatMap { LedgerSchema.postgres($0.sql) }
+    let all = statements.joined(separator: "\n")
+    #expect(!all.contains("WITHOUT ROWID") && !all.contains("INSERT OR IGNORE") && !all.contains("AUTOINCREMENT"))
+    #expect(!all.contains(" INTEGER"))
+    #expect(all.contains("seq BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"))
+    #expect(all.contains("sku TEXT COLLATE \"C\" PRIMARY KEY"))
+    #expect(statements.contains("INSERT INTO meta VALUES ('schema_version', '1') ON CONFLICT DO NOTHING"))
+  }
+}

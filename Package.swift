@@ -10,8 +10,8 @@
 //   TimeSeries ─→ CSV ─┬─────────────────────────┘                  ├─→ Planning ─→ ReplenishCLI ─→ replenish
 //                      ├─→ SalesHistory ────────────────────────────┤
 //                      ├─→ Policy (+ Statistics, TimeSeries) ───────┤
-//                      └─→ Ledger (+ GRDB/SQLite) ─┬────────────────┘
-//                                                  └─→ StockService (Hummingbird, webhooks, metrics) ─→ ReplenishCLI
+//                      └─→ Ledger (+ GRDB/SQLite, PostgresNIO) ─┬───┘
+//                                                               └─→ StockService (Hummingbird, webhooks, metrics) ─→ ReplenishCLI
 //
 // Only `LinearAlgebra` imports the C BLAS/LAPACK module (as an `internal import`); Policy and
 // Forecasting share Statistics without importing each other; the CSV target (scanner, field parsers,

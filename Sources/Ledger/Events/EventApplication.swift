@@ -55,7 +55,15 @@ extension LedgerStore {
       return EventOutcome(eventID: earlier.id, status: earlier.status, error: error, replayed: true)
     }
     let now = clock()
-    let at = e.at ?? now
+    // An event without a time of its own is recorded at the ledger's clock, but never before its SKU's last
+    // event: on PostgreSQL the clock is read by each server, whose clocks differ by milliseconds, and this
+    // SKU's row is locked here (until the transaction ends, so events of one SKU apply one at a time); in
+    // neither case is the client backdating anything.
+    var at = e.at ?? now
+    if e.at == nil, let sku = e.sku {
+      let lock = db.dialect == .postgres ? " FOR UPDATE" : ""
+      if let last = try Int64.fetchOne(db, cached: "SELECT last_at FROM skus WHERE sku = ?\(lock)", arguments: [sku]) { at = max(at, last) }
+    }
     let id = try db.insertReturningID("INSERT INTO events (source, key, kind, payload, at, recorded_at, status) VALUES (?, ?, ?, ?, ?, ?, 'applied') RETURNING id",
                                       arguments: [e.source, e.key, e.kind.rawValue, payload, at, now])
     do {

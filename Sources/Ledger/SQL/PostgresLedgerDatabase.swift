@@ -194,20 +194,14 @@ final class PostgresLedgerDatabase: @unchecked Sendable {
       var attempt = 0
       while true {
         do {
-          try connection.execute(sql: "BEGIN ISOLATION LEVEL READ COMMITTED")
-          let result = try body(connection)
-          try connection.execute(sql: "COMMIT")
-          return result
-        } catch {
-          if !connection.broken { _ = try? connection.execute(sql: "ROLLBACK") }
+          return try Self.transaction("BEGIN ISOLATION LEVEL READ COMMITTED", on: connection, body)
+        } catch where Self.isRetryable(error) && !connection.broken {
           attempt += 1
-          if Self.isRetryable(error) && !connection.broken {
-            guard attempt < Self.maximumAttempts else {
-              throw LedgerError(.busy, "\(location.redacted): the transaction kept conflicting with concurrent ones (\(attempt) attempts); try again")
-            }
-            usleep(UInt32.random(in: 500...(2_000 << min(attempt, 6))))
-            continue
+          guard attempt < Self.maximumAttempts else {
+            throw LedgerError(.busy, "\(location.redacted): the transaction kept conflicting with concurrent ones (\(attempt) attempts); try again")
           }
+          usleep(UInt32.random(in: 500...(2_000 << min(attempt, 6))))
+        } catch {
           throw error is PSQLError ? Self.describe(error, location: location, connecting: false) : error
         }
       }
@@ -217,14 +211,23 @@ final class PostgresLedgerDatabase: @unchecked Sendable {
   func read<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
     try withConnection { connection in
       do {
-        try connection.execute(sql: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        let result = try body(connection)
-        try connection.execute(sql: "COMMIT")
-        return result
+        return try Self.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", on: connection, body)
       } catch {
-        if !connection.broken { _ = try? connection.execute(sql: "ROLLBACK") }
         throw error is PSQLError ? Self.describe(error, location: location, connecting: false) : error
       }
+    }
+  }
+
+  /// One transaction: `begin`, the body, `COMMIT`; rolled back when anything throws (the error is rethrown).
+  private static func transaction<T>(_ begin: String, on connection: PostgresLedgerConnection, _ body: (any SQLConnection) throws -> T) throws -> T {
+    do {
+      try connection.execute(sql: begin)
+      let result = try body(connection)
+      try connection.execute(sql: "COMMIT")
+      return result
+    } catch {
+      if !connection.broken { _ = try? connection.execute(sql: "ROLLBACK") }
+      throw error
     }
   }
 

@@ -102,18 +102,18 @@ extension LedgerStore {
   /// `positions(sku:location:asOf:)` inside a transaction already open (reads or writes).
   static func positions(_ db: any SQLConnection, sku: String?, location: String?, asOf: Int64?) throws -> [Position] {
     var result: [String: [String: Position]] = [:]
-    let regions = Dictionary(uniqueKeysWithValues: try LocationRecord.fetchAll(db, cached: "SELECT * FROM locations").map { ($0.location, $0.region) })
+    let regions = Dictionary(uniqueKeysWithValues: try LocationRecord.fetchAll(db, sql: "SELECT * FROM locations").map { ($0.location, $0.region) })
     if let sku { guard try Self.skuExists(db, sku) else { throw LedgerError(.unknownSKU, "SKU \(LedgerText.excerpt(sku)) is not in the ledger") } }
     if let location, regions[location] == nil { throw LedgerError(.unknownLocation, "location \(LedgerText.excerpt(location)) is not in the ledger") }
     // The SKUs to read: the one asked for plus, for a kit, its components; or all.
     var wanted: [String]? = nil
     if let sku {
-      wanted = [sku] + (try KitComponentRecord.fetchAll(db, cached: "SELECT * FROM kit_components WHERE kit = ?", arguments: [sku]).map(\.component))
+      wanted = [sku] + (try KitComponentRecord.fetchAll(db, sql: "SELECT * FROM kit_components WHERE kit = ?", arguments: [sku]).map(\.component))
     }
     let skuFilter = wanted.map { "sku IN (\($0.map { _ in "?" }.joined(separator: ",")))" } ?? "TRUE"
     let arguments: [any SQLBindable] = wanted ?? []
     if let asOf {
-      let totals = try BucketTotal.fetchAll(db, cached: "SELECT sku, location, bucket, SUM(qty) AS qty FROM movements WHERE at <= ? AND \(skuFilter) GROUP BY sku, location, bucket",
+      let totals = try BucketTotal.fetchAll(db, sql: "SELECT sku, location, bucket, SUM(qty) AS qty FROM movements WHERE at <= ? AND \(skuFilter) GROUP BY sku, location, bucket",
                                             arguments: [asOf] + arguments)
       for t in totals {
         var p = result[t.sku]?[t.location] ?? Position(sku: t.sku, location: t.location, region: regions[t.location] ?? "")
@@ -121,12 +121,12 @@ extension LedgerStore {
         result[t.sku, default: [:]][t.location] = p
       }
     } else {
-      for r in try PositionRecord.fetchAll(db, cached: "SELECT \(PositionRecord.columns) FROM positions WHERE \(skuFilter)", arguments: arguments) {
+      for r in try PositionRecord.fetchAll(db, sql: "SELECT \(PositionRecord.columns) FROM positions WHERE \(skuFilter)", arguments: arguments) {
         result[r.sku, default: [:]][r.location] = Position(r, region: regions[r.location] ?? "")
       }
     }
     // Kits: derived availability per location where any component has a position.
-    let kits = try KitComponentRecord.fetchAll(db, cached: "SELECT * FROM kit_components WHERE ? IS NULL OR kit = ? ORDER BY kit", arguments: [sku, sku])
+    let kits = try KitComponentRecord.fetchAll(db, sql: "SELECT * FROM kit_components WHERE ? IS NULL OR kit = ? ORDER BY kit", arguments: [sku, sku])
     let byKit = Dictionary(grouping: kits, by: \.kit)
     let locations = Set(result.values.flatMap(\.keys))
     for (kit, parts) in byKit {

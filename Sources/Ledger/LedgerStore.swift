@@ -6,7 +6,7 @@ import GRDB
 ///
 /// Design (docs/RELIABILITY.md): append-only `movements` plus cached `positions`
 /// per (SKU, location) with one column per bucket; every event is one transaction (SQLite: `BEGIN
-/// IMMEDIATE`; PostgreSQL: `SERIALIZABLE`, see `PostgresLedgerDatabase`) holding its idempotency row, its
+/// IMMEDIATE`; PostgreSQL: `READ COMMITTED` with the SKU's row locked, see `PostgresLedgerDatabase`) holding its idempotency row, its
 /// movements and its balance updates. No-oversell is enforced twice: a guarded `UPDATE … WHERE sellable -
 /// committed >= ?` and a table `CHECK (committed <= sellable)`. SQLite: WAL journal, `synchronous=NORMAL`
 /// (an acknowledged event survives a process kill; an OS crash may lose the last transactions but never

@@ -42,6 +42,33 @@ struct HotSKUTests {
   }
 }
 
+@Suite("Ledger: event times when the clock steps back")
+struct EventTimeTests {
+  final class Clock: @unchecked Sendable {
+    var now: Int64 = LedgerText.time("2026-06-01T12:00:00Z")!
+  }
+
+  @Test("An event without a time is raised to its SKU's last event (movements too); an earlier time the client gives is refused",
+        arguments: LedgerBackend.underTest)
+  func clockStepsBack(_ backend: LedgerBackend) throws {
+    let clock = Clock()
+    let store = try LedgerStore(path: try backend.newLocation(), create: true, clock: { clock.now })
+    try store.defineLocations([("WH1", "")])
+    try store.defineSKUs([("A", false)])
+    let first = clock.now
+    #expect(try store.apply(LedgerEvent(source: "t", key: "1", kind: .receive, sku: "A", location: "WH1", qty: 5)).succeeded)
+    clock.now -= 2_000
+    #expect(try store.apply(LedgerEvent(source: "t", key: "2", kind: .reserve, sku: "A", location: "WH1", qty: 2, order: "o", line: "1")).succeeded)
+    // The receipt's movement and the reservation's, both at the first event's time (the clock read 2 s earlier).
+    let times = try store.history(sku: "A").map(\.at)
+    #expect(times == [first, first], "\(times.map { $0 - first })")
+    let backdated = try store.apply(LedgerEvent(source: "t", key: "3", kind: .receive, at: first - 1, sku: "A", location: "WH1", qty: 1))
+    #expect(backdated.error?.code == .timeOutOfOrder)
+    #expect(try position(store, "A").committed == 2)
+    try expectVerified(store)
+  }
+}
+
 @Suite("Ledger on PostgreSQL: URLs and bad configuration")
 struct PostgresConfigurationTests {
   @Test("A URL is read as libpq reads it, PG* variables fill what it leaves out, and the password never shows")
@@ -50,6 +77,8 @@ struct PostgresConfigurationTests {
     #expect(full.host == "db.example" && full.port == 6432 && full.user == "ann" && full.password == "s3cret" && full.database == "stock")
     #expect(full.sslMode == .require && full.poolSize == 4 && full.statementTimeoutMillis == 5000)
     #expect(full.redacted == "postgres://ann@db.example:6432/stock")
+    #expect(full.applicationName == "replenish")
+    #expect(try PostgresLocation(url: "postgres://u@h/d?application_name=shop-sync", environment: [:]).applicationName == "shop-sync")
     let socket = try PostgresLocation(url: "postgresql://@/ledger?host=/run/pg", environment: ["PGUSER": "bob", "PGPASSWORD": "pw", "PGPORT": "5433"])
     #expect(socket.socketFolder == "/run/pg" && socket.host == nil && socket.user == "bob" && socket.password == "pw" && socket.port == 5433)
     #expect(!socket.redacted.contains("pw"))

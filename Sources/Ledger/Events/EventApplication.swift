@@ -46,7 +46,7 @@ extension LedgerStore {
 
   func apply(_ e: LedgerEvent, db: any SQLConnection) throws -> EventOutcome {
     let payload = e.canonicalPayload
-    if let earlier = try EventRecord.fetchOne(db, cached: "SELECT id, payload, status, error_code, error_message FROM events WHERE source = ? AND key = ?",
+    if let earlier = try EventRecord.fetchOne(db, sql: "SELECT id, payload, status, error_code, error_message FROM events WHERE source = ? AND key = ?",
                                               arguments: [e.source, e.key]) {
       guard earlier.payload == payload else {
         throw LedgerError(.keyReused, "source \(e.source) key \(e.key) was used for a different event (\(earlier.payload)); nothing changed")
@@ -55,21 +55,19 @@ extension LedgerStore {
       return EventOutcome(eventID: earlier.id, status: earlier.status, error: error, replayed: true)
     }
     let now = clock()
-    // An event without a time of its own is recorded at the ledger's clock, but never before its SKU's last
-    // event: on PostgreSQL the clock is read by each server, whose clocks differ by milliseconds, and this
-    // SKU's row is locked here (until the transaction ends, so events of one SKU apply one at a time); in
-    // neither case is the client backdating anything.
-    var at = e.at ?? now
-    if e.at == nil, let sku = e.sku {
-      let lock = db.dialect == .postgres ? " FOR UPDATE" : ""
-      if let last = try Int64.fetchOne(db, cached: "SELECT last_at FROM skus WHERE sku = ?\(lock)", arguments: [sku]) { at = max(at, last) }
-    }
+    let at = e.at ?? now
     let id = try db.insertReturningID("INSERT INTO events (source, key, kind, payload, at, recorded_at, status) VALUES (?, ?, ?, ?, ?, ?, 'applied') RETURNING id",
                                       arguments: [e.source, e.key, e.kind.rawValue, payload, at, now])
     do {
       try db.savepoint("event") {
-        var op = EventOperation(db: db, event: e, eventID: id, at: at, now: now)
+        var op = EventOperation(db: db, event: e, eventID: id, time: EventOperation.Time(at: at), now: now)
         try op.run()
+        if op.at != at {
+          // The ledger's clock was raised to a SKU's last event (`EventOperation.sku`): the event and all
+          // its movements carry the raised time.
+          try db.cached("UPDATE events SET at = ? WHERE id = ?", arguments: [op.at, id])
+          try db.cached("UPDATE movements SET at = ? WHERE event_id = ?", arguments: [op.at, id])
+        }
         return .commit
       }
       return EventOutcome(eventID: id, status: .applied, error: nil, replayed: false)
@@ -87,8 +85,19 @@ struct EventOperation {
   let db: any SQLConnection
   let event: LedgerEvent
   let eventID: Int64
-  let at: Int64
+  let time: Time
   let now: Int64
+
+  /// The event's time. A time the client gave is checked against each SKU's last event (a backdated event
+  /// is refused); a time the ledger gave (its clock, for an event without one) is raised to the SKU's last
+  /// event instead: the clock was read before the SKU's row lock was granted (PostgreSQL), or differs by
+  /// milliseconds between servers, or stepped back — none of which is the client backdating anything.
+  final class Time {
+    var at: Int64
+    init(at: Int64) { self.at = at }
+  }
+
+  var at: Int64 { time.at }
 
   mutating func run() throws {
     if at > now + 300_000 {
@@ -146,17 +155,21 @@ struct EventOperation {
 
   struct SKU { let name: String; let allowBackorder: Bool; let isKit: Bool }
 
-  /// A known SKU, stamped with this event's time (refusing events older than the SKU's last one).
+  /// A known SKU, stamped with this event's time (refusing an event whose own time is older than the SKU's
+  /// last one; raising the ledger's clock to it, see `Time`).
   func sku(_ name: String? = nil) throws -> SKU {
     let name = try field(name ?? event.sku, "sku")
     // On PostgreSQL the SKU's row is locked until the transaction ends, so that events of one SKU apply one
     // at a time, each reading what the one before it committed (SQLite has one writer anyway).
     let lock = db.dialect == .postgres ? " FOR UPDATE" : ""
-    guard let record = try SKURecord.fetchOne(db, cached: "SELECT \(SKURecord.columns) FROM skus WHERE sku = ?\(lock)", arguments: [name]) else {
+    guard let record = try SKURecord.fetchOne(db, sql: "SELECT \(SKURecord.columns) FROM skus WHERE sku = ?\(lock)", arguments: [name]) else {
       throw LedgerError(.unknownSKU, "SKU \(LedgerText.excerpt(name)) is not in the ledger; define it with `replenish ledger init --items`")
     }
     if at < record.lastAt {
-      throw LedgerError(.timeOutOfOrder, "event time \(LedgerText.iso(at)) is before the last event for \(name) at \(LedgerText.iso(record.lastAt)); backdated events are refused so that no past balance changes")
+      guard event.at == nil else {
+        throw LedgerError(.timeOutOfOrder, "event time \(LedgerText.iso(at)) is before the last event for \(name) at \(LedgerText.iso(record.lastAt)); backdated events are refused so that no past balance changes")
+      }
+      time.at = record.lastAt
     }
     try db.cached("UPDATE skus SET last_at = ? WHERE sku = ?", arguments: [at, name])
     return SKU(name: name, allowBackorder: record.allowBackorder, isKit: record.isKit)
@@ -172,7 +185,7 @@ struct EventOperation {
 
   func components(of kit: SKU) throws -> [(sku: String, qty: Int)] {
     guard kit.isKit else { return [(kit.name, 1)] }
-    return try KitComponentRecord.fetchAll(db, cached: "SELECT * FROM kit_components WHERE kit = ? ORDER BY component", arguments: [kit.name])
+    return try KitComponentRecord.fetchAll(db, sql: "SELECT * FROM kit_components WHERE kit = ? ORDER BY component", arguments: [kit.name])
       .map { ($0.component, $0.qty) }
   }
 
@@ -184,7 +197,7 @@ struct EventOperation {
 
   func position(_ sku: String, _ location: String) throws -> PositionRecord {
     try ensurePosition(sku, location)
-    return try PositionRecord.fetchOne(db, cached: "SELECT \(PositionRecord.columns) FROM positions WHERE sku = ? AND location = ?", arguments: [sku, location])!
+    return try PositionRecord.fetchOne(db, sql: "SELECT \(PositionRecord.columns) FROM positions WHERE sku = ? AND location = ?", arguments: [sku, location])!
   }
 
   func setAverageCost(_ sku: String, _ location: String, _ micros: Int) throws {
@@ -220,7 +233,7 @@ struct EventOperation {
 
   /// Moves waiting backorders of `sku` at `location` into committed, oldest first, as ATP allows.
   func allocateBackorders(_ sku: String, _ location: String) throws {
-    let lines = try OrderLineRecord.fetchAll(db, cached: """
+    let lines = try OrderLineRecord.fetchAll(db, sql: """
       SELECT \(OrderLineRecord.columns) FROM order_lines WHERE component = ? AND location = ? AND backordered > 0 AND sku = component ORDER BY seq
       """, arguments: [sku, location])
     for l in lines {

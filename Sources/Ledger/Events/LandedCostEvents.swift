@@ -15,7 +15,7 @@ extension EventOperation {
     }
     let total = parts.reduce(0, +)
     guard total > 0 else { throw LedgerError(.invalidMoney, "landed_cost for receipt \(receipt) carries no amount (freight, duty or fees)") }
-    let lines = try ReceiptLineRecord.fetchAll(db, cached: "SELECT * FROM receipt_lines WHERE receipt = ? ORDER BY event_id", arguments: [receipt])
+    let lines = try ReceiptLineRecord.fetchAll(db, sql: "SELECT * FROM receipt_lines WHERE receipt = ? ORDER BY event_id", arguments: [receipt])
     guard !lines.isEmpty else { throw LedgerError(.unknownReceipt, "receipt \(receipt) has no received lines") }
     for l in lines { _ = try sku(l.sku) }
     let values = lines.map { max(0, $0.valueMicros) }

@@ -5,7 +5,7 @@
 extension EventOperation {
   func orderLine() throws -> (order: String, line: String, rows: [OrderLineRecord]) {
     let order = try field(event.order, "order"), line = try field(event.line, "line")
-    let rows = try OrderLineRecord.fetchAll(db, cached: "SELECT \(OrderLineRecord.columns) FROM order_lines WHERE order_id = ? AND line = ? ORDER BY component", arguments: [order, line])
+    let rows = try OrderLineRecord.fetchAll(db, sql: "SELECT \(OrderLineRecord.columns) FROM order_lines WHERE order_id = ? AND line = ? ORDER BY component", arguments: [order, line])
     guard let first = rows.first else { throw LedgerError(.unknownLine, "order \(order) line \(line) was never reserved") }
     if let s = event.sku, s != first.sku {
       throw LedgerError(.unknownLine, "order \(order) line \(line) is for \(first.sku), not \(s)")

@@ -2,7 +2,7 @@
 /// Purchase-order lines (inbound) and receipts (on hand, with landed cost).
 extension EventOperation {
   func poLine(_ po: String, _ sku: String) throws -> POLineRecord {
-    guard let line = try POLineRecord.fetchOne(db, cached: "SELECT * FROM po_lines WHERE po = ? AND sku = ?", arguments: [po, sku]) else {
+    guard let line = try POLineRecord.fetchOne(db, sql: "SELECT * FROM po_lines WHERE po = ? AND sku = ?", arguments: [po, sku]) else {
       throw LedgerError(.unknownPO, "PO \(po) has no line for \(sku)")
     }
     guard line.status == .open else {

@@ -21,13 +21,13 @@ extension EventOperation {
     let p = try position(item.name, loc)
     var excess = p.committed - counted
     if excess > 0 {
-      let lines = try OrderLineRecord.fetchAll(db, cached: """
+      let lines = try OrderLineRecord.fetchAll(db, sql: """
         SELECT \(OrderLineRecord.columns) FROM order_lines WHERE component = ? AND location = ? AND reserved - shipped - released - backordered > 0 ORDER BY seq DESC
         """, arguments: [item.name, loc])
       for l in lines where excess > 0 {
         let units = min(l.committed, (excess + l.qtyPer - 1) / l.qtyPer)
         // A kit line is demoted for every component together.
-        let parts = try OrderLineRecord.fetchAll(db, cached: "SELECT \(OrderLineRecord.columns) FROM order_lines WHERE order_id = ? AND line = ?", arguments: [l.orderId, l.line])
+        let parts = try OrderLineRecord.fetchAll(db, sql: "SELECT \(OrderLineRecord.columns) FROM order_lines WHERE order_id = ? AND line = ?", arguments: [l.orderId, l.line])
         try db.cached("UPDATE order_lines SET backordered = backordered + ? WHERE order_id = ? AND line = ?", arguments: [units, l.orderId, l.line])
         for part in parts {
           try move(part.component, loc, .committed, -units * part.qtyPer, .internal)

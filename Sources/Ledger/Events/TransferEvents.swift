@@ -23,7 +23,7 @@ extension EventOperation {
     let transfer = try field(event.transfer, "transfer")
     let item = try sku()
     let q = try quantity()
-    guard let t = try TransferRecord.fetchOne(db, cached: "SELECT * FROM transfers WHERE transfer = ? AND sku = ?", arguments: [transfer, item.name]) else {
+    guard let t = try TransferRecord.fetchOne(db, sql: "SELECT * FROM transfers WHERE transfer = ? AND sku = ?", arguments: [transfer, item.name]) else {
       throw LedgerError(.unknownTransfer, "transfer \(transfer) does not move \(item.name)")
     }
     guard q <= t.inTransit else { throw LedgerError(.exceedsOpen, "transfer \(transfer) \(item.name): receiving \(q) but \(t.inTransit) are in transit") }

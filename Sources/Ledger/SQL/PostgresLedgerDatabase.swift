@@ -6,9 +6,9 @@ import PostgresNIO
 /// `postgres://user:password@host:port/database?sslmode=…`, a Unix socket folder as `?host=/path` (or an
 /// empty host: the socket in `/var/run/postgresql`), and whatever the URL leaves out from the `PGHOST`,
 /// `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE` and `PGSSLMODE` environment variables. Ours on top:
-/// `pool_size` (connections per process, default 8), `statement_timeout` (milliseconds, default 30,000)
-/// and `connect_timeout` (seconds, default 10). The password is never part of `redacted`, the text every
-/// message and log shows.
+/// `pool_size` (connections per process, default 8), `statement_timeout` (milliseconds, default 30,000),
+/// `connect_timeout` (seconds, default 10) and libpq's `application_name`. The password is never part of
+/// `redacted`, the text every message and log shows.
 public struct PostgresLocation: Sendable, Equatable {
   public enum SSLMode: String, Sendable, CaseIterable {
     case disable, allow, prefer, require
@@ -26,6 +26,8 @@ public struct PostgresLocation: Sendable, Equatable {
   public var poolSize: Int
   public var statementTimeoutMillis: Int
   public var connectTimeoutSeconds: Int
+  /// What the server shows for these connections (`pg_stat_activity`); default `replenish`.
+  public var applicationName: String
 
   /// Whether `text` names a PostgreSQL database rather than a SQLite file.
   public static func isURL(_ text: String) -> Bool {
@@ -77,6 +79,7 @@ public struct PostgresLocation: Sendable, Equatable {
     poolSize = try integer("pool_size", 8, 1...256)
     statementTimeoutMillis = try integer("statement_timeout", 30_000, 0...86_400_000)
     connectTimeoutSeconds = try integer("connect_timeout", 10, 1...600)
+    applicationName = query["application_name"] ?? "replenish"
   }
 
   /// A URL's text with any password replaced by `***` (for messages about a URL that did not parse).
@@ -109,7 +112,7 @@ public struct PostgresLocation: Sendable, Equatable {
     }
     configuration.options.connectTimeout = .seconds(Int64(connectTimeoutSeconds))
     configuration.options.additionalStartupParameters = [
-      ("statement_timeout", "\(statementTimeoutMillis)"), ("application_name", "replenish"),
+      ("statement_timeout", "\(statementTimeoutMillis)"), ("application_name", applicationName),
     ]
     return configuration
   }

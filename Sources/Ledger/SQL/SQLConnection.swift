@@ -42,7 +42,7 @@ protocol SQLConnection: AnyObject {
 }
 
 extension SQLConnection {
-  /// A statement that is run often (prepared once per connection where the backend caches statements).
+  /// `execute`, for the statements every event runs (SQLite prepares every statement once per connection).
   @discardableResult
   func cached(_ sql: String, arguments: [any SQLBindable] = []) throws -> Int {
     try execute(sql: sql, arguments: arguments)
@@ -94,12 +94,6 @@ extension SQLRow {
   static func fetchOne(_ db: some SQLConnection, sql: String, arguments: [any SQLBindable] = []) throws -> SQLRow? {
     try db.rows(sql: sql, arguments: arguments).first
   }
-  static func fetchAll(_ db: some SQLConnection, cached sql: String, arguments: [any SQLBindable] = []) throws -> [SQLRow] {
-    try db.rows(sql: sql, arguments: arguments)
-  }
-  static func fetchOne(_ db: some SQLConnection, cached sql: String, arguments: [any SQLBindable] = []) throws -> SQLRow? {
-    try db.rows(sql: sql, arguments: arguments).first
-  }
 }
 
 extension SQLDecodable {
@@ -111,12 +105,6 @@ extension SQLDecodable {
   /// The first column of every row.
   static func fetchAll(_ db: some SQLConnection, sql: String, arguments: [any SQLBindable] = []) throws -> [Self] {
     try db.rows(sql: sql, arguments: arguments).map { $0[0] as Self }
-  }
-  static func fetchOne(_ db: some SQLConnection, cached sql: String, arguments: [any SQLBindable] = []) throws -> Self? {
-    try fetchOne(db, sql: sql, arguments: arguments)
-  }
-  static func fetchAll(_ db: some SQLConnection, cached sql: String, arguments: [any SQLBindable] = []) throws -> [Self] {
-    try fetchAll(db, sql: sql, arguments: arguments)
   }
 }
 
@@ -131,11 +119,5 @@ extension SQLRecord {
   }
   static func fetchOne(_ db: some SQLConnection, sql: String, arguments: [any SQLBindable] = []) throws -> Self? {
     try db.rows(sql: sql, arguments: arguments).first.map { try Self(row: $0) }
-  }
-  static func fetchAll(_ db: some SQLConnection, cached sql: String, arguments: [any SQLBindable] = []) throws -> [Self] {
-    try fetchAll(db, sql: sql, arguments: arguments)
-  }
-  static func fetchOne(_ db: some SQLConnection, cached sql: String, arguments: [any SQLBindable] = []) throws -> Self? {
-    try fetchOne(db, sql: sql, arguments: arguments)
   }
 }

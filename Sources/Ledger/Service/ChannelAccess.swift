@@ -63,7 +63,7 @@ extension LedgerStore {
   /// The live (not revoked) key with this hash.
   public func apiKey(hash: String) throws -> APIKeyRecord? {
     try read { db in
-      try SQLRow.fetchOne(db, cached: "SELECT id, channel, scopes, created_at, revoked_at FROM api_keys WHERE hash = ? AND revoked_at IS NULL", arguments: [hash])
+      try SQLRow.fetchOne(db, sql: "SELECT id, channel, scopes, created_at, revoked_at FROM api_keys WHERE hash = ? AND revoked_at IS NULL", arguments: [hash])
         .map(Self.keyRecord)
     }
   }

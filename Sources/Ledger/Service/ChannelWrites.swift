@@ -116,7 +116,7 @@ extension LedgerStore {
   }
 
   private func perform(_ request: WriteRequest, db: any SQLConnection) throws -> WriteResult {
-    if let earlier = try SQLRow.fetchOne(db, cached: "SELECT fingerprint, status, body FROM request_records WHERE source = ? AND key = ?",
+    if let earlier = try SQLRow.fetchOne(db, sql: "SELECT fingerprint, status, body FROM request_records WHERE source = ? AND key = ?",
                                       arguments: [request.source, request.key]) {
       guard (earlier[0] as String) == request.fingerprint else {
         return .keyReused("Idempotency-Key \(LedgerText.excerpt(request.key)) was used by \(request.source) for a different request; nothing changed")
@@ -179,21 +179,21 @@ extension LedgerStore {
   private static func check(_ condition: WriteRequest.Precondition, source: String, now: Int64, db: any SQLConnection) throws -> LedgerError? {
     switch condition {
     case .shelfEquals(let sku, let location, let quantity):
-      let shelf = try Int.fetchOne(db, cached: "SELECT sellable FROM positions WHERE sku = ? AND location = ?", arguments: [sku, location]) ?? 0
+      let shelf = try Int.fetchOne(db, sql: "SELECT sellable FROM positions WHERE sku = ? AND location = ?", arguments: [sku, location]) ?? 0
       guard shelf == quantity else {
         return LedgerError(.changeFromQuantityStale, "change_from_quantity \(quantity) for \(sku) at \(location), but the shelf (available + committed) holds \(shelf) now; read the level again and resend with change_from_quantity \(shelf)")
       }
     case .newOrder(let order):
-      if let owner = try String.fetchOne(db, cached: "SELECT channel FROM order_owners WHERE order_id = ?", arguments: [order]) {
+      if let owner = try String.fetchOne(db, sql: "SELECT channel FROM order_owners WHERE order_id = ?", arguments: [order]) {
         return LedgerError(.orderExists, owner == source ? "order \(LedgerText.excerpt(order)) exists; change it through its cancel, shipments and returns"
                            : "order id \(LedgerText.excerpt(order)) is taken; choose another id")
       }
-      if try Bool.fetchOne(db, cached: "SELECT 1 FROM order_lines WHERE order_id = ?", arguments: [order]) ?? false {
+      if try Bool.fetchOne(db, sql: "SELECT 1 FROM order_lines WHERE order_id = ?", arguments: [order]) ?? false {
         return LedgerError(.orderExists, "order id \(LedgerText.excerpt(order)) is taken; choose another id")
       }
       try db.cached("INSERT INTO order_owners VALUES (?, ?, ?)", arguments: [order, source, now])
     case .ownOrder(let order):
-      let owner = try String.fetchOne(db, cached: "SELECT channel FROM order_owners WHERE order_id = ?", arguments: [order])
+      let owner = try String.fetchOne(db, sql: "SELECT channel FROM order_owners WHERE order_id = ?", arguments: [order])
       guard owner == source else { return LedgerError(.unknownOrder, "order \(LedgerText.excerpt(order)) is not an order of channel \(source)") }
     }
     return nil
@@ -205,7 +205,7 @@ extension LedgerStore {
     if !applied.isEmpty {
       var touchedPairs = Set<StockKey>()
       for id in applied {
-        for row in try SQLRow.fetchAll(db, cached: "SELECT DISTINCT sku, location FROM movements WHERE event_id = ?", arguments: [id]) {
+        for row in try SQLRow.fetchAll(db, sql: "SELECT DISTINCT sku, location FROM movements WHERE event_id = ?", arguments: [id]) {
           touchedPairs.insert(StockKey(sku: row[0], location: row[1]))
         }
       }
@@ -213,7 +213,7 @@ extension LedgerStore {
       let skus = Set(touched.map(\.sku))
       var kits = Set<String>()
       for sku in skus {
-        kits.formUnion(try String.fetchAll(db, cached: "SELECT kit FROM kit_components WHERE component = ?", arguments: [sku]))
+        kits.formUnion(try String.fetchAll(db, sql: "SELECT kit FROM kit_components WHERE component = ?", arguments: [sku]))
       }
       let locations = Set(touched.map(\.location))
       var levels: [InventoryLevel] = []
@@ -221,7 +221,7 @@ extension LedgerStore {
         // A plain SKU's positions straight from the table (every location: `sku_available` sums them);
         // a kit's are derived from its components by `positions`.
         let all = kits.contains(sku) ? try Self.positions(db, sku: sku, location: nil, asOf: nil)
-          : try SQLRow.fetchAll(db, cached: """
+          : try SQLRow.fetchAll(db, sql: """
               SELECT \(PositionRecord.columns), (SELECT region FROM locations WHERE location = p.location) FROM positions p WHERE sku = ? ORDER BY location
               """, arguments: [sku]).map { Position(try PositionRecord(row: $0), region: $0[10] ?? "") }
         levels += InventoryLevel.levels(all).filter { level in locations.contains(level.location) && (kits.contains(sku) || touchedPairs.contains(StockKey(sku: sku, location: level.location))) }
@@ -265,12 +265,12 @@ extension LedgerStore {
   }
 
   static func orderState(_ id: String, db: any SQLConnection) throws -> OrderState? {
-    let rows = try OrderLineRecord.fetchAll(db, cached: """
+    let rows = try OrderLineRecord.fetchAll(db, sql: """
       SELECT \(OrderLineRecord.columns) FROM order_lines o WHERE order_id = ?
       AND component = (SELECT MIN(component) FROM order_lines WHERE order_id = o.order_id AND line = o.line) ORDER BY seq, line
       """, arguments: [id])
     guard !rows.isEmpty else { return nil }
-    let channel = try String.fetchOne(db, cached: "SELECT channel FROM order_owners WHERE order_id = ?", arguments: [id]) ?? ""
+    let channel = try String.fetchOne(db, sql: "SELECT channel FROM order_owners WHERE order_id = ?", arguments: [id]) ?? ""
     let lines = rows.map {
       OrderLineState(line: $0.line, sku: $0.sku, location: $0.location, ordered: $0.reserved, committed: $0.committed, backordered: $0.backordered,
                      shipped: $0.shipped, released: $0.released, returned: $0.returned)

@@ -95,7 +95,7 @@ extension LedgerStore {
   }
 
   static func releaseRecord(planID: String, lineID: String, db: any SQLConnection) throws -> ReleaseRecord? {
-    try SQLRow.fetchOne(db, cached: "SELECT \(releaseColumns) FROM purchase_releases WHERE plan_id = ? AND line_id = ?",
+    try SQLRow.fetchOne(db, sql: "SELECT \(releaseColumns) FROM purchase_releases WHERE plan_id = ? AND line_id = ?",
                      arguments: [planID, lineID]).map(Self.releaseRecord)
   }
 

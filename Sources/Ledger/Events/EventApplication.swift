@@ -56,8 +56,8 @@ extension LedgerStore {
     }
     let now = clock()
     let at = e.at ?? now
-    let id = try db.insertReturningID("INSERT INTO events (source, key, kind, payload, at, recorded_at, status) VALUES (?, ?, ?, ?, ?, ?, 'applied') RETURNING id",
-                                      arguments: [e.source, e.key, e.kind.rawValue, payload, at, now])
+    let id = try db.insert(sql: "INSERT INTO events (source, key, kind, payload, at, recorded_at, status) VALUES (?, ?, ?, ?, ?, ?, 'applied')",
+                           arguments: [e.source, e.key, e.kind.rawValue, payload, at, now], returning: "id")
     do {
       try db.savepoint("event") {
         var op = EventOperation(db: db, event: e, eventID: id, time: EventOperation.Time(at: at), now: now)

@@ -292,6 +292,17 @@ final class PostgresLedgerConnection: SQLConnection {
     return try result.rows.map { row in SQLRow(columns: columns, values: try row.map(Self.value)) }
   }
 
+  func firstRow(sql: String, arguments: [any SQLBindable]) throws -> SQLRow? {
+    try rows(sql: sql, arguments: arguments).first
+  }
+
+  func insert(sql: String, arguments: [any SQLBindable], returning idColumn: String) throws -> Int64 {
+    guard let id = try Int64.fetchOne(self, sql: sql + " RETURNING " + idColumn, arguments: arguments) else {
+      throw LedgerError(.cannotWrite, "the insert returned no \(idColumn): \(sql)")
+    }
+    return id
+  }
+
   private func run(_ sql: String, _ arguments: [any SQLBindable]) throws -> PostgresQueryResult {
     var binds = PostgresBindings(capacity: arguments.count)
     var types: [SQLType] = []

@@ -39,6 +39,11 @@ protocol SQLConnection: AnyObject {
   func execute(sql: String, arguments: [any SQLBindable]) throws -> Int
   /// Runs a query and returns its rows.
   func rows(sql: String, arguments: [any SQLBindable]) throws -> [SQLRow]
+  /// Runs a query and returns its first row only (the rest are not read).
+  func firstRow(sql: String, arguments: [any SQLBindable]) throws -> SQLRow?
+  /// Runs an `INSERT` and returns the key `idColumn` of the row it added (SQLite: its row id; PostgreSQL:
+  /// `RETURNING idColumn`).
+  func insert(sql: String, arguments: [any SQLBindable], returning idColumn: String) throws -> Int64
 }
 
 extension SQLConnection {
@@ -57,14 +62,6 @@ extension SQLConnection {
 
   func cachedBool(_ sql: String, arguments: [any SQLBindable] = []) throws -> Bool? {
     try Bool?.fetchOne(self, sql: sql, arguments: arguments) ?? nil
-  }
-
-  /// Runs an `INSERT … RETURNING <id column>` and returns the new row's id.
-  func insertReturningID(_ sql: String, arguments: [any SQLBindable]) throws -> Int64 {
-    guard let id = try Int64.fetchOne(self, sql: sql, arguments: arguments) else {
-      throw LedgerError(.cannotWrite, "the insert returned no id: \(sql)")
-    }
-    return id
   }
 
   /// Runs `body` in a savepoint named `name` (inside the transaction the store opened): kept when it
@@ -92,14 +89,14 @@ extension SQLRow {
     try db.rows(sql: sql, arguments: arguments)
   }
   static func fetchOne(_ db: some SQLConnection, sql: String, arguments: [any SQLBindable] = []) throws -> SQLRow? {
-    try db.rows(sql: sql, arguments: arguments).first
+    try db.firstRow(sql: sql, arguments: arguments)
   }
 }
 
 extension SQLDecodable {
   /// The first column of the first row, or nil when there is no row.
   static func fetchOne(_ db: some SQLConnection, sql: String, arguments: [any SQLBindable] = []) throws -> Self? {
-    guard let row = try db.rows(sql: sql, arguments: arguments).first else { return nil }
+    guard let row = try db.firstRow(sql: sql, arguments: arguments) else { return nil }
     return row[0] as Self
   }
   /// The first column of every row.
@@ -118,6 +115,6 @@ extension SQLRecord {
     try db.rows(sql: sql, arguments: arguments).map { try Self(row: $0) }
   }
   static func fetchOne(_ db: some SQLConnection, sql: String, arguments: [any SQLBindable] = []) throws -> Self? {
-    try db.rows(sql: sql, arguments: arguments).first.map { try Self(row: $0) }
+    try db.firstRow(sql: sql, arguments: arguments).map { try Self(row: $0) }
   }
 }

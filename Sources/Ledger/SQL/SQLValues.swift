@@ -93,16 +93,12 @@ extension SQLTextEnum {
   public static func decode(_ value: SQLValue) -> Self? { String.decode(value).flatMap(Self.init(rawValue:)) }
 }
 
-/// The column names of one result, shared by its rows.
+/// The column names of one result, shared by its rows. Found by a linear search: results have at most a
+/// dozen columns, and a dictionary built for every query cost more than every lookup it saved.
 final class SQLColumns: Sendable {
   let names: [String]
-  let index: [String: Int]
-  init(_ names: [String]) {
-    self.names = names
-    var index: [String: Int] = [:]
-    for (i, n) in names.enumerated() where index[n] == nil { index[n] = i }
-    self.index = index
-  }
+  init(_ names: [String]) { self.names = names }
+  func index(_ name: String) -> Int? { names.firstIndex(of: name) }
 }
 
 /// One result row. Reading a column as a type it does not convert to is a programming error (the schema
@@ -122,7 +118,7 @@ public struct SQLRow: Sendable {
   }
 
   public subscript<T: SQLDecodable>(_ name: String) -> T {
-    guard let i = columns.index[name] else { preconditionFailure("no column \(name) in \(columns.names)") }
+    guard let i = columns.index(name) else { preconditionFailure("no column \(name) in \(columns.names)") }
     return self[i]
   }
 }

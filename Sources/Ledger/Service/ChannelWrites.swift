@@ -240,8 +240,8 @@ extension LedgerStore {
   }
 
   private func logChange(topic: ChangeTopic, sku: String?, location: String?, order: String?, channel: String?, payload: String, now: Int64, db: any SQLConnection) throws {
-    let seq = try db.insertReturningID("INSERT INTO changes (at, topic, sku, location, order_id, channel, payload) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
-                                       arguments: [now, topic.rawValue, sku, location, order, channel, payload])
+    let seq = try db.insert(sql: "INSERT INTO changes (at, topic, sku, location, order_id, channel, payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            arguments: [now, topic.rawValue, sku, location, order, channel, payload], returning: "seq")
     try db.cached("""
       INSERT INTO webhook_deliveries (subscription_id, change_seq, next_at, status)
       SELECT id, ?, ?, 'pending' FROM webhook_subscriptions

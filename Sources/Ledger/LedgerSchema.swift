@@ -14,6 +14,7 @@ enum LedgerSchema {
     ("v3 service: channels, API keys, request records, changes outbox, webhooks", v3),
     ("v4 kits by component", v4),
     ("v5 purchase-order lines released from plans", v5),
+    ("v6 change feed in commit order, webhook deliveries claimed by one server", v6),
   ]
 
   static var migrator: DatabaseMigrator {
@@ -164,5 +165,22 @@ enum LedgerSchema {
           decided_by TEXT NOT NULL, decided_at INTEGER NOT NULL,
           PRIMARY KEY (plan_id, line_id));
         UPDATE meta SET value = '5' WHERE name = 'schema_version';
+      """
+
+  /// v6: several servers on one database. `changes.position` is the change feed's cursor, given in commit
+  /// order: on SQLite (one writer) when the change is written; on PostgreSQL, where identity values are
+  /// taken in one order and committed in another, by `LedgerStore.sequenceChanges` once every transaction
+  /// older than the change's (`xid`) has ended. `claimed_until` is a delivery's lease: the server that
+  /// claimed it (`FOR UPDATE SKIP LOCKED` on PostgreSQL) sends it; another may take it once the lease ends.
+  static let v6 = """
+        ALTER TABLE changes ADD COLUMN xid INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE changes ADD COLUMN position INTEGER;
+        UPDATE changes SET position = seq;
+        CREATE UNIQUE INDEX changes_by_position ON changes (position);
+        CREATE INDEX changes_unpositioned ON changes (seq) WHERE position IS NULL;
+        CREATE TABLE change_sequencer (id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1));
+        INSERT INTO change_sequencer (id) VALUES (1);
+        ALTER TABLE webhook_deliveries ADD COLUMN claimed_until INTEGER;
+        UPDATE meta SET value = '6' WHERE name = 'schema_version';
       """
 }

@@ -33,6 +33,8 @@ struct ServeRun: ParsableCommand {
   @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted.") var maxBodyBytes = 1 << 20
   @Option(name: .customLong("idempotency-hours"), help: "How long a write's response answers retries of its Idempotency-Key.") var idempotencyHours = 24
   @Option(name: .customLong("webhook-retry-ms"), help: "First webhook retry delay; doubles per failure up to an hour.") var webhookRetryMs = 5000
+  @Option(name: .customLong("webhook-timeout-ms"), help: "A receiver must answer a webhook within this; a delivery a server claimed is left to the others 2 × this + 5 s later if it died.")
+  var webhookTimeoutMs = 10_000
   @Option(name: .customLong("webhook-max-failures"), help: "Consecutive failed deliveries before a subscription is disabled.") var webhookMaxFailures = 30
   @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
   @Option(name: .long, help: "The plan folder `replenish plan` wrote: buyers see and release its PO suggestions (/v1/plans/current).") var plan: String?
@@ -44,7 +46,9 @@ struct ServeRun: ParsableCommand {
     guard rateLimit >= 0 else { throw ValidationError("--rate-limit \(rateLimit): expected ≥ 0") }
     guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes \(maxBodyBytes): expected ≥ 1024") }
     guard idempotencyHours >= 1 else { throw ValidationError("--idempotency-hours \(idempotencyHours): expected ≥ 1") }
-    guard webhookRetryMs >= 1, webhookMaxFailures >= 1 else { throw ValidationError("--webhook-retry-ms and --webhook-max-failures: expected ≥ 1") }
+    guard webhookRetryMs >= 1, webhookMaxFailures >= 1, webhookTimeoutMs >= 1 else {
+      throw ValidationError("--webhook-retry-ms, --webhook-timeout-ms and --webhook-max-failures: expected ≥ 1")
+    }
     guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel): expected trace, debug, info, notice, warning, error or critical") }
   }
 
@@ -58,6 +62,7 @@ struct ServeRun: ParsableCommand {
     settings.idempotencyRetention = .seconds(idempotencyHours * 3600)
     settings.webhooks.baseDelay = .milliseconds(webhookRetryMs)
     settings.webhooks.maximumFailures = webhookMaxFailures
+    settings.webhooks.timeout = .milliseconds(webhookTimeoutMs)
     if let plan {
       // Read once now, so that a wrong folder is a startup error rather than a 503 later.
       _ = try PurchaseReleasing.readPlan(folder: plan)

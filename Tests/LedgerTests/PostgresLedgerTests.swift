@@ -146,3 +146,85 @@ struct PostgresConfigurationTests {
     #expect(statements.contains("INSERT INTO meta VALUES ('schema_version', '1') ON CONFLICT DO NOTHING"))
   }
 }
+
+@Suite("Ledger: the change feed in commit order")
+struct ChangeFeedTests {
+  /// A receipt of one unit of `sku` at WH1 as a service write (it logs the SKU's level as a change).
+  static func receipt(_ key: String, sku: String = "A") -> WriteRequest {
+    WriteRequest(source: "feed", key: key, fingerprint: key,
+                 events: [LedgerEvent(source: "feed", key: key, kind: .receive, sku: sku, location: "WH1", qty: 1, unitCostMicros: 1_000_000)],
+                 atomicity: .allOrNothing, render: { _ in StoredResponse(status: 201, body: "{}") })
+  }
+
+  /// Each writer receives its own SKU (so that commits interleave freely; one SKU's writers queue on its
+  /// row lock) and every fourth receipt goes to the shared SKU H.
+  @Test("16 writers and a follower reading the feed as they commit: the follower sees every change once, each SKU's levels in commit order",
+        arguments: LedgerBackend.underTest)
+  func followerMissesNothing(_ backend: LedgerBackend) throws {
+    let store = try LedgerStore(path: try backend.newLocation(), create: true)
+    try store.defineLocations([("WH1", "EU")])
+    try store.defineSKUs((0..<16).map { ("S\($0)", false) } + [("H", false)])
+    let followed = LockedList<Change>()
+    let group = DispatchGroup()
+    DispatchQueue.global().async(group: group) {
+      var cursor: Int64 = 0
+      // Until every change is seen (on PostgreSQL a change is positioned once every older transaction of
+      // the server has ended; other tests write at once), or 60 s.
+      let deadline = Date().addingTimeInterval(60)
+      while followed.items.count < 16 * 12, Date() < deadline {
+        let page = (try? store.changes(after: cursor, channel: nil, limit: 7)) ?? []
+        for change in page { followed.append(change) }
+        cursor = page.last?.seq ?? cursor
+        if page.isEmpty { Thread.sleep(forTimeInterval: 0.002) }
+      }
+    }
+    DispatchQueue.concurrentPerform(iterations: 16) { writer in
+      for k in 0..<12 {
+        let result = store.perform([Self.receipt("w\(writer)-\(k)", sku: k % 4 == 3 ? "H" : "S\(writer)")])
+        if case .completed(let response, _) = result[0] { #expect(response.status == 201) } else { Issue.record("\(result[0])") }
+      }
+    }
+    group.wait()
+    let all = try store.changes(after: 0, channel: nil, limit: 10_000)
+    #expect(all.count == 16 * 12)
+    #expect(all.map(\.seq) == Array(1...Int64(all.count)), "positions without gaps")
+    #expect(followed.items.map(\.seq) == all.map(\.seq), "the follower saw \(followed.items.count) of \(all.count)")
+    #expect(followed.items.map(\.payload) == all.map(\.payload))
+    // Each change reports its SKU's level after the receipt: 1, 2, … per SKU, in feed order.
+    var onHand: [String: [Int]] = [:]
+    for change in all {
+      onHand[change.sku!, default: []].append(Int(change.payload.split(separator: "\"on_hand\":").last?.prefix { $0.isNumber } ?? "") ?? -1)
+    }
+    #expect(onHand["H"] == Array(1...16 * 3))
+    #expect((0..<16).allSatisfy { onHand["S\($0)"] == Array(1...9) }, "\(onHand)")
+  }
+
+  @Test("PostgreSQL: a change whose transaction is still open holds back later commits; then both come, oldest transaction first",
+        .enabled(if: LedgerBackend.postgresURL != nil))
+  func openTransactionHoldsBackTheFeed() throws {
+    let location = try LedgerBackend.postgres.newLocation()
+    let store = try LedgerStore(path: location, create: true)
+    try store.defineLocations([("WH1", "EU")])
+    try store.defineSKUs([("A", false)])
+    let other = try LedgerStore(path: location)
+    guard case .postgres(let database) = other.backend else { Issue.record("not on PostgreSQL"); return }
+    try database.write { db in
+      // The change a slow writer logged first (its identity is the lower one), not yet committed.
+      _ = try db.insert(sql: """
+        INSERT INTO changes (at, topic, sku, location, payload, xid, position)
+        VALUES (1, 'inventory_levels/update', 'A', 'WH1', '{"slow":true}', \(db.dialect.changeTransaction), \(db.dialect.changePosition))
+        """, arguments: [], returning: "seq")
+      _ = store.perform([Self.receipt("fast")])
+      #expect(try store.changes(after: 0, channel: nil, limit: 10).isEmpty, "a later commit is not given a position before an older open transaction ends")
+    }
+    // Both come once every older transaction on the server (of any database: other tests run at once) has ended.
+    var feed = try store.changes(after: 0, channel: nil, limit: 10)
+    let deadline = Date().addingTimeInterval(10)
+    while feed.count < 2, Date() < deadline {
+      Thread.sleep(forTimeInterval: 0.01)
+      feed = try store.changes(after: 0, channel: nil, limit: 10)
+    }
+    #expect(feed.map(\.seq) == [1, 2])
+    #expect(feed.first?.payload == #"{"slow":true}"#)
+  }
+}

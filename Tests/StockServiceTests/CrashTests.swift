@@ -19,7 +19,7 @@ final class ServerProcess: @unchecked Sendable {
   init(db: String, extra: [String] = []) throws {
     guard let binary = replenishBinary() else { throw CrashTestError("replenish binary not found next to the test bundle; run `swift build` first") }
     process.executableURL = binary
-    process.arguments = ["serve", "--db", db, "--port", "0", "--rate-limit", "0", "--log-level", "error", "--webhook-retry-ms", "20"] + extra
+    process.arguments = ["serve", "--db", db, "--port", "0", "--rate-limit", "0", "--log-level", "error", "--webhook-retry-ms", "20", "--webhook-timeout-ms", "1000"] + extra
     let out = Pipe()
     process.standardOutput = out
     process.standardError = FileHandle.nullDevice

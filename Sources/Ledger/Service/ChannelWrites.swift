@@ -239,14 +239,21 @@ extension LedgerStore {
     }
   }
 
+  /// Writes a change in the same transaction as the stock change it reports (the transactional outbox). On
+  /// SQLite it takes the next feed position and is queued for the subscriptions now; on PostgreSQL it
+  /// records its transaction and waits for `sequenceChanges` to position it and queue it.
   private func logChange(topic: ChangeTopic, sku: String?, location: String?, order: String?, channel: String?, payload: String, now: Int64, db: any SQLConnection) throws {
-    let seq = try db.insert(sql: "INSERT INTO changes (at, topic, sku, location, order_id, channel, payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            arguments: [now, topic.rawValue, sku, location, order, channel, payload], returning: "seq")
-    try db.cached("""
-      INSERT INTO webhook_deliveries (subscription_id, change_seq, next_at, status)
-      SELECT id, ?, ?, 'pending' FROM webhook_subscriptions
-      WHERE status = 'active' AND \(db.dialect.position(of: "',' || ? || ','", in: "',' || topics || ','")) > 0 AND (? IS NULL OR channel = ?)
-      """, arguments: [seq, now, topic.rawValue, channel, channel])
+    let seq = try db.insert(sql: """
+      INSERT INTO changes (at, topic, sku, location, order_id, channel, payload, xid, position)
+      VALUES (?, ?, ?, ?, ?, ?, ?, \(db.dialect.changeTransaction), \(db.dialect.changePosition))
+      """, arguments: [now, topic.rawValue, sku, location, order, channel, payload], returning: "seq")
+    if db.dialect == .sqlite {
+      try db.cached("""
+        INSERT INTO webhook_deliveries (subscription_id, change_seq, next_at, status)
+        SELECT id, ?, ?, 'pending' FROM webhook_subscriptions
+        WHERE status = 'active' AND \(db.dialect.position(of: "',' || ? || ','", in: "',' || topics || ','")) > 0 AND (? IS NULL OR channel = ?)
+        """, arguments: [seq, now, topic.rawValue, channel, channel])
+    }
   }
 
   private static let encoder: JSONEncoder = {

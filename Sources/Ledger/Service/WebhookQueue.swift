@@ -86,26 +86,36 @@ extension LedgerStore {
       return try db.execute(sql: """
         INSERT INTO webhook_deliveries (subscription_id, change_seq, next_at, status)
         SELECT ?, seq, ?, 'pending' FROM changes
-        WHERE at BETWEEN ? AND ? AND \(db.dialect.position(of: "',' || topic || ','", in: "',' || ? || ','")) > 0 AND (channel IS NULL OR channel = ?) ORDER BY seq
+        WHERE position IS NOT NULL AND at BETWEEN ? AND ? AND \(db.dialect.position(of: "',' || topic || ','", in: "',' || ? || ','")) > 0 AND (channel IS NULL OR channel = ?) ORDER BY position
         """, arguments: [s.id, clock(), from, to, s.topics.map(\.rawValue).joined(separator: ","), s.channel])
     }
   }
 
-  /// The next delivery of each active subscription that is due at `now` (one per subscription, oldest
-  /// first, so that a subscription receives its changes in order), at most `limit`.
-  public func dueDeliveries(now: Int64, limit: Int) throws -> [PendingDelivery] {
-    try read { db in
-      try SQLRow.fetchAll(db, sql: """
+  /// Claims the next delivery of each active subscription that is due at `now` and not claimed by another
+  /// server (one per subscription, oldest first, so that a subscription receives its changes in order), at
+  /// most `limit`, until `leaseUntil`: until then no other server sends it; a server that dies holding it
+  /// lets it go when the lease ends. On PostgreSQL the candidates are locked `FOR UPDATE SKIP LOCKED`, so
+  /// that servers claiming at once take different ones, and changes are positioned first
+  /// (`sequenceChanges`, which also queues them).
+  public func claimDueDeliveries(now: Int64, limit: Int, leaseUntil: Int64) throws -> [PendingDelivery] {
+    try write { db in
+      _ = try Self.sequenceChanges(db)
+      let due = try SQLRow.fetchAll(db, sql: """
         SELECT d.id, d.attempts, \(WebhookSubscription.columns.split(separator: ",").map { "s." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")),
                \(Change.columns.split(separator: ",").map { "c." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
         FROM webhook_subscriptions s
         JOIN webhook_deliveries d ON d.id = (SELECT MIN(id) FROM webhook_deliveries WHERE subscription_id = s.id AND status = 'pending')
         JOIN changes c ON c.seq = d.change_seq
-        WHERE s.status = 'active' AND d.next_at <= ? ORDER BY d.id LIMIT ?
-        """, arguments: [now, limit]).map { row in
+        WHERE s.status = 'active' AND d.next_at <= ? AND (d.claimed_until IS NULL OR d.claimed_until <= ?) ORDER BY d.id LIMIT ?
+        \(db.dialect == .postgres ? "FOR UPDATE OF d SKIP LOCKED" : "")
+        """, arguments: [now, now, limit]).map { row in
         let change = try Change(row: row, offset: 11)
         return PendingDelivery(id: row[0], attempts: row[1], subscription: WebhookSubscription(row: row, offset: 2), change: change)
       }
+      for delivery in due {
+        try db.execute(sql: "UPDATE webhook_deliveries SET claimed_until = ? WHERE id = ?", arguments: [leaseUntil, delivery.id])
+      }
+      return due
     }
   }
 
@@ -114,10 +124,10 @@ extension LedgerStore {
   public func recordAttempt(delivery id: Int64, subscription: String, delivered: Bool, error: String?, nextAt: Int64, maximumFailures: Int) throws {
     try write { db in
       if delivered {
-        try db.execute(sql: "UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = NULL WHERE id = ?", arguments: [clock(), id])
+        try db.execute(sql: "UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = NULL, claimed_until = NULL WHERE id = ?", arguments: [clock(), id])
         try db.execute(sql: "UPDATE webhook_subscriptions SET consecutive_failures = 0 WHERE id = ?", arguments: [subscription])
       } else {
-        try db.execute(sql: "UPDATE webhook_deliveries SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE id = ?", arguments: [nextAt, error, id])
+        try db.execute(sql: "UPDATE webhook_deliveries SET attempts = attempts + 1, next_at = ?, last_error = ?, claimed_until = NULL WHERE id = ?", arguments: [nextAt, error, id])
         try db.execute(sql: """
           UPDATE webhook_subscriptions SET consecutive_failures = consecutive_failures + 1,
             status = CASE WHEN consecutive_failures + 1 >= ? THEN 'disabled' ELSE status END,

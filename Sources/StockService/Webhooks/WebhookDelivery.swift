@@ -107,8 +107,11 @@ final class WebhookDeliveryService: Service, Sendable {
       let channels: [String: ChannelAllocation]
       do {
         let ledger = self.ledger
+        // The lease outlasts an attempt (timeout) with room for recording it; a server killed mid-attempt
+        // leaves its deliveries to the others after it.
+        let leaseUntil = now + Int64((policy.timeout * 2).milliseconds) + 5_000
         (due, channels) = try await blocking {
-          (try ledger.dueDeliveries(now: now, limit: 64), Dictionary(uniqueKeysWithValues: try ledger.channels().map { ($0.name, $0) }))
+          (try ledger.claimDueDeliveries(now: now, limit: 64, leaseUntil: leaseUntil), Dictionary(uniqueKeysWithValues: try ledger.channels().map { ($0.name, $0) }))
         }
         let lag = try await blocking { try ledger.outboxLag(now: now) }
         metrics.outbox(pending: lag.pending, oldestSeconds: Double(lag.oldestMillis) / 1000)

@@ -230,6 +230,8 @@ final class WebhookReceiver: @unchecked Sendable {
   func failNext(_ n: Int) { lock.withLock { failures = n } }
   func stallNext(_ n: Int) { lock.withLock { stalls = n } }
   func ids() -> Set<String> { lock.withLock { Set(seen) } }
+  /// Deliveries received with a valid signature, repeats included.
+  func deliveries() -> Int { lock.withLock { seen.count } }
   func badSignatures() -> Int { lock.withLock { bad } }
   func refused() -> Int { lock.withLock { refusedCount } }
   func firstSeen() -> [String] {

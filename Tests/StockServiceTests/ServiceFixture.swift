@@ -21,10 +21,11 @@ struct ServiceFixture {
   let readOnly: String
   var settings = ServerSettings()
 
-  init(stockA: Int = 10) throws {
+  /// `location`: a PostgreSQL URL; nil for a SQLite file in the fixture's folder.
+  init(stockA: Int = 10, location: String? = nil) throws {
     folder = NSTemporaryDirectory() + "replenish-serve-" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    ledger = try LedgerStore(path: folder + "/ledger.sqlite", create: true)
+    ledger = try LedgerStore(path: location ?? folder + "/ledger.sqlite", create: true)
     try ledger.defineLocations([("WH1", "EU"), ("WH2", "US")])
     try ledger.defineSKUs([("A", false), ("B", true), ("C", false)])
     try ledger.defineKits([("K", "C", 2)])

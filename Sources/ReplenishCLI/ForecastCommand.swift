@@ -60,6 +60,7 @@ struct ForecastCommand: ParsableCommand {
   @OptionGroup var input: HistoryOptions
   @OptionGroup var seriesEnd: SeriesEndOption
   @OptionGroup var modelOptions: ModelOptions
+  @OptionGroup var sharding: ShardOption
 
   @Option(name: .long, help: "Periods to forecast.")
   var horizon: Int
@@ -109,7 +110,10 @@ struct ForecastCommand: ParsableCommand {
     let panel = history.panel
     let methods = try modelOptions.methods(horizon: horizon)
     let m = modelOptions.season(for: panel.frequency)
-    let progress = ProgressBar(total: panel.seriesCount, label: "forecast")
+    // Series ends are found on the whole panel, so that every shard cuts its series as one process would.
+    let (ends, endSummary) = seriesEnd.seriesEnds(panel)
+    let selected = sharding.shard.map { $0.series(of: panel) }
+    let progress = ProgressBar(total: selected?.count ?? panel.seriesCount, label: "forecast")
     let levelValues = try levels()
     let taus = try quantileLevels()
     let ltdTaus = taus.isEmpty ? [0.5, 0.9, 0.95, 0.99] : taus
@@ -117,8 +121,7 @@ struct ForecastCommand: ParsableCommand {
     let forecaster = PanelForecaster(
       methods: methods, horizon: horizon, levels: allLevels, seasonLength: m, threads: modelOptions.workerCount,
       censorStockOuts: !noCensor, leadTime: leadTime, leadTimeQuantiles: ltdTaus)
-    let (ends, endSummary) = seriesEnd.seriesEnds(panel)
-    let results = forecaster.run(panel: panel, seriesEnds: ends) { progress.update($0) }
+    let results = forecaster.run(panel: panel, seriesIndices: selected, seriesEnds: ends) { progress.update($0) }
     progress.finish()
     let tables = ForecastTables(panel: panel, results: results, horizon: horizon, levels: levelValues, quantiles: taus, leadTimeQuantiles: ltdTaus,
                                 roundQuantiles: roundQuantiles)
@@ -126,8 +129,8 @@ struct ForecastCommand: ParsableCommand {
     let (modelCounts, fallbackCount, failed) = (tables.modelCounts, tables.fallbackCount, tables.failed)
     let models = modelCounts.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
     print(String(
-      format: "Forecast %d series × %d model(s), horizon %d, in %.1f s on %d thread(s): %@. Fallbacks: %d%@. Wrote %@.",
-      panel.seriesCount, methods.count, horizon, progress.elapsed, modelOptions.workerCount, models, fallbackCount,
+      format: "Forecast %d series%@ × %d model(s), horizon %d, in %.1f s on %d thread(s): %@. Fallbacks: %d%@. Wrote %@.",
+      selected?.count ?? panel.seriesCount, sharding.shard.map { " (shard \($0) of \(panel.seriesCount))" } ?? "", methods.count, horizon, progress.elapsed, modelOptions.workerCount, models, fallbackCount,
       failed > 0 ? " (\(failed) series without any forecast)" : "", out))
     print(endSummary)
   }

@@ -76,3 +76,16 @@ struct SeriesEndOption: ParsableArguments {
     return (rule == .lastRow ? rowEnds : nil, summary)
   }
 }
+
+extension PanelShard: ExpressibleByArgument {
+  public init?(argument: String) { self.init(parsing: argument) }
+}
+
+/// `--shard K/N`: work on one shard of the SKUs (a batch scheduler's array job); `replenish merge-shards`
+/// puts the shards' files back together.
+struct ShardOption: ParsableArguments {
+  @Option(name: .long, help: ArgumentHelp(
+    "Only the SKUs of shard K of N (1 ≤ K ≤ N ≤ \(PanelShard.maximumCount)): a stable hash of the SKU decides, its locations stay together; `replenish merge-shards` merges the N outputs into what one process writes.",
+    valueName: "K/N"))
+  var shard: PanelShard?
+}

@@ -10,7 +10,7 @@ public struct Replenish: ParsableCommand {
       with `replenish inspect`. Forecasting, policy, purchase-order and ledger commands build on it.
       """,
     version: "0.1.0",
-    subcommands: [InspectCommand.self, ForecastCommand.self, BacktestCommand.self, ModelsCommand.self, ClassifyCommand.self, PolicyCommand.self, SimulateCommand.self, PlanCommand.self, ScenarioCommand.self, RegressCommand.self, LedgerCommand.self, PurchaseOrderCommand.self, ServeCommand.self]
+    subcommands: [InspectCommand.self, ForecastCommand.self, BacktestCommand.self, ModelsCommand.self, ClassifyCommand.self, PolicyCommand.self, SimulateCommand.self, PlanCommand.self, MergeShardsCommand.self, ScenarioCommand.self, RegressCommand.self, LedgerCommand.self, PurchaseOrderCommand.self, ServeCommand.self]
   )
 
   public init() {}

@@ -166,3 +166,106 @@ struct SeriesEndCLITests {
     #expect(forced.status == 0 && forced.stdout.contains("series end last-row (--series-end)"))
   }
 }
+
+@Suite("replenish forecast --shard and merge-shards")
+struct ShardCLITests {
+  /// 30 SKUs, some at two locations, 80 weeks of a seeded pattern (seasonal, intermittent, trending).
+  static func history() -> String {
+    var text = "sku,location,date,qty\n"
+    var state: UInt64 = 7
+    for k in 0..<30 {
+      let locations = k % 3 == 0 ? ["DC1", "DC2"] : ["DC1"]
+      for location in locations {
+        for w in 0..<80 {
+          state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+          let noise = Int(state >> 60)
+          let level = k % 4 == 0 ? (noise > 11 ? noise - 10 : 0) : 5 + k % 7 + (w % 13 < 4 ? 6 : 0) + noise + (k % 5 == 0 ? w / 10 : 0)
+          let day = CivilDateText.week(w)
+          text += (k == 7 ? "\"SKU-7,x\"" : "SKU-\(k)") + ",\(location),\(day),\(level)\n"
+        }
+      }
+    }
+    return text
+  }
+
+  @Test("Shards 1/3, 2/3 and 3/3 merged are the single-process files byte for byte (forecasts, fallbacks, lead-time demand); each SKU's locations in one shard")
+  func mergedEqualsSingle() throws {
+    let history = temporaryFile(Self.history())
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("shards-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    let common = ["forecast", "--history", history, "--freq", "week", "--horizon", "6", "--models", "auto", "--lead-time", "3", "--threads", "2"]
+    func outputs(_ tag: String) -> [String] { ["--out", "\(folder)/\(tag).csv", "--fallbacks", "\(folder)/\(tag).fb.csv", "--ltd-out", "\(folder)/\(tag).ltd.csv"] }
+    let single = try run(common + outputs("single"))
+    #expect(single.status == 0, "\(single.stderr)")
+    var skusPerShard: [Set<String>] = []
+    for k in 1...3 {
+      let shard = try run(common + outputs("s\(k)") + ["--shard", "\(k)/3"])
+      #expect(shard.status == 0, "\(shard.stderr)")
+      let rows = try String(contentsOfFile: "\(folder)/s\(k).csv", encoding: .utf8).split(separator: "\n").dropFirst()
+      let keys = Set(rows.map { $0.split(separator: ",").prefix(2).joined(separator: ",") })
+      skusPerShard.append(Set(rows.map { String($0.prefix { $0 != "," }) }))
+      // A SKU stocked at two locations has both in its shard.
+      for sku in skusPerShard[k - 1] where ["SKU-0", "SKU-3", "SKU-6"].contains(sku) {
+        #expect(keys.contains("\(sku),DC1") && keys.contains("\(sku),DC2"))
+      }
+    }
+    #expect(skusPerShard.allSatisfy { !$0.isEmpty }, "every shard has SKUs")
+    #expect(skusPerShard[0].isDisjoint(with: skusPerShard[1]) && skusPerShard[1].isDisjoint(with: skusPerShard[2]))
+    for suffix in [".csv", ".fb.csv", ".ltd.csv"] {
+      let merged = "\(folder)/merged\(suffix)"
+      // The shards in any order.
+      let result = try run(["merge-shards", "--history", history, "--freq", "week", "--shards", "3", "--out", merged,
+                            "\(folder)/s3\(suffix)", "\(folder)/s1\(suffix)", "\(folder)/s2\(suffix)"])
+      #expect(result.status == 0, "\(result.stderr)")
+      let one = try Data(contentsOf: URL(fileURLWithPath: "\(folder)/single\(suffix)"))
+      #expect(try Data(contentsOf: URL(fileURLWithPath: merged)) == one, "merged\(suffix) differs from the single-process file")
+    }
+    #expect(try String(contentsOfFile: "\(folder)/single.csv", encoding: .utf8).contains("\"SKU-7,x\",DC1,"), "a quoted SKU went through")
+  }
+
+  @Test("merge-shards refuses a missing shard, a shard given twice, another shard's rows, and a file of another kind, writing nothing")
+  func refusals() throws {
+    let history = temporaryFile(Self.history())
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("shards-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    for k in 1...2 {
+      let r = try run(["forecast", "--history", history, "--freq", "week", "--horizon", "2", "--models", "naive", "--out", "\(folder)/s\(k).csv",
+                       "--fallbacks", "\(folder)/f\(k).csv", "--shard", "\(k)/2"])
+      #expect(r.status == 0, "\(r.stderr)")
+    }
+    let merged = "\(folder)/merged.csv"
+    func merge(_ count: String, _ files: [String]) throws -> RunResult {
+      try run(["merge-shards", "--history", history, "--freq", "week", "--shards", count, "--out", merged] + files.map { "\(folder)/\($0)" })
+    }
+    let missing = try merge("2", ["s1.csv"])
+    #expect(missing.status == 64 && missing.stderr.contains("1 shard file(s) given for --shards 2"))
+    let twice = try merge("2", ["s1.csv", "s1.csv"])
+    #expect(twice.status == 65 && twice.stderr.contains("s1.csv:2:1: this series' rows were already read"), "\(twice.stderr)")
+    let foreign = try merge("3", ["s1.csv", "s2.csv", "s2.csv"])
+    #expect(foreign.status == 65 && foreign.stderr.contains("in a file of shard"), "\(foreign.stderr)")
+    let otherKind = try merge("2", ["s1.csv", "f2.csv"])
+    #expect(otherKind.status == 65 && otherKind.stderr.contains("f2.csv:1: the header differs from"), "\(otherKind.stderr)")
+    let badShard = try run(["forecast", "--history", history, "--horizon", "2", "--out", merged, "--shard", "0/2"])
+    #expect(badShard.status == 64 && badShard.stderr.contains("'0/2' is invalid for '--shard <K/N>'"), "\(badShard.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: merged))
+  }
+}
+
+/// Monday dates of weeks from 2024-01-01.
+enum CivilDateText {
+  static func week(_ w: Int) -> String {
+    var components = DateComponents()
+    components.year = 2024
+    components.month = 1
+    components.day = 1 + 7 * w
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = TimeZone(identifier: "UTC")!
+    let date = calendar.date(from: components)!
+    let f = DateFormatter()
+    f.calendar = calendar
+    f.timeZone = calendar.timeZone
+    f.locale = Locale(identifier: "en_US_POSIX")
+    f.dateFormat = "yyyy-MM-dd"
+    return f.string(from: date)
+  }
+}

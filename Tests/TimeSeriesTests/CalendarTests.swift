@@ -136,3 +136,21 @@ struct CivilDateISOTests {
     }
   }
 }
+
+@Suite("Panel shards")
+struct PanelShardTests {
+  @Test("The shard of a SKU is FNV-1a 64 of its UTF-8 bytes modulo N (published test vectors), and K/N parses strictly")
+  func stableHash() {
+    // FNV-1a 64: "" → cbf29ce484222325, "a" → af63dc4c8601ec8c, "foobar" → 85944171f73967e8.
+    #expect(PanelShard.number(ofSKU: "", count: 1_000) == Int(0xcbf2_9ce4_8422_2325 % UInt64(1_000)) + 1)
+    #expect(PanelShard.number(ofSKU: "a", count: 7) == Int(0xaf63_dc4c_8601_ec8c % UInt64(7)) + 1)
+    #expect(PanelShard.number(ofSKU: "foobar", count: 97) == Int(0x8594_4171_f739_67e8 % UInt64(97)) + 1)
+    #expect(PanelShard(parsing: "2/3") == PanelShard(number: 2, count: 3))
+    for bad in ["0/3", "4/3", "3", "1/0", "a/b", "1/2/3", " 1/2", "1/100001"] { #expect(PanelShard(parsing: bad) == nil, "\(bad)") }
+    // Every SKU in exactly one shard.
+    let skus = (0..<1_000).map { "SKU-\($0)" }
+    let shards = (1...4).map { PanelShard(number: $0, count: 4)! }
+    #expect(skus.allSatisfy { sku in shards.filter { $0.contains(sku: sku) }.count == 1 })
+    #expect(shards.allSatisfy { shard in (200...300).contains(skus.filter { shard.contains(sku: $0) }.count) })
+  }
+}

@@ -210,7 +210,9 @@ public struct PurchasePlanner: Sendable {
     }
     // Locations holding stock without a policy there (no demand: a returns centre, an overflow store)
     // can give all their ATP.
-    for (key, pos) in positions where !plannedKeys.contains(key) && pos.availableToPromise > 0 {
+    // In key order: a dictionary's order changes from run to run (Swift seeds its hashing per process).
+    for key in positions.keys.sorted() where !plannedKeys.contains(key) && positions[key]!.availableToPromise > 0 {
+      let pos = positions[key]!
       surplus[key] = pos.availableToPromise.rounded(.down)
       let cost = pos.averageUnitCost > 0 ? pos.averageUnitCost : master.item(sku: key.sku, location: key.location).unitCost ?? 0
       overstock.append(OverstockLine(sku: key.sku, location: key.location, position: pos.inventoryPosition, orderUpTo: 0,
@@ -341,7 +343,8 @@ public struct PurchasePlanner: Sendable {
       l.excessValue = l.excessUnits * unitValue
       return l.excessUnits > 0 ? l : nil
     }
-    overstock.sort { $0.excessValue > $1.excessValue }
+    // Largest excess value first; equal values (the zero-cost lines of a returns centre) by SKU, location.
+    overstock.sort { ($0.excessValue, $1.sku, $1.location) > ($1.excessValue, $0.sku, $0.location) }
     let asOf = CivilDate(dayNumber: today).description
     return PurchasePlan(planID: Self.planID(asOf: asOf, orders: orders, deferred: deferred), asOf: asOf, orders: orders, deferred: deferred,
                         transfers: transfers, overstock: overstock, budget: budget, spend: spend)

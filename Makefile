@@ -8,7 +8,7 @@ RELEASE_BIN := .build/release/replenish
 BENCH_BIN := .build/release/replenish-bench
 BENCH_DATA := Benchmarks/.data
 
-.PHONY: all deps build demo test test-browser fuzz fuzz-smoke bench bench-reader bench-gemm bench-accuracy bench-calibration bench-service bench-ledger bench-policy bench-plan bench-regression bench-serve bench-serve-crash fuzz-api clean
+.PHONY: all deps build demo test test-browser fuzz fuzz-smoke bench bench-reader bench-gemm bench-accuracy bench-calibration bench-service bench-ledger bench-policy bench-plan bench-regression bench-serve bench-serve-crash bench-postgres fuzz-api clean
 
 all: build
 
@@ -188,6 +188,14 @@ bench-serve: build
 	@command -v wrk >/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends wrk; }
 	$(SWIFT) build -c release --product replenish-bench
 	DURATION=$(SERVE_SECONDS)s BIN=$(RELEASE_BIN) BENCH=$(BENCH_BIN) DATA=$(BENCH_DATA)/serve bash Benchmarks/serve/bench-serve.sh
+
+# The stock service on PostgreSQL (Benchmarks/serve/bench-postgres.sh): reservations/s and p99 over HTTP
+# with 1 and 3 servers on one database, pgbench doing the same guarded UPDATE on a copy of it (the ratio),
+# and `ledger verify` on 1,000,000 movements; a throwaway cluster with PostgreSQL's durable defaults.
+bench-postgres: build
+	@command -v wrk >/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends wrk; }
+	$(SWIFT) build -c release --product replenish-bench
+	DURATION=$(SERVE_SECONDS)s BIN=$(RELEASE_BIN) BENCH=$(BENCH_BIN) DATA=$(BENCH_DATA)/postgres bash Benchmarks/serve/bench-postgres.sh
 
 # kill -9 of `replenish serve` under 8-client load at CRASH_POINTS seeded points (the suite runs three):
 # restart, resend everything; every acknowledged order exactly once, verify clean, every change delivered.

@@ -62,6 +62,14 @@ public struct DemandEstimator: Sendable {
   /// history for backtests.
   public func estimate(panel: Panel, endPeriod: Int? = nil, exposure: @escaping @Sendable (Int) -> (periods: Double, serviceLevel: Double),
                        progress: (@Sendable (Int) -> Void)? = nil) -> [SeriesDemand] {
+    Self.completed(estimateEach(panel: panel, endPeriod: endPeriod, exposure: exposure, progress: progress))
+  }
+
+  /// The per-series step of `estimate`, for the series `series` (nil: all) — what one shard of a plan
+  /// computes (`PlanJob.demandShard`). `completed` then does the one step that needs every series.
+  public func estimateEach(panel: Panel, series: [Int]? = nil, endPeriod: Int? = nil,
+                           exposure: @escaping @Sendable (Int) -> (periods: Double, serviceLevel: Double),
+                           progress: (@Sendable (Int) -> Void)? = nil) -> [PartialDemand] {
     let periodDays = panel.frequency.nominalDays
     let forecaster = PanelForecaster(
       methods: [method], horizon: horizon, levels: [80, 95], seasonLength: seasonLength, threads: threads, censorStockOuts: censorStockOuts,
@@ -70,18 +78,19 @@ public struct DemandEstimator: Sendable {
         // Exposure quantiles (intermittent series, or all on request) and the backtest σ both come from here.
         return LeadTimeRequest(periods: max(1, Int(e.rounded(.up))), levels: [level], coverInForecast: true)
       })
-    let results = forecaster.run(panel: panel, endPeriod: endPeriod, progress: progress)
-    let pooled = Self.pooledDispersion(results)
-    return results.map { r -> SeriesDemand in
+    let results = forecaster.run(panel: panel, seriesIndices: series, endPeriod: endPeriod, progress: progress)
+    return results.map { r -> PartialDemand in
       let s = r.series
       let key = panel.keys[s]
       let periods = max(1, Int(exposure(s).periods.rounded(.up)))
       let first = panel.startPeriods[s]
       let length = endPeriod.map { max(0, min(panel.range(of: s).count, $0 - first)) } ?? panel.range(of: s).count
+      let dispersion = r.leadTimeDemand?.errorProfile?.dispersion
       guard let forecast = r.forecast else {
         let estimate = DemandEstimate(sku: key.sku, location: key.location, periodDays: periodDays, meanPerPeriod: 0, sigmaPerPeriod: 0,
                                       sigmaSource: "none (no observations)", pattern: r.pattern.pattern)
-        return SeriesDemand(series: s, key: key, estimate: estimate, model: "none", forecast: nil, historyLength: length, fallback: r.error)
+        return PartialDemand(demand: SeriesDemand(series: s, key: key, estimate: estimate, model: "none", forecast: nil, historyLength: length, fallback: r.error),
+                             dispersion: dispersion, exposurePeriods: periods)
       }
       let model = forecast.model
       let d = forecast.mean.prefix(periods).reduce(0, +) / Double(periods)
@@ -99,31 +108,52 @@ public struct DemandEstimator: Sendable {
       if let ltd = r.leadTimeDemand, r.pattern.isIntermittent || exposureQuantilesForAll {
         exposureDemand = ExposureDemand(periods: periods, mean: ltd.mean, quantiles: ltd.quantiles, method: ltd.method.rawValue)
       }
-      var profile = r.leadTimeDemand?.errorProfile
-      let own = pooled[r.pattern.pattern], all = pooled[Optional<DemandPattern>.none]
-      if profile == nil, let (dispersion, skus) = own ?? all, d > 0 {
-        // Too few origins of its own: the error spread of SKUs with the same demand pattern, relative to
-        // the forecast level (MSE of an h-period sum = dispersion × forecast of h periods).
-        profile = ForecastErrorProfile(
-          meanSquares: (1...periods).map { max(1, dispersion) * d * Double($0) }, forecastSums: (1...periods).map { d * Double($0) }, origins: 0,
-          source: "the dispersion of \(skus) \(own == nil ? "" : r.pattern.pattern.rawValue + " ")SKUs' errors (pooled; too few origins of its own)")
-      }
       let estimate = DemandEstimate(
         sku: key.sku, location: key.location, periodDays: periodDays, meanPerPeriod: d, sigmaPerPeriod: sigmaPerPeriod,
-        sigmaSource: source, pattern: r.pattern.pattern, exposureDemand: exposureDemand, errorProfile: profile)
-      return SeriesDemand(series: s, key: key, estimate: estimate, model: model, forecast: forecast, historyLength: length, fallback: r.fallbackReason)
+        sigmaSource: source, pattern: r.pattern.pattern, exposureDemand: exposureDemand, errorProfile: r.leadTimeDemand?.errorProfile)
+      return PartialDemand(demand: SeriesDemand(series: s, key: key, estimate: estimate, model: model, forecast: forecast, historyLength: length,
+                                                fallback: r.fallbackReason),
+                           dispersion: dispersion, exposurePeriods: periods)
     }
   }
+
+  /// The step of `estimate` across series: a series with a forecast but too few rolling origins of its own
+  /// gets the error spread of SKUs with the same demand pattern (else of all), relative to the forecast
+  /// level: MSE of an h-period sum = max(1, median dispersion) × d × h.
+  public static func completed(_ partial: [PartialDemand]) -> [SeriesDemand] {
+    let pooled = pooledDispersion(partial)
+    return partial.map { p in
+      var demand = p.demand
+      let d = demand.estimate.meanPerPeriod
+      let pattern = demand.estimate.pattern
+      let own = pooled[pattern], all = pooled[Optional<DemandPattern>.none]
+      if demand.forecast != nil, demand.estimate.errorProfile == nil, let (dispersion, skus) = own ?? all, d > 0 {
+        demand.estimate.errorProfile = ForecastErrorProfile(
+          meanSquares: (1...p.exposurePeriods).map { max(1, dispersion) * d * Double($0) }, forecastSums: (1...p.exposurePeriods).map { d * Double($0) },
+          origins: 0,
+          source: "the dispersion of \(skus) \(own == nil ? "" : (pattern?.rawValue ?? "") + " ")SKUs' errors (pooled; too few origins of its own)")
+      }
+      return demand
+    }
+  }
+}
+
+/// One series' demand before the step across series (`DemandEstimator.completed`), with what that step
+/// needs: its own error dispersion (MSE of the exposure sum ÷ its forecast) and its exposure in periods.
+public struct PartialDemand: Sendable {
+  public var demand: SeriesDemand
+  public var dispersion: Double?
+  public var exposurePeriods: Int
 }
 
 extension DemandEstimator {
   /// Median error dispersion (MSE of the exposure sum ÷ its forecast) per demand pattern (and over all,
   /// key `nil`) among the series with enough rolling origins, with how many series it pools.
-  static func pooledDispersion(_ results: [SeriesForecast]) -> [DemandPattern?: (Double, Int)] {
+  static func pooledDispersion(_ results: [PartialDemand]) -> [DemandPattern?: (Double, Int)] {
     var byPattern: [DemandPattern?: [Double]] = [:]
     for r in results {
-      guard let dispersion = r.leadTimeDemand?.errorProfile?.dispersion, dispersion.isFinite else { continue }
-      byPattern[r.pattern.pattern, default: []].append(dispersion)
+      guard let dispersion = r.dispersion, dispersion.isFinite else { continue }
+      byPattern[r.demand.estimate.pattern, default: []].append(dispersion)
       byPattern[nil, default: []].append(dispersion)
     }
     return byPattern.mapValues { values in

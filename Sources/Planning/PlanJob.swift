@@ -108,11 +108,13 @@ public enum PlanJob {
     case asOfAfterHistory(String)
     /// An item is placed at a location the ledger does not have.
     case unknownLocation(String)
+    /// Shard files that do not make one plan (missing, repeated, from other inputs, not a shard file).
+    case demandShards(String)
 
     public var description: String {
       switch self {
       case .classification(let p): p.description
-      case .asOfBeforeHistory(let m), .asOfAfterHistory(let m), .unknownLocation(let m): m
+      case .asOfBeforeHistory(let m), .asOfAfterHistory(let m), .unknownLocation(let m), .demandShards(let m): m
       }
     }
   }
@@ -168,39 +170,19 @@ public enum PlanJob {
       timings.append((name, Date().timeIntervalSince(clock)))
       clock = Date()
     }
-    var settings = inputs.settings
-    if let budget = scenario?.budget { settings.budget = budget }
-    let asOf = settings.asOfDay ?? inputs.historyLastDay ?? (inputs.panel.frequency.firstDay(ofPeriod: inputs.panel.endPeriod) - 1)
-    let (panel, cutNote) = try history(inputs, asOf: asOf)
-    let classes: [ClassifiedSKU]
-    do {
-      classes = try settings.classifier.classify(panel: panel, asOfDay: asOf, windowDays: settings.windowDays, measure: settings.measure,
-                                                 items: inputs.items).classes
-    } catch { throw .classification(error) }
-    let classMap = Dictionary(uniqueKeysWithValues: classes.map { ($0.sku, $0) })
+    let prepared = try prepare(inputs, scenario: scenario)
+    let (settings, asOf, panel, cutNote, classes, classMap) = (prepared.settings, prepared.asOf, prepared.panel, prepared.cutNote, prepared.classes, prepared.classMap)
+    var planned = prepared.planned
     lap("classify")
 
-    var planned = PlannedItem.resolve(panel: panel, master: inputs.items, classes: classMap, serviceLevelShift: scenario?.serviceLevelShift ?? 0)
-    if let known = inputs.knownLocations, known.count == 1, let only = known.first {
-      // One stocking location: SKUs the item master does not place are stocked there.
-      for i in planned.indices where planned[i].key.location.isEmpty {
-        planned[i].key = StockKey(sku: planned[i].key.sku, location: only)
-        planned[i].item.location = only
-      }
-    }
-    if let known = inputs.knownLocations, let stray = planned.first(where: { !known.contains($0.key.location) }) {
-      throw .unknownLocation(
-        "item \(stray.key.sku) is placed at location \(stray.key.location.isEmpty ? "\"\" (none)" : stray.key.location), which the ledger does not have (\(known.sorted().joined(separator: ", "))); expected an item-master location defined with `replenish ledger init --locations`")
-    }
     let periodDays = panel.frequency.nominalDays
     var demands: [SeriesDemand]
     if let precomputed {
       demands = precomputed
     } else {
-      let estimator = DemandEstimator(method: settings.method, seasonLength: settings.seasonLength, threads: settings.threads, horizon: settings.horizon)
       let total = panel.seriesCount
-      let exposure = planned.map { ($0.exposurePeriods(periodDays: periodDays), $0.serviceLevel) }
-      demands = estimator.estimate(panel: panel, exposure: { exposure[$0] }, progress: { progress?("forecast", $0, total) })
+      let exposure = prepared.exposure
+      demands = prepared.estimator.estimate(panel: panel, exposure: { exposure[$0] }, progress: { progress?("forecast", $0, total) })
     }
     lap(precomputed == nil ? "forecast" : "forecast (reused)")
 
@@ -226,5 +208,121 @@ public enum PlanJob {
                             policies: policies, positions: inputs.positions, purchase: purchase, timings: timings)
     if let cutNote { result.notes.append(cutNote) }
     return result
+  }
+
+  /// What `run` works out before forecasting: the settings in force, the plan date, the history it may
+  /// see, the classes, each series' item (lead time, review period, service level) and exposure.
+  struct Preparation {
+    var settings: PlanSettings
+    var asOf: Int
+    var panel: Panel
+    var cutNote: String?
+    var classes: [ClassifiedSKU]
+    var classMap: [String: ClassifiedSKU]
+    var planned: [PlannedItem]
+    /// (exposure periods, service level) per series.
+    var exposure: [(periods: Double, serviceLevel: Double)]
+    var estimator: DemandEstimator
+
+    /// FNV-1a of everything that decides a series' demand: model, season length, horizon, plan date, the
+    /// panel's shape and keys, each series' exposure and service level.
+    var fingerprint: String {
+      var hash = StableHash()
+      hash.add(settings.method.alias)
+      for n in [settings.seasonLength, settings.horizon, asOf, panel.seriesCount, panel.startPeriod, panel.endPeriod] { hash.add(n) }
+      hash.add(panel.frequency.rawValue)
+      for (s, key) in panel.keys.enumerated() {
+        hash.add(key.description)
+        hash.add(panel.length(of: s))
+        hash.add(exposure[s].periods)
+        hash.add(exposure[s].serviceLevel)
+      }
+      return String(hash.value, radix: 16)
+    }
+  }
+
+  static func prepare(_ inputs: PlanInputs, scenario: ScenarioSpec?) throws(Problem) -> Preparation {
+    var settings = inputs.settings
+    if let budget = scenario?.budget { settings.budget = budget }
+    let asOf = settings.asOfDay ?? inputs.historyLastDay ?? (inputs.panel.frequency.firstDay(ofPeriod: inputs.panel.endPeriod) - 1)
+    let (panel, cutNote) = try history(inputs, asOf: asOf)
+    let classes: [ClassifiedSKU]
+    do {
+      classes = try settings.classifier.classify(panel: panel, asOfDay: asOf, windowDays: settings.windowDays, measure: settings.measure,
+                                                 items: inputs.items).classes
+    } catch { throw .classification(error) }
+    let classMap = Dictionary(uniqueKeysWithValues: classes.map { ($0.sku, $0) })
+    var planned = PlannedItem.resolve(panel: panel, master: inputs.items, classes: classMap, serviceLevelShift: scenario?.serviceLevelShift ?? 0)
+    if let known = inputs.knownLocations, known.count == 1, let only = known.first {
+      // One stocking location: SKUs the item master does not place are stocked there.
+      for i in planned.indices where planned[i].key.location.isEmpty {
+        planned[i].key = StockKey(sku: planned[i].key.sku, location: only)
+        planned[i].item.location = only
+      }
+    }
+    if let known = inputs.knownLocations, let stray = planned.first(where: { !known.contains($0.key.location) }) {
+      throw .unknownLocation(
+        "item \(stray.key.sku) is placed at location \(stray.key.location.isEmpty ? "\"\" (none)" : stray.key.location), which the ledger does not have (\(known.sorted().joined(separator: ", "))); expected an item-master location defined with `replenish ledger init --locations`")
+    }
+    let periodDays = panel.frequency.nominalDays
+    let exposure = planned.map { (periods: $0.exposurePeriods(periodDays: periodDays), serviceLevel: $0.serviceLevel) }
+    let estimator = DemandEstimator(method: settings.method, seasonLength: settings.seasonLength, threads: settings.threads, horizon: settings.horizon)
+    return Preparation(settings: settings, asOf: asOf, panel: panel, cutNote: cutNote, classes: classes, classMap: classMap, planned: planned,
+                       exposure: exposure, estimator: estimator)
+  }
+
+  /// One shard of a plan across machines: the demand of the shard's series (the forecasting step, which
+  /// is nearly all of a plan's time), for `mergedDemands` to put together. Classes and items are worked
+  /// out on the whole history, as `run` does, since exposure and service levels depend on them.
+  public static func demandShard(_ inputs: PlanInputs, shard: PanelShard, progress: (@Sendable (String, Int, Int) -> Void)? = nil) throws(Problem) -> DemandShard {
+    let prepared = try prepare(inputs, scenario: nil)
+    let series = shard.series(of: prepared.panel)
+    let exposure = prepared.exposure
+    let partial = prepared.estimator.estimateEach(panel: prepared.panel, series: series, exposure: { exposure[$0] },
+                                                  progress: { progress?("forecast", $0, series.count) })
+    return DemandShard(shard: shard, seriesCount: prepared.panel.seriesCount, fingerprint: prepared.fingerprint, demands: partial)
+  }
+
+  /// The demands of the whole panel from the files of its N shards (any order), completed by the step
+  /// across series: what `run` computes in one process, for `run(_:demands:)`. Refused: a count of files
+  /// other than N, a shard twice, shards of different N, a shard computed from other inputs or settings,
+  /// a series missing, repeated, in the wrong shard or not the panel's.
+  public static func mergedDemands(_ files: [(name: String, shard: DemandShard)], inputs: PlanInputs) throws(Problem) -> [SeriesDemand] {
+    guard let count = files.first?.shard.shard.count else { throw .demandShards("no demand shard files") }
+    let prepared = try prepare(inputs, scenario: nil)
+    let panel = prepared.panel
+    let fingerprint = prepared.fingerprint
+    var fileOfShard: [Int: String] = [:]
+    var bySeries = [PartialDemand?](repeating: nil, count: panel.seriesCount)
+    for (name, file) in files {
+      guard file.shard.count == count else {
+        throw .demandShards("\(name): shard \(file.shard) of \(file.shard.count); \(files[0].name) is one of \(count): every file must come from one run of N shards")
+      }
+      if let other = fileOfShard[file.shard.number] { throw .demandShards("\(name): shard \(file.shard) again (also \(other)); expected each of the \(count) shards once") }
+      fileOfShard[file.shard.number] = name
+      guard file.seriesCount == panel.seriesCount, file.fingerprint == fingerprint else {
+        throw .demandShards(
+          "\(name): computed from other inputs or settings (fingerprint \(file.fingerprint), \(file.seriesCount) series; this plan: \(fingerprint), \(panel.seriesCount) series); expected the shards run with the same history, items, suppliers, models, as_of and stock locations as the merge")
+      }
+      for partial in file.demands {
+        let s = partial.demand.series
+        guard s >= 0, s < panel.seriesCount, panel.keys[s] == partial.demand.key else {
+          throw .demandShards("\(name): series \(s) (\(partial.demand.key)) is not the history's series \(s); expected the same history as the merge")
+        }
+        guard file.shard.contains(sku: partial.demand.key.sku) else {
+          throw .demandShards("\(name): SKU \(partial.demand.key.sku) belongs to shard \(PanelShard.number(ofSKU: partial.demand.key.sku, count: count))/\(count), not \(file.shard)")
+        }
+        guard bySeries[s] == nil else { throw .demandShards("\(name): series \(partial.demand.key) twice") }
+        bySeries[s] = partial
+      }
+    }
+    guard fileOfShard.count == count else {
+      let missing = (1...count).filter { fileOfShard[$0] == nil }.prefix(5).map { "\($0)/\(count)" }
+      throw .demandShards("\(files.count) shard file(s) for \(count) shards: missing \(missing.joined(separator: ", ")); expected one file per shard")
+    }
+    if let s = bySeries.firstIndex(where: { $0 == nil }) {
+      throw .demandShards("series \(panel.keys[s]) is in no shard file (its shard \(PanelShard.number(ofSKU: panel.keys[s].sku, count: count))/\(count) left it out)")
+    }
+    return DemandEstimator.completed(bySeries.map { $0! })
   }
 }

@@ -166,22 +166,54 @@ struct PlanCommand: ParsableCommand {
       --config for all of them (flags win).
       """)
   @OptionGroup var options: PlanOptions
+  @OptionGroup var sharding: ShardOption
+
+  @Option(name: .customLong("demands-out"), help: "With --shard: write the shard's demand here (JSON) instead of a plan.")
+  var demandsOut: String?
+
+  @Option(name: .customLong("demands"), parsing: .upToNextOption,
+          help: "The N files of `--shard K/N --demands-out` (any order): plan from them instead of forecasting; the reports are the single-process plan's.")
+  var demands: [String] = []
+
+  func validate() throws {
+    if (sharding.shard == nil) != (demandsOut == nil) { throw ValidationError("--shard and --demands-out go together: a shard writes its demand, not a plan") }
+    if sharding.shard != nil && !demands.isEmpty { throw ValidationError("--shard computes one shard's demand; --demands merges the shards' files: one or the other") }
+  }
 
   func run() throws {
     let start = Date()
     let config = try options.resolved()
     let setup = try PlanSetup(config)
     let (bar, progress) = setup.progressBar()
-    let (result, files) = try Self.plan(setup, progress: progress)
+    if let shard = sharding.shard, let demandsOut {
+      let file: DemandShard
+      do { file = try PlanJob.demandShard(setup.inputs, shard: shard, progress: progress) } catch { throw InFile(file: config.history!, error: error) }
+      bar.finish()
+      try writeAllOrNothing([(demandsOut, String(decoding: try file.json(), as: UTF8.self))])
+      print(String(format: "Demand of %d series (shard %@ of %d) in %.1f s, peak memory %.0f MiB. Wrote %@; merge the %d files with `replenish plan … --demands FILE…`.",
+                   file.demands.count, shard.description, file.seriesCount, Date().timeIntervalSince(start), peakMemoryMiB(), demandsOut, shard.count))
+      return
+    }
+    var merged: [SeriesDemand]?
+    if !demands.isEmpty {
+      var files: [(name: String, shard: DemandShard)] = []
+      for path in demands {
+        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(path): cannot read the demand shard file", status: .dataError) }
+        files.append((path, try DemandShard.read(data, file: path)))
+      }
+      merged = try PlanJob.mergedDemands(files, inputs: setup.inputs)
+    }
+    let (result, files) = try Self.plan(setup, demands: merged, progress: progress)
     bar.finish()
     printSummary(result, folder: config.out, files: files, seconds: Date().timeIntervalSince(start))
   }
 
-  /// Runs the plan and writes its reports into the configured folder (the command, and `serve`'s re-plan).
-  static func plan(_ setup: PlanSetup, progress: (@Sendable (String, Int, Int) -> Void)?) throws -> (PlanResult, [String]) {
+  /// Runs the plan and writes its reports into the configured folder (the command, and `serve`'s re-plan);
+  /// `demands`: merged from shards instead of forecast here.
+  static func plan(_ setup: PlanSetup, demands: [SeriesDemand]? = nil, progress: (@Sendable (String, Int, Int) -> Void)?) throws -> (PlanResult, [String]) {
     let config = setup.config
     let result: PlanResult
-    do { result = try PlanJob.run(setup.inputs, progress: progress) } catch { throw InFile(file: config.history!, error: error) }
+    do { result = try PlanJob.run(setup.inputs, demands: demands, progress: progress) } catch { throw InFile(file: config.history!, error: error) }
     var report = PlanReport(plan: result)
     if let backtest = config.backtest { report.serviceAchieved = try ServiceAchieved.read(path: backtest) }
     report.title = config.title

@@ -27,12 +27,9 @@ public struct PanelShard: Sendable, Equatable, CustomStringConvertible {
 
   /// The shard (1-based) of `count` that holds `sku`.
   public static func number(ofSKU sku: String, count: Int) -> Int {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in sku.utf8 {
-      hash ^= UInt64(byte)
-      hash = hash &* 0x0000_0100_0000_01b3
-    }
-    return Int(hash % UInt64(count)) + 1
+    var hash = StableHash()
+    hash.add(sku)
+    return Int(hash.value % UInt64(count)) + 1
   }
 
   public func contains(sku: String) -> Bool { Self.number(ofSKU: sku, count: count) == number }
@@ -41,4 +38,26 @@ public struct PanelShard: Sendable, Equatable, CustomStringConvertible {
   public func series(of panel: Panel) -> [Int] {
     panel.keys.indices.filter { contains(sku: panel.keys[$0].sku) }
   }
+}
+
+/// FNV-1a, 64-bit (Fowler, Noll, Vo; IETF draft-eastlake-fnv): h ← (h ⊕ byte) × 1099511628211 from
+/// 14695981039346656037, over bytes in order. Stable across processes, machines and releases.
+public struct StableHash: Sendable {
+  public private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+
+  public init() {}
+
+  public mutating func add(_ bytes: some Sequence<UInt8>) {
+    for byte in bytes {
+      value ^= UInt64(byte)
+      value = value &* 0x0000_0100_0000_01b3
+    }
+  }
+
+  public mutating func add(_ text: String) { add(text.utf8) }
+
+  /// A number by its exact bits (little-endian).
+  public mutating func add(_ x: Double) { add(withUnsafeBytes(of: x.bitPattern.littleEndian) { Array($0) }) }
+
+  public mutating func add(_ n: Int) { add(withUnsafeBytes(of: Int64(n).littleEndian) { Array($0) }) }
 }

@@ -59,25 +59,3 @@ func serveStoreCeiling(folder: String, skus: Int, requests: Int) throws {
   let report = try store.verify()
   print("  verify: \(report.checks.allSatisfy { $0.violations == 0 } ? "all invariants hold" : "VIOLATIONS")")
 }
-
-/// `ledger-fill`: reservations of one unit across the `skus` SKUs that `serve-setup` stocked, in atomic
-/// batches of 1,000 events through `LedgerStore.apply(batch:)`, until the ledger holds `movements`
-/// movements (each reservation writes one), for timing `replenish ledger verify` on a ledger that size.
-func ledgerFill(database: String, skus: Int, movements: Int) throws {
-  let store = try LedgerStore(path: database)
-  let start = now()
-  var serial = 0
-  var counted = try store.eventCounts().movements
-  while counted < movements {
-    let batch = (0..<min(1000, movements - counted)).map { _ -> LedgerEvent in
-      serial += 1
-      return LedgerEvent(source: "fill", key: "f\(serial)", kind: .reserve, sku: "S\((serial &* 7919) % skus)", location: "WH1", qty: 1,
-                         order: "fill-\(serial)", line: "1")
-    }
-    let (outcomes, committed) = try store.apply(batch: batch, atomic: true)
-    guard committed, outcomes.allSatisfy(\.succeeded) else { fail("ledger-fill: a reservation was refused: \(outcomes.first { !$0.succeeded }.map { "\($0)" } ?? "")") }
-    counted += batch.count
-  }
-  let have = try store.eventCounts().movements
-  print(String(format: "ledger-fill: %d movements in the ledger (%d reservations added in %.1f s)", have, serial, now() - start))
-}

@@ -9,7 +9,6 @@
 //   replenish-bench service [--per-cell 40] [--models auto] [--safety-stock calibrated|cycle-service|…]
 //   replenish-bench ledger [--skus 10000] [--events 200000] [--readers 1] [--batch 100] [--modes single,group]
 //   replenish-bench serve-setup --folder F [--skus 10000] [--db URL]   (the ledger and key bench-serve loads; --db: on PostgreSQL)
-//   replenish-bench ledger-fill --db URL --skus N --movements M    (M reservations in batches, for timing verify)
 //   replenish-bench serve-store --folder F [--skus 10000] [--requests 20000]   (the store's ceiling, no HTTP)
 #if canImport(Glibc)
   import Glibc
@@ -283,13 +282,6 @@ case "serve-setup":
   let folder = option("--folder", in: args) ?? "Benchmarks/.data"
   do { _ = try serveSetup(folder: folder, skus: Int(option("--skus", in: args) ?? "10000")!, database: option("--db", in: args)) } catch {
     fail("serve-setup failed: \(error)")
-  }
-case "ledger-fill":
-  guard let database = option("--db", in: args) else { fail("usage: replenish-bench ledger-fill --db URL --skus N --movements M") }
-  do {
-    try ledgerFill(database: database, skus: Int(option("--skus", in: args) ?? "10000")!, movements: Int(option("--movements", in: args) ?? "1000000")!)
-  } catch {
-    fail("ledger-fill failed: \(error)")
   }
 case "serve-store":
   let folder = option("--folder", in: args) ?? "Benchmarks/.data"

@@ -27,6 +27,16 @@ public final class LedgerStore: Sendable {
     return false
   }
 
+  /// How many write transactions are worth running at once: 1 on SQLite (one writer at a time; group
+  /// commit makes one transaction carry many requests), the connection pool's size on PostgreSQL (row
+  /// locks serialize only the transactions that touch one SKU).
+  public var concurrentWriters: Int {
+    switch backend {
+    case .sqlite: 1
+    case .postgres(let database): database.location.poolSize
+    }
+  }
+
   /// The number of schema migrations this build knows (`LedgerSchema`).
   public static let schemaVersion = LedgerSchema.migrations.count
   /// Milliseconds since 1970 UTC: the time events without one are recorded at, and the "now" that

@@ -1,14 +1,20 @@
 import Foundation
 import Ledger
 
-/// The one writer: requests from every connection queue here and a dedicated thread applies whatever
-/// has queued up as one SQLite transaction (`LedgerStore.perform`), each request in its own savepoint —
-/// group commit, as TigerBeetle batches transfers: under load one commit (one WAL sync) carries many
-/// requests, while each keeps its own all-or-nothing outcome and idempotency record. SQLite has one
-/// writer at a time anyway; queuing here instead of on its lock keeps the async threads free.
+/// The writers: requests from every connection queue here and dedicated threads apply them.
+///
+/// On SQLite, one thread applies whatever has queued up as one transaction (`LedgerStore.perform`), each
+/// request in its own savepoint — group commit, as TigerBeetle batches transfers: under load one commit
+/// (one WAL sync) carries many requests, while each keeps its own all-or-nothing outcome and idempotency
+/// record. SQLite has one writer at a time anyway; queuing here instead of on its lock keeps the async
+/// threads free. On PostgreSQL (`LedgerStore.concurrentWriters` > 1), as many threads as pooled
+/// connections each apply one request per transaction: transactions of different SKUs run side by side
+/// (PostgreSQL groups their WAL flushes itself), and a batch of many SKUs would only hold more row locks
+/// longer and deadlock with the other writers' batches.
 final class GroupCommitter: @unchecked Sendable {
   private let ledger: LedgerStore
   private let maximumBatch: Int
+  private var running: Int
   private let condition = NSCondition()
   private var queue: [(request: WriteRequest, done: CheckedContinuation<WriteResult, Never>)] = []
   private var stopping = false
@@ -16,12 +22,16 @@ final class GroupCommitter: @unchecked Sendable {
   private let onBatch: @Sendable (Int) -> Void
 
   init(ledger: LedgerStore, maximumBatch: Int = 256, onBatch: @escaping @Sendable (Int) -> Void = { _ in }) {
+    let writers = ledger.concurrentWriters
     self.ledger = ledger
-    self.maximumBatch = maximumBatch
+    self.maximumBatch = writers > 1 ? 1 : maximumBatch
     self.onBatch = onBatch
-    let thread = Thread { [self] in self.run() }
-    thread.name = "replenish-writer"
-    thread.start()
+    running = writers
+    for n in 0..<writers {
+      let thread = Thread { [self] in self.run() }
+      thread.name = "replenish-writer-\(n)"
+      thread.start()
+    }
   }
 
   func submit(_ request: WriteRequest) async -> WriteResult {
@@ -43,7 +53,8 @@ final class GroupCommitter: @unchecked Sendable {
       condition.lock()
       while queue.isEmpty && !stopping { condition.wait() }
       if queue.isEmpty {
-        finished = true
+        running -= 1
+        if running == 0 { finished = true }
         condition.broadcast()
         condition.unlock()
         return
@@ -61,7 +72,7 @@ final class GroupCommitter: @unchecked Sendable {
   func drain() {
     condition.lock()
     stopping = true
-    condition.signal()
+    condition.broadcast()
     while !finished { condition.wait() }
     condition.unlock()
   }

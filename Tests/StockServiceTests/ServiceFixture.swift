@@ -21,11 +21,14 @@ struct ServiceFixture {
   let readOnly: String
   var settings = ServerSettings()
 
-  /// `location`: a PostgreSQL URL; nil for a SQLite file in the fixture's folder.
+  /// `location`: a PostgreSQL URL; nil for a SQLite file in the fixture's folder, or, when
+  /// `REPLENISH_SERVICE_BACKEND=postgres` (`make test` runs the service suites a second time so), a new
+  /// database on the test PostgreSQL server.
   init(stockA: Int = 10, location: String? = nil) throws {
     folder = NSTemporaryDirectory() + "replenish-serve-" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    ledger = try LedgerStore(path: location ?? folder + "/ledger.sqlite", create: true)
+    let onPostgres = ProcessInfo.processInfo.environment["REPLENISH_SERVICE_BACKEND"] == "postgres"
+    ledger = try LedgerStore(path: location ?? (onPostgres ? try postgresTestDatabase() : folder + "/ledger.sqlite"), create: true)
     try ledger.defineLocations([("WH1", "EU"), ("WH2", "US")])
     try ledger.defineSKUs([("A", false), ("B", true), ("C", false)])
     try ledger.defineKits([("K", "C", 2)])

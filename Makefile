@@ -29,7 +29,8 @@ build: deps
 	$(SWIFT) build -c release --product replenish
 
 ## The test suite (debug build; the CLI tests run the built binary).
-## The ledger suites run on SQLite and on PostgreSQL: a throwaway cluster (.ci/postgres-cluster: PostgreSQL
+## The ledger suites run on SQLite and on PostgreSQL, the service suites on SQLite and then again with
+## their ledgers on PostgreSQL (REPLENISH_SERVICE_BACKEND=postgres): a throwaway cluster (.ci/postgres-cluster: PostgreSQL
 ## from Debian when missing, initdb in a temporary folder, a Unix socket only, Debian's `postgres` user when
 ## run as root) is started here and stopped and removed when the tests end, also when they fail.
 test: deps
@@ -38,7 +39,9 @@ test: deps
 	trap '.ci/postgres-cluster stop "$$pg"' EXIT; \
 	url=$$(.ci/postgres-cluster start "$$pg") || exit 1; \
 	echo "PostgreSQL for the tests: $$url"; \
-	REPLENISH_TEST_POSTGRES="$$url" $(SWIFT) test --skip-build
+	REPLENISH_TEST_POSTGRES="$$url" $(SWIFT) test --skip-build && \
+	echo "The service suites again, their ledgers on PostgreSQL:" && \
+	REPLENISH_TEST_POSTGRES="$$url" REPLENISH_SERVICE_BACKEND=postgres $(SWIFT) test --skip-build --filter StockServiceTests --skip ScaleOutTests
 
 ## The buyer's workspace in a real browser (Tests/Browser/workspace_test.py): Debian's chromium and
 ## chromium-driver, selenium from PyPI, each installed when missing; loopback only; the screenshots the

@@ -15,17 +15,7 @@ struct PlanShardTests {
   /// The demo's history cut to its first 150 SKUs (a debug build forecasts all 3,907 in minutes), with
   /// the demo's item master and suppliers, `auto`, as of the demo's date.
   static func inputs() throws -> PlanInputs {
-    let text = try String(contentsOfFile: notebooksData("online_retail_weekly_sku.csv"), encoding: .utf8)
-    var ids: [Substring] = []
-    var subset = ""
-    for line in text.split(separator: "\n") {
-      let id = line.prefix { $0 != "," }
-      if id != "unique_id" && !ids.contains(id) {
-        if ids.count == 150 { break }
-        ids.append(id)
-      }
-      subset += line + "\n"
-    }
+    let subset = try firstSeries(ofNotebooksFile: "online_retail_weekly_sku.csv", count: 150)
     let history = try SalesHistoryReader.read(file: temporaryFile(subset), options: SalesHistoryOptions(frequency: .week))
     let items = try ItemMaster.read(items: notebooksData("demo/items.csv"), suppliers: notebooksData("demo/suppliers.csv"))
     var settings = PlanSettings(method: try ModelCatalog.methods("auto").get()[0], seasonLength: 52, threads: 2, horizon: 13)

@@ -46,18 +46,7 @@ struct ForecastCLITests {
     let out = FileManager.default.temporaryDirectory.appendingPathComponent("fc-\(UUID().uuidString).csv").path
     let ltd = out + ".ltd.csv"
     // The first 150 series (a debug build runs auto on all 2,674 in minutes).
-    let carparts = try String(contentsOfFile: repositoryRoot.appendingPathComponent("notebooks-data/carparts.csv").path, encoding: .utf8)
-    var ids: [Substring] = []
-    var subset = ""
-    for line in carparts.split(separator: "\n") {
-      let id = line.prefix { $0 != "," }
-      if id != "unique_id" && !ids.contains(id) {
-        if ids.count == 150 { break }
-        ids.append(id)
-      }
-      subset += line + "\n"
-    }
-    let history = temporaryFile(subset)
+    let history = temporaryFile(try firstSeries(ofNotebooksFile: "carparts.csv", count: 150))
     let result = try run([
       "forecast", "--history", history, "--freq", "month", "--horizon", "3", "--models", "auto",
       "--level", "", "--quantiles", "0.5,0.9,0.95", "--round-quantiles", "--lead-time", "3", "--ltd-out", ltd, "--out", out,

@@ -122,7 +122,7 @@ struct PlanReleaseAPITests {
         return all
       }
       #expect(replies.filter { $0.status == 201 }.count == 1, "\(replies.map(\.text))")
-      #expect(replies.filter { $0.status == 200 }.count == 5)
+      #expect(replies.filter { $0.status == 200 }.count == 5, "\(replies.map { "\($0.status) \($0.text.prefix(300))" })")
       let record = try f.ledger.releases(planID: plan.planID)
       #expect(record.count == 1)
       #expect(try f.incoming("C") == record.first?.release.quantity)

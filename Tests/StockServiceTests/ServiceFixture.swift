@@ -53,6 +53,18 @@ struct ServiceFixture {
 
   func remove() { try? FileManager.default.removeItem(atPath: folder) }
 
+  /// The change feed once it holds at least `count` changes (at most 10 s): on PostgreSQL a change is
+  /// positioned once every older transaction on the server has ended, and other tests write at once.
+  func changes(channel: String?, atLeast count: Int) throws -> [Change] {
+    let deadline = Date().addingTimeInterval(10)
+    var all = try ledger.changes(after: 0, channel: channel, limit: 100_000)
+    while all.count < count, Date() < deadline {
+      Thread.sleep(forTimeInterval: 0.01)
+      all = try ledger.changes(after: 0, channel: channel, limit: 100_000)
+    }
+    return all
+  }
+
   func level(_ sku: String, _ location: String = "WH1") throws -> InventoryLevel {
     let all = InventoryLevel.levels(try ledger.positions(sku: sku, location: nil, asOf: nil))
     return all.first { $0.location == location }!

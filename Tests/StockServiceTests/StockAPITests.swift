@@ -309,6 +309,7 @@ struct StockAPITests {
     defer { f.remove() }
     try await f.application().test(.router) { client in
       _ = try await client.call(.post, "/v1/orders", key: f.shopify, idempotency: "o", json: Self.order1)
+      _ = try f.changes(channel: "shopify", atLeast: 4)  // A, C and K's levels and the order (on PostgreSQL, once positioned)
       let mine = try await client.call(.get, "/v1/changes?after=0", key: f.shopify)
       let changes = mine.json["changes"] as? [[String: Any]] ?? []
       let types = changes.map { $0["type"] as? String ?? "" }

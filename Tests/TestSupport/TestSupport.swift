@@ -40,3 +40,20 @@ public func splitCSV(_ line: String) -> [String] {
   fields.append(current)
   return fields
 }
+
+/// The header and the rows of the first `count` series of a `unique_id,…` file under `notebooks-data/`
+/// whose rows are grouped by series (a debug build forecasts a whole file too slowly for a test).
+public func firstSeries(ofNotebooksFile name: String, count: Int) throws -> String {
+  let text = try String(contentsOfFile: notebooksData(name), encoding: .utf8)
+  var ids: [Substring] = []
+  var subset = ""
+  for line in text.split(separator: "\n") {
+    let id = line.prefix { $0 != "," }
+    if id != "unique_id" && !ids.contains(id) {
+      if ids.count == count { break }
+      ids.append(id)
+    }
+    subset += line + "\n"
+  }
+  return subset
+}

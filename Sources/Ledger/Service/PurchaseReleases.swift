@@ -78,6 +78,13 @@ extension LedgerStore {
     var result: (ReleaseOutcome, EventOutcome?) = (.refused(lineID: line.lineID, LedgerError(.missingField, "not applied")), nil)
     try db.savepoint("release") {
       let outcome = try self.apply(event, db: db)
+      // Another release of this line committed between the look-up above and the event's (on PostgreSQL
+      // each statement of a READ COMMITTED transaction sees what has committed before it): its event is
+      // the one this replays, and its record answers.
+      if outcome.replayed, let earlier = try Self.releaseRecord(planID: line.planID, lineID: line.lineID, db: db) {
+        result = (.alreadyReleased(earlier), nil)
+        return .rollback
+      }
       guard outcome.succeeded, !outcome.replayed else {
         let error = outcome.error ?? LedgerError(.poExists, "PO \(line.po) line \(line.sku) was opened before under the same release key")
         result = (.refused(lineID: line.lineID, error), nil)

@@ -56,6 +56,7 @@ public final class LedgerStore: Sendable {
       backend = .postgres(database)
       return
     }
+    if let problem = PostgresLocation.misreadURL(path) { throw LedgerError(.invalidConfiguration, problem) }
     self.path = path
     if !create && !FileManager.default.fileExists(atPath: path) {
       throw LedgerError(.notALedger, "\(path): no ledger here; create one with `replenish ledger init --db \(path)`")

@@ -102,6 +102,22 @@ struct PostgresConfigurationTests {
     }
   }
 
+  @Test("A URL the store does not take for PostgreSQL is not taken for a SQLite file either: refused, without the password")
+  func misreadURLs() throws {
+    for text in ["postgres:/ann:hunter2@db/stock", "Postgres://ann:hunter2@db/stock", "mysql://ann:hunter2@db/stock", "pg://db/stock",
+                 "host=db dbname=stock password=hunter2"] {
+      let error = #expect(throws: LedgerError.self) { try LedgerStore(path: text, create: true) }
+      #expect(error?.code == .invalidConfiguration, "\(text)")
+      #expect(error?.message.contains("neither a SQLite file nor a PostgreSQL URL") == true, "\(error?.message ?? "")")
+      #expect(error?.message.contains("hunter2") == false, "\(error?.message ?? "")")
+      #expect(!FileManager.default.fileExists(atPath: text))
+    }
+    // Ordinary paths, colons and at signs included, are files.
+    for path in ["ledger.sqlite", "/tmp/a:b/ledger.sqlite", "shop@2026.sqlite", "./postgres/ledger.sqlite"] {
+      #expect(PostgresLocation.misreadURL(path) == nil, "\(path)")
+    }
+  }
+
   @Test("An unreachable server is a clear cannot_connect naming it, without the password")
   func unreachable() {
     // Port 1 on loopback: nothing listens there; the refusal is immediate.

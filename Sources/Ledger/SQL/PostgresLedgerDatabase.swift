@@ -34,6 +34,27 @@ public struct PostgresLocation: Sendable, Equatable {
     text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
   }
 
+  /// Why `text`, which is not a `postgres://` URL, is not taken for a SQLite file either: it looks like a
+  /// database URL or connection string (another or misspelt scheme, `Postgres://`, `postgres:/host`,
+  /// libpq's `host=… dbname=…`), which would otherwise become a file of that name. nil when it is a path.
+  public static func misreadURL(_ text: String) -> String? {
+    let lower = text.lowercased()
+    let scheme = lower.prefix { $0 != ":" && $0 != "/" }
+    let looksLikeURL = lower.contains("://") || ((scheme == "postgres" || scheme == "postgresql" || scheme == "pg") && lower.dropFirst(scheme.count).hasPrefix(":"))
+    let keywords = ["host=", "dbname=", "user=", "port="].contains { lower.hasPrefix($0) || lower.contains(" " + $0) }
+    guard looksLikeURL || keywords else { return nil }
+    // Whatever comes before an @, and a password= value, may be a password: neither is repeated.
+    var shown = text
+    if let at = text.range(of: "@") {
+      let schemeEnd = text.range(of: "://")?.upperBound ?? text.range(of: ":")?.upperBound ?? text.startIndex
+      shown = String(text[..<min(schemeEnd, at.lowerBound)]) + "…@" + text[at.upperBound...]
+    }
+    if keywords {
+      shown = shown.split(separator: " ").map { $0.lowercased().hasPrefix("password=") ? "password=…" : String($0) }.joined(separator: " ")
+    }
+    return "\"\(shown)\" is neither a SQLite file nor a PostgreSQL URL; expected a file path, or a URL that starts postgres:// or postgresql:// (postgres://user@host:5432/database)"
+  }
+
   /// The URL without its password (for messages).
   public var redacted: String {
     let endpoint = socketFolder.map { "?host=\($0)" } ?? ""

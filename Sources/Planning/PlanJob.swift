@@ -175,7 +175,6 @@ public enum PlanJob {
     var planned = prepared.planned
     lap("classify")
 
-    let periodDays = panel.frequency.nominalDays
     var demands: [SeriesDemand]
     if let precomputed {
       demands = precomputed

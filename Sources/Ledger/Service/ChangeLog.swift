@@ -53,7 +53,7 @@ extension LedgerStore {
   /// The changes after `cursor` a channel may see (every inventory change, its own orders' changes), oldest
   /// first, at most `limit`; with `channel` nil, every change (admin).
   public func changes(after cursor: Int64, channel: String?, limit: Int) throws -> [Change] {
-    if isPostgres { try write { db in try Self.sequenceChanges(db) } }
+    if isPostgres { _ = try write { db in try Self.sequenceChanges(db) } }
     return try read { db in
       try SQLRow.fetchAll(db, sql: """
         SELECT \(Change.columns) FROM changes WHERE position > ? AND (? IS NULL OR channel IS NULL OR channel = ?) ORDER BY position LIMIT ?

@@ -29,7 +29,7 @@ extension LedgerStore {
   /// Adds or updates a channel and its allocation rule (buffer, percent, cap).
   public func defineChannel(_ allocation: ChannelAllocation) throws {
     try Self.validateName(allocation.name, what: "channel")
-    try write { db in
+    _ = try write { db in
       try db.execute(sql: """
         INSERT INTO channels VALUES (?, ?, ?, ?) ON CONFLICT(channel) DO UPDATE SET
         buffer = excluded.buffer, buffer_percent = excluded.buffer_percent, cap = excluded.cap

@@ -223,7 +223,7 @@ extension LedgerStore {
         let all = kits.contains(sku) ? try Self.positions(db, sku: sku, location: nil, asOf: nil)
           : try SQLRow.fetchAll(db, sql: """
               SELECT \(PositionRecord.columns), (SELECT region FROM locations WHERE location = p.location) FROM positions p WHERE sku = ? ORDER BY location
-              """, arguments: [sku]).map { Position(try PositionRecord(row: $0), region: $0[10] ?? "") }
+              """, arguments: [sku]).map { Position(PositionRecord(row: $0), region: $0[10] ?? "") }
         levels += InventoryLevel.levels(all).filter { level in locations.contains(level.location) && (kits.contains(sku) || touchedPairs.contains(StockKey(sku: sku, location: level.location))) }
       }
       outcome.levels = levels

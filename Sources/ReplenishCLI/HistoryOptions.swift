@@ -82,10 +82,10 @@ extension PanelShard: ExpressibleByArgument {
 }
 
 /// `--shard K/N`: work on one shard of the SKUs (a batch scheduler's array job); `replenish merge-shards`
-/// puts the shards' files back together.
+/// (forecast files) or `replenish plan --demands` (plan shards) puts the shards' outputs back together.
 struct ShardOption: ParsableArguments {
   @Option(name: .long, help: ArgumentHelp(
-    "Only the SKUs of shard K of N (1 ≤ K ≤ N ≤ \(PanelShard.maximumCount)): a stable hash of the SKU decides, its locations stay together; `replenish merge-shards` merges the N outputs into what one process writes.",
+    "Only the SKUs of shard K of N (1 ≤ K ≤ N ≤ \(PanelShard.maximumCount)): a stable hash of the SKU decides, its locations stay together. The N outputs merge into what one process writes: forecast files with `replenish merge-shards`, plan shards with `replenish plan --demands`.",
     valueName: "K/N"))
   var shard: PanelShard?
 }

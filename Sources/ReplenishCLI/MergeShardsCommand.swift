@@ -1,6 +1,6 @@
 import ArgumentParser
-import Forecasting
 import CSV
+import Forecasting
 import Foundation
 import TimeSeries
 

@@ -67,6 +67,28 @@ struct EventTimeTests {
     #expect(try position(store, "A").committed == 2)
     try expectVerified(store)
   }
+
+  @Test("A raise reaches every SKU the event touched: a kit reservation raised by its second component leaves the first no earlier",
+        arguments: LedgerBackend.underTest)
+  func raiseReachesEverySKU(_ backend: LedgerBackend) throws {
+    let clock = Clock()
+    let store = try LedgerStore(path: try backend.newLocation(), create: true, clock: { clock.now })
+    try store.defineLocations([("WH1", "")])
+    try store.defineSKUs([("A", false), ("C", false)])
+    try store.defineKits([("K", "A", 1), ("K", "C", 2)])
+    #expect(try store.apply(LedgerEvent(source: "t", key: "1", kind: .receive, sku: "A", location: "WH1", qty: 5)).succeeded)
+    clock.now += 10_000
+    let later = clock.now
+    #expect(try store.apply(LedgerEvent(source: "t", key: "2", kind: .receive, sku: "C", location: "WH1", qty: 10)).succeeded)
+    clock.now -= 2_000
+    // Components in order: A is stamped with the clock, then C (last event later) raises the time.
+    #expect(try store.apply(LedgerEvent(source: "t", key: "3", kind: .reserve, sku: "K", location: "WH1", qty: 1, order: "o", line: "1")).succeeded)
+    // An event on A that the client dates before the kit reservation is backdated for A too.
+    let backdated = try store.apply(LedgerEvent(source: "t", key: "4", kind: .receive, at: later - 1_000, sku: "A", location: "WH1", qty: 1))
+    #expect(backdated.error?.code == .timeOutOfOrder)
+    #expect(try store.history(sku: "A").map(\.at).last == later)
+    try expectVerified(store)
+  }
 }
 
 @Suite("Ledger on PostgreSQL: URLs and bad configuration")

@@ -63,10 +63,13 @@ extension LedgerStore {
         var op = EventOperation(db: db, event: e, eventID: id, time: EventOperation.Time(at: at), now: now)
         try op.run()
         if op.at != at {
-          // The ledger's clock was raised to a SKU's last event (`EventOperation.sku`): the event and all
-          // its movements carry the raised time.
+          // The ledger's clock was raised to a SKU's last event (`EventOperation.sku`): the event, all its
+          // movements and every SKU it stamped before the raise carry the raised time.
           try db.cached("UPDATE events SET at = ? WHERE id = ?", arguments: [op.at, id])
           try db.cached("UPDATE movements SET at = ? WHERE event_id = ?", arguments: [op.at, id])
+          for name in Set(op.time.stamped) {
+            try db.cached("UPDATE skus SET last_at = ? WHERE sku = ? AND last_at < ?", arguments: [op.at, name, op.at])
+          }
         }
         return .commit
       }
@@ -94,6 +97,8 @@ struct EventOperation {
   /// milliseconds between servers, or stepped back — none of which is the client backdating anything.
   final class Time {
     var at: Int64
+    /// The SKUs stamped with `at` so far (a raise restamps them).
+    var stamped: [String] = []
     init(at: Int64) { self.at = at }
   }
 
@@ -172,6 +177,7 @@ struct EventOperation {
       time.at = record.lastAt
     }
     try db.cached("UPDATE skus SET last_at = ? WHERE sku = ?", arguments: [at, name])
+    time.stamped.append(name)
     return SKU(name: name, allowBackorder: record.allowBackorder, isKit: record.isKit)
   }
 

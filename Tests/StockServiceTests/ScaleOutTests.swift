@@ -72,6 +72,16 @@ struct ScaleOutTests {
     }
   }
 
+  /// Three `replenish serve` processes on `f`'s database, and a subscription of shopify's to `receiver`
+  /// (not listening yet: deliveries wait until it is).
+  static func threeNodes(_ f: ServiceFixture, receiver: WebhookReceiver, topics: [ChangeTopic]) async throws
+    -> (nodes: [ServerProcess], receiverPort: Int, secret: String) {
+    let receiverPort = try await receiver.freePort()
+    let subscription = try f.ledger.addSubscription(id: "wh_nodes", channel: "shopify", url: "http://127.0.0.1:\(receiverPort)/hook",
+                                                    secret: WebhookSignature.newSecret(), topics: topics)
+    return (try (0..<3).map { _ in try ServerProcess(db: f.ledger.path) }, receiverPort, subscription.secret)
+  }
+
   /// GET over AsyncHTTPClient.
   static func get(_ client: HTTPClient, port: Int, path: String, key: String) async throws -> (Int, String) {
     var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
@@ -102,11 +112,7 @@ struct ScaleOutTests {
     let f = try ServiceFixture(stockA: 150, location: try postgresTestDatabase())
     defer { f.remove() }
     let receiver = WebhookReceiver()
-    let receiverPort = try await receiver.freePort()
-    _ = try f.ledger.addSubscription(id: "wh_nodes", channel: "shopify", url: "http://127.0.0.1:\(receiverPort)/hook", secret: WebhookSignature.newSecret(),
-                                     topics: [.inventoryLevels, .orders])
-    let secret = try f.ledger.subscriptions(channel: "shopify")[0].secret
-    let nodes = try (0..<3).map { _ in try ServerProcess(db: f.ledger.path) }
+    let (nodes, receiverPort, secret) = try await Self.threeNodes(f, receiver: receiver, topics: [.inventoryLevels, .orders])
     defer { nodes.forEach { $0.stop() } }
     let ports = nodes.map(\.port)
     let client = LiveServiceTests.client(connections: 48)
@@ -169,11 +175,7 @@ struct ScaleOutTests {
     let f = try ServiceFixture(stockA: 100_000, location: try postgresTestDatabase())
     defer { f.remove() }
     let receiver = WebhookReceiver()
-    let receiverPort = try await receiver.freePort()
-    _ = try f.ledger.addSubscription(id: "wh_kill", channel: "shopify", url: "http://127.0.0.1:\(receiverPort)/hook", secret: WebhookSignature.newSecret(),
-                                     topics: [.inventoryLevels])
-    let secret = try f.ledger.subscriptions(channel: "shopify")[0].secret
-    let nodes = try (0..<3).map { _ in try ServerProcess(db: f.ledger.path) }
+    let (nodes, receiverPort, secret) = try await Self.threeNodes(f, receiver: receiver, topics: [.inventoryLevels])
     defer { nodes.forEach { $0.stop() } }
     let live = LivePorts(nodes.map(\.port))
     let client = LiveServiceTests.client(connections: 48)

@@ -106,7 +106,16 @@ extension LedgerStore {
   /// that servers claiming at once take different ones, and changes are positioned first
   /// (`sequenceChanges`, which also queues them).
   public func claimDueDeliveries(now: Int64, limit: Int, leaseUntil: Int64) throws -> [PendingDelivery] {
-    try write { db in
+    // On SQLite nothing needs positioning: an idle poll (every 200 ms) reads, and takes the one writer's
+    // lock only when a delivery is due.
+    if !isPostgres {
+      let due = try read { db in
+        try Bool.fetchOne(db, sql: "SELECT 1 FROM webhook_deliveries WHERE status = 'pending' AND next_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?) LIMIT 1",
+                          arguments: [now, now])
+      }
+      guard due != nil else { return [] }
+    }
+    return try write { db in
       _ = try Self.sequenceChanges(db)
       let due = try SQLRow.fetchAll(db, sql: """
         SELECT d.id, d.attempts, \(WebhookSubscription.columns.split(separator: ",").map { "s." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")),

@@ -48,6 +48,51 @@ struct ConformanceTests {
     }
   }
 
+  /// `extended(to:)` carries parameters to rolling origins (the lead-time error profile's 26–52 origins);
+  /// on the history it was fitted on, it must give the model back: same forecasts, same fitted values.
+  /// A wrong variant, seasonal adjustment, drift or initial level shows here.
+  @Test("Carried to its own history, a model gives its own forecasts back", arguments: ["ets", "theta", "autotheta", "combo"])
+  func carriedToOwnHistory(alias: String) throws {
+    let method = try #require(ModelCatalog.method(alias))
+    for (id, y, m) in try Self.cases() {
+      let fit = try method.fit(y, seasonLength: m)
+      let carried = try #require(fit.extended(to: y), "\(alias) \(id): not carried")
+      let original = fit.forecast(horizon: 12, levels: []).mean, again = carried.forecast(horizon: 12, levels: []).mean
+      for h in 0..<12 {
+        #expect(abs(again[h] - original[h]) <= 1e-9 * max(1, abs(original[h])), "\(alias) \(id) h=\(h + 1): \(again[h]) vs \(original[h])")
+      }
+      let fittedOK = zip(carried.fitted, fit.fitted).allSatisfy { abs($0 - $1) <= 1e-9 * max(1, abs($1)) || ($0.isNaN && $1.isNaN) }
+      #expect(fittedOK, "\(alias) \(id): fitted values")
+      // On a shorter history (an earlier origin) the carried model forecasts from that history's end.
+      let origin = y.count - 6
+      let earlier = try #require(fit.extended(to: Array(y.prefix(origin))), "\(alias) \(id): not carried to an earlier origin")
+      #expect(earlier.fitted.count == origin)
+      let earlierFinite = earlier.forecast(horizon: 6, levels: []).mean.allSatisfy(\.isFinite)
+      #expect(earlierFinite, "\(alias) \(id): forecast from an earlier origin")
+    }
+  }
+
+  @Test("Nelder–Mead told what a trial point must beat follows the exact objective's path")
+  func nelderMeadBounded() {
+    // Rosenbrock from R's optim example; the bounded objective answers any point that cannot change the
+    // search with a wrong value above the bound, as the ETS objective skips its admissibility test there.
+    func rosenbrock(_ x: [Double]) -> Double { 100 * pow(x[1] - x[0] * x[0], 2) + pow(1 - x[0], 2) }
+    let exact = nelderMead(start: [-1.2, 1], maxEvaluations: 500, rosenbrock)
+    var skipped = 0
+    let bounded = nelderMead(start: [-1.2, 1], maxEvaluations: 500) { x, mattersBelow in
+      let value = rosenbrock(x)
+      if value >= mattersBelow {
+        skipped += 1
+        return mattersBelow.isFinite ? mattersBelow + 1e6 : .infinity
+      }
+      return value
+    }
+    #expect(bounded.point == exact.point && bounded.value == exact.value && bounded.evaluations == exact.evaluations)
+    #expect(skipped > 0, "the bound never spared an evaluation")
+    // R: optim(c(-1.2, 1), fr) gives par 1.000260 1.000506, value 8.825241e-08.
+    #expect(abs(exact.point[0] - 1.000260) < 1e-5 && abs(exact.point[1] - 1.000506) < 1e-5)
+  }
+
   @Test("Unknown aliases are refused with the list of known ones")
   func unknownAlias() {
     guard case .failure(let error) = ModelCatalog.methods("ets,prophet") else {

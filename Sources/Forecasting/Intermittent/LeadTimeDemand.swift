@@ -73,7 +73,8 @@ public struct LeadTimeDemand: Sendable {
     let earliest = max(max(4, min(2 * seasonLength, y.count / 2)), latest - step * (Self.maximumOrigins(seasonLength: seasonLength) - 1))
     if latest >= earliest {
       let origins = Array(stride(from: latest, through: earliest, by: -step).reversed())
-      let models = Backtest.modelsAtOrigins(y, origins: origins, method: fit.specification ?? method, seasonLength: seasonLength)
+      let models = Backtest.modelsAtOrigins(
+        y, origins: origins, method: fit.specification ?? method, seasonLength: seasonLength, carrying: .everySupported)
       for (origin, model) in zip(origins, models) {
         guard let model else { continue }
         let actual = y[origin..<(origin + leadTime)]

@@ -50,8 +50,14 @@ struct CombinationFit: FittedModel {
   }
   var name: String { "Combination(" + members.map(\.name).joined(separator: ", ") + ")" }
   var fitted: [Double] {
-    let n = members[0].fitted.count
-    return (0..<n).map { i in members.reduce(0) { $0 + $1.fitted[i] } / Double(members.count) }
+    // Each member's fitted values are computed once (a member may build them on every access).
+    let memberFitted = members.map(\.fitted)
+    let n = memberFitted[0].count
+    var sum = [Double](repeating: 0, count: n)
+    for values in memberFitted {
+      for i in 0..<n { sum[i] += values[i] }
+    }
+    return sum.map { $0 / Double(members.count) }
   }
 
   func forecast(horizon h: Int, levels: [Double]) -> Forecast {

@@ -41,6 +41,19 @@ struct ThetaFit: FittedModel {
   var fitted: [Double] { adjustment.reseasonalizeInSample(ses.fitted) }
   var residuals: [Double] { zip(y, fitted).map { $0 - $1 } }
 
+  /// α and ℓ₀ carried to another history (rolling origins): the SES filtered again with them, the drift
+  /// (an OLS slope) and the seasonal indices recomputed in closed form (the seasonality test's decision
+  /// kept) — what a refit does, without its Nelder–Mead search. Censored periods are interpolated first, as `fitCensored` does for a refit.
+  func extended(to history: [Double]) -> (any FittedModel)? {
+    guard history.count >= 4 else { return nil }
+    let y = history.contains(where: \.isNaN) ? ETSEstimator.interpolateMissing(history) : history
+    guard let adjustment = adjustment.recomputed(for: y) else { return nil }
+    let x = adjustment.adjusted
+    guard let ses = ses.extended(to: x) as? ETSFit else { return nil }
+    let slope = leastSquaresLine(x: (0..<x.count).map(Double.init), y: x).slope / 2
+    return ThetaFit(y: y, adjustment: adjustment, ses: ses, drift: slope, alpha: alpha)
+  }
+
   func forecast(horizon h: Int, levels: [Double]) -> Forecast {
     let n = Double(y.count)
     let base = ses.forecast(horizon: h, levels: []).mean
@@ -92,6 +105,29 @@ struct SeasonalAdjustment: Sendable {
     kind = nil
     seasonal = []
     adjusted = y
+  }
+
+  /// The same kind of adjustment (or none) on another history, without repeating the seasonality test —
+  /// for a model carried to rolling origins with its structure fixed. `nil` when the decomposition fails.
+  func recomputed(for y: [Double]) -> SeasonalAdjustment? {
+    guard let kind else { return SeasonalAdjustment(unadjusted: y, seasonLength: seasonLength) }
+    guard let d = ClassicalDecomposition(y, seasonLength: seasonLength, kind: kind),
+      kind == .additive || d.figure.allSatisfy({ abs($0) >= 1e-4 })
+    else { return nil }
+    let adjusted = kind == .multiplicative ? zip(y, d.seasonal).map { $0 / $1 } : zip(y, d.seasonal).map { $0 - $1 }
+    guard adjusted.allSatisfy(\.isFinite) else { return nil }
+    return SeasonalAdjustment(seasonLength: seasonLength, kind: kind, seasonal: d.seasonal, adjusted: adjusted)
+  }
+
+  private init(unadjusted y: [Double], seasonLength: Int) {
+    self.init(seasonLength: seasonLength, kind: nil, seasonal: [], adjusted: y)
+  }
+
+  private init(seasonLength: Int, kind: ClassicalDecomposition.Kind?, seasonal: [Double], adjusted: [Double]) {
+    self.seasonLength = seasonLength
+    self.kind = kind
+    self.seasonal = seasonal
+    self.adjusted = adjusted
   }
 
   func reseasonalizeInSample(_ values: [Double]) -> [Double] {
@@ -175,6 +211,35 @@ struct DynamicThetaFit: FittedModel {
   var specification: (any ForecastingMethod)? { AutoThetaMethod(alias: "autotheta:" + variant.rawValue, variants: [variant]) }
   var fitted: [Double] { adjustment?.reseasonalizeInSample(fittedAdjusted) ?? fittedAdjusted }
   var residuals: [Double] { zip(original.isEmpty ? x : original, fitted).map { $0 - $1 } }
+
+  /// ℓ₀, α and θ carried to another history (rolling origins): the recursions run again with them, the
+  /// static line (OLS) and the seasonal indices recomputed in closed form (the seasonality test's decision
+  /// kept) — what a refit of this variant does, without its Nelder–Mead search. Censored periods are interpolated first, as for a refit.
+  func extended(to history: [Double]) -> (any FittedModel)? {
+    guard history.count >= 4 else { return nil }
+    let y = history.contains(where: \.isNaN) ? ETSEstimator.interpolateMissing(history) : history
+    var adjustment: SeasonalAdjustment?
+    if let base = self.adjustment {
+      guard let recomputed = base.recomputed(for: y) else { return nil }
+      adjustment = recomputed
+    }
+    let x = adjustment?.adjusted ?? y
+    let staticLine: (a: Double, b: Double)
+    if variant.isDynamic {
+      staticLine = (0, 0)
+    } else {
+      let line = leastSquaresLine(x: (1...x.count).map(Double.init), y: x)
+      staticLine = (line.intercept, line.slope)
+    }
+    var fitted: [Double]? = [Double](repeating: .nan, count: x.count)
+    let (mse, state) = Self.run(x, variant: variant, alpha: alpha, theta: theta, level0: initialLevel, staticLine: staticLine, fitted: &fitted)
+    guard mse.isFinite else { return nil }
+    var carried = DynamicThetaFit(
+      variant: variant, x: x, alpha: alpha, theta: theta, initialLevel: initialLevel, mse: mse, fittedAdjusted: fitted!, state: state)
+    carried.adjustment = adjustment
+    carried.original = y
+    return carried
+  }
 
   struct ThetaState: Sendable {
     var level: Double
@@ -281,15 +346,14 @@ struct DynamicThetaFit: FittedModel {
         var rng = SeededGenerator(seed: 2016)
         let sigma = sigma2.squareRoot()
         let paths = (0..<2000).map { _ in meanPath(from: state, horizon: h, shocks: (0..<h).map { _ in sigma * rng.normal() }) }
-        for level in levels {
-          var lo: [Double] = [], hi: [Double] = []
-          for k in 0..<h {
-            let sorted = paths.map { $0[k] }.sorted()
-            lo.append(quantileType8(sorted: sorted, 0.5 - level / 200))
-            hi.append(quantileType8(sorted: sorted, 0.5 + level / 200))
+        lower = levels.map { _ in [] }
+        upper = levels.map { _ in [] }
+        for k in 0..<h {
+          let sorted = paths.map { $0[k] }.sorted()  // once per step, for every level
+          for (j, level) in levels.enumerated() {
+            lower[j].append(quantileType8(sorted: sorted, 0.5 - level / 200))
+            upper[j].append(quantileType8(sorted: sorted, 0.5 + level / 200))
           }
-          lower.append(lo)
-          upper.append(hi)
         }
         method = .simulation
       }

@@ -15,27 +15,69 @@ public struct TrendSeasonalRegressionMethod: ForecastingMethod {
   public let alias = "lm"
   public init() {}
 
-  static func designRow(t: Int, m: Int) -> [Double] {
-    var row: [Double] = [1, Double(t)]
-    if m > 1 && m <= 24 {
-      for j in 1..<m { row.append((t - 1) % m == j ? 1 : 0) }
-    } else if m > 24 {
-      let k = min(10, m / 2)
-      for i in 1...k {
-        let angle = 2 * Double.pi * Double(i * t) / Double(m)
-        if 2 * i != m { row.append(sin(angle)) }
-        row.append(cos(angle))
+  /// The regressors of period t (1-based): intercept, trend, then the seasonal block. The seasonal block
+  /// repeats every m periods, so it is computed for one season and looked up — a rolling-origin backtest
+  /// refits this model at every origin (52 for weekly data), and the sines and cosines were most of a fit.
+  struct Design {
+    let seasonLength: Int
+    let columns: Int
+    /// Row r holds the seasonal block of every period t with (t − 1) mod m = r.
+    private let seasonal: [[Double]]
+
+    init(seasonLength m: Int) {
+      seasonLength = m
+      var blocks: [[Double]] = []
+      if m > 1 && m <= 24 {
+        blocks = (0..<m).map { r in (1..<m).map { j in r == j ? 1 : 0 } }
+      } else if m > 24 {
+        let k = min(10, m / 2)
+        blocks = (0..<m).map { r in
+          var block: [Double] = []
+          for i in 1...k {
+            let angle = 2 * Double.pi * Double(i * (r + 1)) / Double(m)
+            if 2 * i != m { block.append(sin(angle)) }
+            block.append(cos(angle))
+          }
+          return block
+        }
+      }
+      seasonal = blocks
+      columns = 2 + (blocks.first?.count ?? 0)
+    }
+
+    func value(t: Int, column: Int) -> Double {
+      switch column {
+      case 0: return 1
+      case 1: return Double(t)
+      default: return seasonal[(t - 1) % seasonLength][column - 2]
       }
     }
-    return row
+
+    func row(t: Int) -> [Double] { (0..<columns).map { value(t: t, column: $0) } }
+
+    /// The design matrix of the given periods (0-based indices, row i for period `periods[i] + 1`).
+    func matrix(periods: [Int]) -> Matrix {
+      var elements = [Double](repeating: 0, count: periods.count * columns)
+      for column in 0..<columns {
+        let base = column * periods.count
+        for (i, period) in periods.enumerated() { elements[base + i] = value(t: period + 1, column: column) }
+      }
+      return Matrix(rows: periods.count, columns: columns, columnMajor: elements)
+    }
+
+    func predict(t: Int, coefficients: [Double]) -> Double {
+      var sum = 0.0
+      for column in 0..<columns { sum += value(t: t, column: column) * coefficients[column] }
+      return sum
+    }
   }
 
   public func fit(_ y: [Double], seasonLength m: Int) throws(ForecastError) -> any FittedModel {
     let observed = y.indices.filter { !y[$0].isNaN }
-    let p = Self.designRow(t: 1, m: m).count
+    let regressors = Design(seasonLength: m)
+    let p = regressors.columns
     guard observed.count >= p + 2 else { throw .tooShort(observations: observed.count, needed: p + 2, model: "TrendSeasonalRegression") }
-    let rows = observed.map { Self.designRow(t: $0 + 1, m: m) }
-    let design = Matrix(rows)
+    let design = regressors.matrix(periods: observed)
     let response = Matrix.column(observed.map { y[$0] })
     let solution: LeastSquaresSolution
     do {
@@ -55,19 +97,19 @@ public struct TrendSeasonalRegressionMethod: ForecastingMethod {
     } catch {
       throw .noModel("regression: \(error)")
     }
-    let fitted = (0..<y.count).map { t in zip(Self.designRow(t: t + 1, m: m), beta).reduce(0) { $0 + $1.0 * $1.1 } }
+    let fitted = (0..<y.count).map { regressors.predict(t: $0 + 1, coefficients: beta) }
     var rss = 0.0
     for i in observed { rss += (y[i] - fitted[i]) * (y[i] - fitted[i]) }
     let dof = observed.count - p
     return RegressionFit(
-      y: y, seasonLength: m, coefficients: beta, covarianceFactor: inverse, sigma2: rss / Double(dof),
+      y: y, design: regressors, coefficients: beta, covarianceFactor: inverse, sigma2: rss / Double(dof),
       degreesOfFreedom: dof, fitted: fitted)
   }
 }
 
 struct RegressionFit: FittedModel {
   let y: [Double]
-  let seasonLength: Int
+  let design: TrendSeasonalRegressionMethod.Design
   let coefficients: [Double]
   let covarianceFactor: Matrix
   let sigma2: Double
@@ -81,7 +123,7 @@ struct RegressionFit: FittedModel {
     let n = y.count
     var mean: [Double] = [], variance: [Double] = []
     for step in 1...max(1, h) where step <= h {
-      let x = TrendSeasonalRegressionMethod.designRow(t: n + step, m: seasonLength)
+      let x = design.row(t: n + step)
       mean.append(zip(x, coefficients).reduce(0) { $0 + $1.0 * $1.1 })
       let v = (try? gemv(covarianceFactor, x)) ?? x.map { _ in 0 }
       variance.append(sigma2 * (1 + zip(x, v).reduce(0) { $0 + $1.0 * $1.1 }))

@@ -24,13 +24,27 @@ public func nelderMead(
   start: [Double], maxEvaluations: Int = 2000, relativeTolerance: Double = 1.4901161193847656e-08,
   initialSteps: [Double]? = nil, _ f: ([Double]) -> Double
 ) -> NelderMeadResult {
+  nelderMead(start: start, maxEvaluations: maxEvaluations, relativeTolerance: relativeTolerance, initialSteps: initialSteps) { x, _ in f(x) }
+}
+
+/// The same search, telling the objective at each point the value it must beat to change the search:
+/// a trial point whose value is at or above `mattersBelow` is rejected whatever that value is (a reflected
+/// point not below the worst vertex, an expanded one not below the reflected, a contracted one not below
+/// the worst), so the objective may return any value ≥ `mattersBelow` for it — in particular skip an
+/// expensive feasibility test that could only turn the value into +∞. Vertex values it stores (the start,
+/// a shrunken simplex) are asked with `mattersBelow = +∞`. The path and the result are those of
+/// `nelderMead(start:…, f)` with the exact objective.
+public func nelderMead(
+  start: [Double], maxEvaluations: Int = 2000, relativeTolerance: Double = 1.4901161193847656e-08,
+  initialSteps: [Double]? = nil, bounded f: ([Double], _ mattersBelow: Double) -> Double
+) -> NelderMeadResult {
   let n = start.count
   let big = 1.0e35
-  func evaluate(_ x: [Double]) -> Double {
-    let v = f(x)
+  func evaluate(_ x: [Double], mattersBelow: Double = .infinity) -> Double {
+    let v = f(x, mattersBelow)
     return v.isFinite ? v : big
   }
-  let f0 = f(start)
+  let f0 = f(start, .infinity)
   guard f0.isFinite else { return NelderMeadResult(point: start, value: f0, evaluations: 1, converged: false) }
   if n == 0 { return NelderMeadResult(point: start, value: f0, evaluations: 1, converged: true) }
   let convergenceTolerance = relativeTolerance * (abs(f0) + relativeTolerance)
@@ -89,12 +103,12 @@ public func nelderMead(
       centroid[i] = sum / Double(n)
     }
     for i in 0..<n { trialPoint[i] = (1 + alpha) * centroid[i] - alpha * vertices[highest][i] }
-    let valueReflected = evaluate(trialPoint)
+    let valueReflected = evaluate(trialPoint, mattersBelow: valueHigh)
     evaluations += 1
     if valueReflected < valueLow {
       let reflected = trialPoint
       for i in 0..<n { trialPoint[i] = gamma * reflected[i] + (1 - gamma) * centroid[i] }
-      let valueExpanded = evaluate(trialPoint)
+      let valueExpanded = evaluate(trialPoint, mattersBelow: valueReflected)
       evaluations += 1
       if valueExpanded < valueReflected {
         vertices[highest] = trialPoint
@@ -109,7 +123,7 @@ public func nelderMead(
         values[highest] = valueReflected
       }
       for i in 0..<n { trialPoint[i] = (1 - beta) * vertices[highest][i] + beta * centroid[i] }
-      let valueContracted = evaluate(trialPoint)
+      let valueContracted = evaluate(trialPoint, mattersBelow: values[highest])
       evaluations += 1
       if valueContracted < values[highest] {
         vertices[highest] = trialPoint

@@ -72,7 +72,8 @@ let package = Package(
     /// postgres://…`): events, movements, balances, verification.
     .target(
       name: "Ledger",
-      dependencies: ["CSV", "TimeSeries", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
+      dependencies: ["CSV", "TimeSeries", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                     .product(name: "PostgresNIO", package: "postgres-nio"),
                      .product(name: "Logging", package: "swift-log")]
     ),
     /// Safety stock, reorder policies (s,Q), (s,S), (R,S), min/max, EOQ, ABC/XYZ, policy simulation.

@@ -1,4 +1,5 @@
 import Foundation
+import TimeSeries
 
 /// Milliseconds since 1970 UTC from the system clock (the ledger's default clock).
 public func currentMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
@@ -44,20 +45,29 @@ extension LedgerStore {
     }
   }
 
-  func apply(_ e: LedgerEvent, db: any SQLConnection) throws -> EventOutcome {
+  /// Applies one event inside the caller's transaction: recorded under its (source, key) — or, when that
+  /// key was used before, answered with the earlier outcome — and its effect in a savepoint. `moved`, when
+  /// given, learns the (SKU, location) pairs an applied event wrote movements at.
+  func apply(_ e: LedgerEvent, db: any SQLConnection, moved: MovedPositions? = nil) throws -> EventOutcome {
     let payload = e.canonicalPayload
-    if let earlier = try EventRecord.fetchOne(db, sql: "SELECT id, payload, status, error_code, error_message FROM events WHERE source = ? AND key = ?",
-                                              arguments: [e.source, e.key]) {
+    let now = clock()
+    let at = e.at ?? now
+    // The event's row first (one statement when the key is new, the usual case); a key used before leaves
+    // the table as it was and is answered from its row.
+    guard let id = try db.insertIfAbsent(sql: """
+      INSERT INTO events (source, key, kind, payload, at, recorded_at, status) VALUES (?, ?, ?, ?, ?, ?, 'applied')
+      ON CONFLICT (source, key) DO NOTHING
+      """, arguments: [e.source, e.key, e.kind.rawValue, payload, at, now], returning: "id") else {
+      guard let earlier = try EventRecord.fetchOne(db, sql: "SELECT id, payload, status, error_code, error_message FROM events WHERE source = ? AND key = ?",
+                                                   arguments: [e.source, e.key]) else {
+        throw LedgerError(.cannotWrite, "source \(e.source) key \(e.key): the event's key conflicted, but no event has it")
+      }
       guard earlier.payload == payload else {
         throw LedgerError(.keyReused, "source \(e.source) key \(e.key) was used for a different event (\(earlier.payload)); nothing changed")
       }
       let error = earlier.errorCode.map { LedgerError(LedgerError.Code(rawValue: $0) ?? .missingField, earlier.errorMessage ?? "") }
       return EventOutcome(eventID: earlier.id, status: earlier.status, error: error, replayed: true)
     }
-    let now = clock()
-    let at = e.at ?? now
-    let id = try db.insert(sql: "INSERT INTO events (source, key, kind, payload, at, recorded_at, status) VALUES (?, ?, ?, ?, ?, ?, 'applied')",
-                           arguments: [e.source, e.key, e.kind.rawValue, payload, at, now], returning: "id")
     do {
       try db.savepoint("event") {
         var op = EventOperation(db: db, event: e, eventID: id, time: EventOperation.Time(at: at), now: now)
@@ -71,6 +81,7 @@ extension LedgerStore {
             try db.cached("UPDATE skus SET last_at = ? WHERE sku = ? AND last_at < ?", arguments: [op.at, name, op.at])
           }
         }
+        moved?.record(op.time.moved, event: id)
         return .commit
       }
       return EventOutcome(eventID: id, status: .applied, error: nil, replayed: false)
@@ -79,6 +90,19 @@ extension LedgerStore {
                     arguments: [error.code.rawValue, error.message, id])
       return EventOutcome(eventID: id, status: .rejected, error: error, replayed: false)
     }
+  }
+}
+
+/// The (SKU, location) pairs each applied event wrote movements at, kept as they are written (the change
+/// log reports their new levels without reading the movements back).
+final class MovedPositions {
+  private(set) var byEvent: [Int64: Set<StockKey>] = [:]
+
+  func record(_ pairs: Set<StockKey>, event: Int64) { byEvent[event] = pairs }
+
+  /// The pairs of these events.
+  func pairs(of events: [Int64]) -> Set<StockKey> {
+    events.reduce(into: Set<StockKey>()) { $0.formUnion(byEvent[$1] ?? []) }
   }
 }
 
@@ -99,6 +123,8 @@ struct EventOperation {
     var at: Int64
     /// The SKUs stamped with `at` so far (a raise restamps them).
     var stamped: [String] = []
+    /// The (SKU, location) pairs a movement was written at so far.
+    var moved = Set<StockKey>()
     init(at: Int64) { self.at = at }
   }
 
@@ -164,10 +190,15 @@ struct EventOperation {
   /// last one; raising the ledger's clock to it, see `Time`).
   func sku(_ name: String? = nil) throws -> SKU {
     let name = try field(name ?? event.sku, "sku")
-    // On PostgreSQL the SKU's row is locked until the transaction ends, so that events of one SKU apply one
-    // at a time, each reading what the one before it committed (SQLite has one writer anyway).
-    let lock = db.dialect == .postgres ? " FOR UPDATE" : ""
-    guard let record = try SKURecord.fetchOne(db, sql: "SELECT \(SKURecord.columns) FROM skus WHERE sku = ?\(lock)", arguments: [name]) else {
+    // Stamped and read in one statement: the SKU's last event becomes the later of its own and this
+    // event's time. A later one than this event's means the event is backdated (refused; its savepoint
+    // undoes the stamp) or, for a time the ledger gave, that the clock is raised to it — the stamp is then
+    // already the raised time. On PostgreSQL the update locks the SKU's row until the transaction ends,
+    // so that events of one SKU apply one at a time, each reading what the one before it committed
+    // (SQLite has one writer anyway). Read to the end (`fetchAll`), as a statement that writes must be.
+    guard let record = try SKURecord.fetchAll(db, sql: """
+      UPDATE skus SET last_at = CASE WHEN last_at > ? THEN last_at ELSE ? END WHERE sku = ? RETURNING \(SKURecord.columns)
+      """, arguments: [at, at, name]).first else {
       throw LedgerError(.unknownSKU, "SKU \(LedgerText.excerpt(name)) is not in the ledger; define it with `replenish ledger init --items`")
     }
     if at < record.lastAt {
@@ -176,7 +207,6 @@ struct EventOperation {
       }
       time.at = record.lastAt
     }
-    try db.cached("UPDATE skus SET last_at = ? WHERE sku = ?", arguments: [at, name])
     time.stamped.append(name)
     return SKU(name: name, allowBackorder: record.allowBackorder, isKit: record.isKit)
   }
@@ -197,13 +227,32 @@ struct EventOperation {
 
   // MARK: Positions and movements
 
-  func ensurePosition(_ sku: String, _ location: String) throws {
-    try db.cached("INSERT INTO positions (sku, location) VALUES (?, ?) ON CONFLICT DO NOTHING", arguments: [sku, location])
+  /// Adds the (SKU, location) position with every bucket at zero unless it exists; true when it added it.
+  @discardableResult
+  func ensurePosition(_ sku: String, _ location: String) throws -> Bool {
+    try db.cached("INSERT INTO positions (sku, location) VALUES (?, ?) ON CONFLICT DO NOTHING", arguments: [sku, location]) == 1
   }
 
+  /// The position, added first when there is none.
   func position(_ sku: String, _ location: String) throws -> PositionRecord {
+    let sql = "SELECT \(PositionRecord.columns) FROM positions WHERE sku = ? AND location = ?"
+    if let record = try PositionRecord.fetchOne(db, sql: sql, arguments: [sku, location]) { return record }
     try ensurePosition(sku, location)
-    return try PositionRecord.fetchOne(db, sql: "SELECT \(PositionRecord.columns) FROM positions WHERE sku = ? AND location = ?", arguments: [sku, location])!
+    return try PositionRecord.fetchOne(db, sql: sql, arguments: [sku, location])!
+  }
+
+  /// Runs `UPDATE positions … WHERE sku = ? AND location = ? …`; when it changed no row because the
+  /// position did not exist yet, adds the position and runs it once more. Returns the rows changed (0 or 1).
+  private func updatePosition(_ sql: String, _ arguments: [any SQLBindable], _ sku: String, _ location: String) throws -> Int {
+    let changed = try db.cached(sql, arguments: arguments)
+    guard changed == 0, try ensurePosition(sku, location) else { return changed }
+    return try db.cached(sql, arguments: arguments)
+  }
+
+  private func writeMovement(_ sku: String, _ location: String, _ bucket: Bucket, _ qty: Int, _ flow: MovementFlow) throws {
+    try db.cached("INSERT INTO movements (event_id, sku, location, bucket, qty, flow, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                  arguments: [eventID, sku, location, bucket, qty, flow, at])
+    time.moved.insert(StockKey(sku: sku, location: location))
   }
 
   func setAverageCost(_ sku: String, _ location: String, _ micros: Int) throws {
@@ -212,10 +261,8 @@ struct EventOperation {
 
   func move(_ sku: String, _ location: String, _ bucket: Bucket, _ qty: Int, _ flow: MovementFlow) throws {
     guard qty != 0 else { return }
-    try ensurePosition(sku, location)
-    try db.cached("UPDATE positions SET \(bucket.column) = \(bucket.column) + ? WHERE sku = ? AND location = ?", arguments: [qty, sku, location])
-    try db.cached("INSERT INTO movements (event_id, sku, location, bucket, qty, flow, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                  arguments: [eventID, sku, location, bucket, qty, flow, at])
+    _ = try updatePosition("UPDATE positions SET \(bucket.column) = \(bucket.column) + ? WHERE sku = ? AND location = ?", [qty, sku, location], sku, location)
+    try writeMovement(sku, location, bucket, qty, flow)
   }
 
   /// What a guarded take may use: ATP, quarantined or damaged units.
@@ -224,17 +271,16 @@ struct EventOperation {
   }
 
   /// Takes `qty` from `bucket` only if the guard holds in the same statement (no read-then-write window).
+  /// A refusal says what `what` held, then `refusalNote`.
   func guardedTake(_ sku: String, _ location: String, _ qty: Int, available: Available, into bucket: Bucket, sign: Int, what: String,
-                   flow: MovementFlow = .internal) throws {
-    try ensurePosition(sku, location)
-    let changed = try db.cached("UPDATE positions SET \(bucket.column) = \(bucket.column) + ? WHERE sku = ? AND location = ? AND \(available.rawValue) >= ?",
-                                arguments: [sign * qty, sku, location, qty])
+                   flow: MovementFlow = .internal, refusalNote: String = "") throws {
+    let changed = try updatePosition("UPDATE positions SET \(bucket.column) = \(bucket.column) + ? WHERE sku = ? AND location = ? AND \(available.rawValue) >= ?",
+                                     [sign * qty, sku, location, qty], sku, location)
     guard changed == 1 else {
       let have = try db.cachedInt("SELECT \(available.rawValue) FROM positions WHERE sku = ? AND location = ?", arguments: [sku, location]) ?? 0
-      throw LedgerError(.insufficientStock, "\(sku) at \(location): \(what) is \(have), \(qty) needed")
+      throw LedgerError(.insufficientStock, "\(sku) at \(location): \(what) is \(have), \(qty) needed\(refusalNote)")
     }
-    try db.cached("INSERT INTO movements (event_id, sku, location, bucket, qty, flow, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                  arguments: [eventID, sku, location, bucket, sign * qty, flow, at])
+    try writeMovement(sku, location, bucket, sign * qty, flow)
   }
 
   /// Moves waiting backorders of `sku` at `location` into committed, oldest first, as ATP allows.

@@ -32,18 +32,17 @@ extension EventOperation {
         guard !o, need <= maximumEventQuantity else { throw LedgerError(.overflow, "kit quantity overflows") }
         try guardedTake(part.sku, loc, need, available: .atp, into: .committed, sign: 1, what: "ATP of kit component (\(part.qty) per \(item.name))")
       }
+    } else if !item.allowBackorder {
+      // The guarded update alone: it refuses when ATP is short, and the refusal reads what ATP was.
+      try guardedTake(item.name, loc, q, available: .atp, into: .committed, sign: 1, what: "ATP",
+                      refusalNote: " (backorders are not allowed for this SKU)")
     } else {
+      // Backorders allowed: ATP commits what it covers, the rest waits as a backorder.
       let atp = try position(item.name, loc).availableToPromise
-      if atp >= q {
-        try guardedTake(item.name, loc, q, available: .atp, into: .committed, sign: 1, what: "ATP")
-      } else if item.allowBackorder {
-        let now = max(0, atp)
-        backordered = q - now
-        if now > 0 { try guardedTake(item.name, loc, now, available: .atp, into: .committed, sign: 1, what: "ATP") }
-        try move(item.name, loc, .backordered, backordered, .internal)
-      } else {
-        throw LedgerError(.insufficientStock, "\(item.name) at \(loc): ATP is \(atp), \(q) needed (backorders are not allowed for this SKU)")
-      }
+      let now = min(q, max(0, atp))
+      backordered = q - now
+      if now > 0 { try guardedTake(item.name, loc, now, available: .atp, into: .committed, sign: 1, what: "ATP") }
+      try move(item.name, loc, .backordered, backordered, .internal)
     }
     for part in parts {
       try db.cached("""

@@ -324,6 +324,10 @@ final class PostgresLedgerConnection: SQLConnection {
     return id
   }
 
+  func insertIfAbsent(sql: String, arguments: [any SQLBindable], returning idColumn: String) throws -> Int64? {
+    try Int64.fetchOne(self, sql: sql + " RETURNING " + idColumn, arguments: arguments)
+  }
+
   private func run(_ sql: String, _ arguments: [any SQLBindable]) throws -> PostgresQueryResult {
     var binds = PostgresBindings(capacity: arguments.count)
     var types: [SQLType] = []

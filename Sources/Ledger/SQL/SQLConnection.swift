@@ -44,6 +44,9 @@ protocol SQLConnection: AnyObject {
   /// Runs an `INSERT` and returns the key `idColumn` of the row it added (SQLite: its row id; PostgreSQL:
   /// `RETURNING idColumn`).
   func insert(sql: String, arguments: [any SQLBindable], returning idColumn: String) throws -> Int64
+  /// Runs an `INSERT … ON CONFLICT DO NOTHING` and returns the key `idColumn` of the row it added, or nil
+  /// when a conflicting row was there and nothing was added.
+  func insertIfAbsent(sql: String, arguments: [any SQLBindable], returning idColumn: String) throws -> Int64?
 }
 
 extension SQLConnection {

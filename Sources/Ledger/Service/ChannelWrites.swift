@@ -138,6 +138,7 @@ extension LedgerStore {
     for e in request.events { try Self.validateIdentity(e) }
     struct RolledBack: Error { let outcome: WriteOutcome }
     var outcome: WriteOutcome
+    let moved = MovedPositions()
     do {
       outcome = WriteOutcome(outcomes: [], committed: false, refusal: nil, levels: [], order: nil)
       try db.savepoint("request") {
@@ -146,16 +147,16 @@ extension LedgerStore {
             throw RolledBack(outcome: WriteOutcome(outcomes: [], committed: false, refusal: refusal, levels: [], order: nil))
           }
         }
-        for e in request.events { outcome.outcomes.append(try self.apply(e, db: db)) }
+        for e in request.events { outcome.outcomes.append(try self.apply(e, db: db, moved: moved)) }
         for line in request.releases {
-          let (released, event) = try self.release(line, now: now, db: db)
+          let (released, event) = try self.release(line, now: now, db: db, moved: moved)
           outcome.releases.append(released)
           if let event { outcome.outcomes.append(event) }
         }
         if !request.releases.isEmpty {
           // Each line stands on its own: what was released is kept, whatever happened to the others.
           outcome.committed = !outcome.outcomes.isEmpty
-          try logChanges(request, outcome: &outcome, now: now, db: db)
+          try logChanges(request, outcome: &outcome, moved: moved, now: now, db: db)
           return .commit
         }
         let refused = outcome.outcomes.contains { !$0.succeeded && !$0.replayed }
@@ -165,7 +166,7 @@ extension LedgerStore {
           throw RolledBack(outcome: WriteOutcome(outcomes: outcome.outcomes, committed: false, refusal: nil, levels: [], order: nil))
         }
         outcome.committed = outcome.outcomes.contains { $0.succeeded }
-        try logChanges(request, outcome: &outcome, now: now, db: db)
+        try logChanges(request, outcome: &outcome, moved: moved, now: now, db: db)
         return .commit
       }
     } catch let rolled as RolledBack {
@@ -184,14 +185,18 @@ extension LedgerStore {
         return LedgerError(.changeFromQuantityStale, "change_from_quantity \(quantity) for \(sku) at \(location), but the shelf (available + committed) holds \(shelf) now; read the level again and resend with change_from_quantity \(shelf)")
       }
     case .newOrder(let order):
+      // Claimed in one statement when the id is new (the usual case); otherwise the reads below say why not.
+      if try db.cached("""
+        INSERT INTO order_owners (order_id, channel, created_at) SELECT ?, ?, ?
+        WHERE NOT EXISTS (SELECT 1 FROM order_lines WHERE order_id = ?) ON CONFLICT DO NOTHING
+        """, arguments: [order, source, now, order]) == 1 {
+        return nil
+      }
       if let owner = try String.fetchOne(db, sql: "SELECT channel FROM order_owners WHERE order_id = ?", arguments: [order]) {
         return LedgerError(.orderExists, owner == source ? "order \(LedgerText.excerpt(order)) exists; change it through its cancel, shipments and returns"
                            : "order id \(LedgerText.excerpt(order)) is taken; choose another id")
       }
-      if try Bool.fetchOne(db, sql: "SELECT 1 FROM order_lines WHERE order_id = ?", arguments: [order]) ?? false {
-        return LedgerError(.orderExists, "order id \(LedgerText.excerpt(order)) is taken; choose another id")
-      }
-      try db.cached("INSERT INTO order_owners VALUES (?, ?, ?)", arguments: [order, source, now])
+      return LedgerError(.orderExists, "order id \(LedgerText.excerpt(order)) is taken; choose another id")
     case .ownOrder(let order):
       let owner = try String.fetchOne(db, sql: "SELECT channel FROM order_owners WHERE order_id = ?", arguments: [order])
       guard owner == source else { return LedgerError(.unknownOrder, "order \(LedgerText.excerpt(order)) is not an order of channel \(source)") }
@@ -200,15 +205,10 @@ extension LedgerStore {
   }
 
   /// Logs the changes of an applied request and queues their webhook deliveries.
-  private func logChanges(_ request: WriteRequest, outcome: inout WriteOutcome, now: Int64, db: any SQLConnection) throws {
+  private func logChanges(_ request: WriteRequest, outcome: inout WriteOutcome, moved: MovedPositions, now: Int64, db: any SQLConnection) throws {
     let applied = outcome.outcomes.filter { $0.succeeded && !$0.replayed }.map(\.eventID)
     if !applied.isEmpty {
-      var touchedPairs = Set<StockKey>()
-      for id in applied {
-        for row in try SQLRow.fetchAll(db, sql: "SELECT DISTINCT sku, location FROM movements WHERE event_id = ?", arguments: [id]) {
-          touchedPairs.insert(StockKey(sku: row[0], location: row[1]))
-        }
-      }
+      let touchedPairs = moved.pairs(of: applied)
       let touched = touchedPairs.sorted()
       let skus = Set(touched.map(\.sku))
       var kits = Set<String>()
@@ -272,12 +272,14 @@ extension LedgerStore {
   }
 
   static func orderState(_ id: String, db: any SQLConnection) throws -> OrderState? {
-    let rows = try OrderLineRecord.fetchAll(db, sql: """
-      SELECT \(OrderLineRecord.columns) FROM order_lines o WHERE order_id = ?
+    // The lines (a kit's by its first component) and, on each row, the owning channel.
+    let found = try db.rows(sql: """
+      SELECT \(OrderLineRecord.columns), (SELECT channel FROM order_owners WHERE order_id = o.order_id) FROM order_lines o WHERE order_id = ?
       AND component = (SELECT MIN(component) FROM order_lines WHERE order_id = o.order_id AND line = o.line) ORDER BY seq, line
       """, arguments: [id])
-    guard !rows.isEmpty else { return nil }
-    let channel = try String.fetchOne(db, sql: "SELECT channel FROM order_owners WHERE order_id = ?", arguments: [id]) ?? ""
+    guard let first = found.first else { return nil }
+    let channel: String = first[12] ?? ""
+    let rows = found.map(OrderLineRecord.init(row:))
     let lines = rows.map {
       OrderLineState(line: $0.line, sku: $0.sku, location: $0.location, ordered: $0.reserved, committed: $0.committed, backordered: $0.backordered,
                      shipped: $0.shipped, released: $0.released, returned: $0.returned)

@@ -68,7 +68,7 @@ extension LedgerStore {
   /// Releases one line inside the request's savepoint (see `perform`): an earlier release of the same
   /// (plan, line) answers with its record; otherwise the `po_open` is applied in its own savepoint and kept
   /// with its release record, or rolled back entirely when the ledger refuses it.
-  func release(_ line: PurchaseRelease, now: Int64, db: any SQLConnection) throws -> (ReleaseOutcome, EventOutcome?) {
+  func release(_ line: PurchaseRelease, now: Int64, db: any SQLConnection, moved: MovedPositions? = nil) throws -> (ReleaseOutcome, EventOutcome?) {
     if let earlier = try Self.releaseRecord(planID: line.planID, lineID: line.lineID, db: db) {
       return (.alreadyReleased(earlier), nil)
     }
@@ -77,10 +77,18 @@ extension LedgerStore {
     try Self.validateIdentity(event)
     var result: (ReleaseOutcome, EventOutcome?) = (.refused(lineID: line.lineID, LedgerError(.missingField, "not applied")), nil)
     try db.savepoint("release") {
-      let outcome = try self.apply(event, db: db)
-      // Another release of this line committed between the look-up above and the event's (on PostgreSQL
+      // Another release of this line may commit between the look-up above and the event's (on PostgreSQL
       // each statement of a READ COMMITTED transaction sees what has committed before it): its event is
-      // the one this replays, and its record answers.
+      // the one this replays — or, released with another quantity, the one whose key this reuses — and its
+      // record answers.
+      let outcome: EventOutcome
+      do {
+        outcome = try self.apply(event, db: db, moved: moved)
+      } catch let error as LedgerError where error.code == .keyReused {
+        guard let earlier = try Self.releaseRecord(planID: line.planID, lineID: line.lineID, db: db) else { throw error }
+        result = (.alreadyReleased(earlier), nil)
+        return .rollback
+      }
       if outcome.replayed, let earlier = try Self.releaseRecord(planID: line.planID, lineID: line.lineID, db: db) {
         result = (.alreadyReleased(earlier), nil)
         return .rollback

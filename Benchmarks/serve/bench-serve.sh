@@ -25,15 +25,22 @@ URL=$(wait_listening "$DATA/serve.out")
 PORT=${URL##*:}
 [ -n "$PORT" ] || { echo "the server did not start: $(cat "$DATA/serve.err")"; exit 1; }
 echo "== replenish serve on 127.0.0.1:$PORT (release build, default flags but --rate-limit 0, access log to a file); wrk $DURATION per cell"
-printf '%-12s %5s %10s %9s %9s %8s %7s %5s\n' target conns "reserv/s" "p50 ms" "p99 ms" created other 5xx
+# p50/p99 as wrk sees them (its own scheduling on the same two cores included), then inside the server:
+# the durations of the cell's 201s in the access log (from the request's arrival at the router to its
+# response).
+printf '%-12s %5s %10s %9s %9s %12s %12s %8s %7s %5s\n' target conns "reserv/s" "p50 ms" "p99 ms" "server p50" "server p99" created other 5xx
 total=0
 for target in across hot; do
   skus=10000; [ $target = hot ] && skus=0
   for c in 1 16 64; do
     t=$(( c < 2 ? 1 : 2 ))
+    before=$(wc -l < "$DATA/serve.err")
     line=$(SKUS=$skus RUN="$target$c" KEY="$KEY" wrk -t$t -c$c -d"$DURATION" --timeout 10s -s Benchmarks/serve/reserve.lua "http://127.0.0.1:$PORT" | grep RESULT)
     eval "$(echo "$line" | sed 's/^RESULT //')"
-    printf '%-12s %5d %10.0f %9.2f %9.2f %8d %7d %5d\n' "$target" "$c" "$rps" "$p50_ms" "$p99_ms" "$created" "$other" "$server_errors"
+    sleep 0.2  # the access log lines of the last responses
+    read -r server_p50 server_p99 < <(tail -n +$(( before + 1 )) "$DATA/serve.err" | grep -o ' 201 [0-9]* µs' | awk '{ print $2 }' | sort -n |
+      awk '{ a[NR] = $1 } END { if (NR == 0) print "nan nan"; else printf "%.2f %.2f\n", a[int((NR - 1) * 0.5) + 1] / 1000, a[int((NR - 1) * 0.99) + 1] / 1000 }')
+    printf '%-12s %5d %10.0f %9.2f %9.2f %12s %12s %8d %7d %5d\n' "$target" "$c" "$rps" "$p50_ms" "$p99_ms" "$server_p50" "$server_p99" "$created" "$other" "$server_errors"
     total=$(( total + created ))
   done
 done

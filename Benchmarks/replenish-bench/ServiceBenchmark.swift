@@ -11,7 +11,7 @@ import TimeSeries
 /// pooled cycle service per target and per process × target, fill rate and in-stock rate, and average
 /// on hand next to the oracle's — the (s, S) policy computed each week from the true distributions with
 /// the same order quantity, replayed on the same demand.
-func serviceBenchmark(perCell: Int, models: String, trainWeeks: Int, replanEvery: Int, leadDays: Double, safetyStock: SafetyStockMethod?, threads: Int,
+func serviceBenchmark(perCell: Int, models: String, trainWeeks: Int, replanEvery: Int, leadDays: Double, safetyStock: SafetyStockMethod?, threads: Int, feedback: Double,
                       write: String?) {
   let truth = KnownDemandPanel(perCell: perCell)
   let panel = truth.panel()
@@ -39,6 +39,7 @@ func serviceBenchmark(perCell: Int, models: String, trainWeeks: Int, replanEvery
   var backtest = PolicyBacktest(settings: settings, trainUntilDay: trainUntil)
   backtest.replanEvery = replanEvery
   backtest.safetyStockMethod = safetyStock
+  backtest.serviceFeedback = feedback
   let t0 = now()
   let report: PolicyBacktest.Report
   do { report = try backtest.run(panel: panel, items: ItemMaster(items: items)) } catch { fail("backtest: \(error)") }

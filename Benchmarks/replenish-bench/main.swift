@@ -6,7 +6,7 @@
 //   replenish-bench policy [--skus 1000000] [--po-skus 100000] [--locations 3]
 //   replenish-bench plan FILE [--freq week] [--models auto]
 //   replenish-bench regression [--series 30490] [--periods 1941] [--chunk 2048]
-//   replenish-bench service [--per-cell 40] [--models auto] [--safety-stock calibrated|cycle-service|…]
+//   replenish-bench service [--per-cell 40] [--models auto] [--safety-stock calibrated|cycle-service|…] [--service-feedback 0]
 //   replenish-bench ledger [--skus 10000] [--events 200000] [--readers 1] [--batch 100] [--modes single,group]
 //   replenish-bench serve-setup --folder F [--skus 10000] [--db URL]   (the ledger and key bench-serve loads; --db: on PostgreSQL)
 //   replenish-bench serve-store --folder F [--skus 10000] [--requests 20000]   (the store's ceiling, no HTTP)
@@ -295,7 +295,8 @@ case "service":
     perCell: Int(option("--per-cell", in: args) ?? "40")!, models: option("--models", in: args) ?? "auto",
     trainWeeks: Int(option("--train-weeks", in: args) ?? "104")!, replanEvery: Int(option("--replan-every", in: args) ?? "4")!,
     leadDays: Double(option("--lead-time-days", in: args) ?? "14")!, safetyStock: option("--safety-stock", in: args).flatMap(SafetyStockMethod.init(rawValue:)),
-    threads: Int(option("--threads", in: args) ?? "2")!, write: option("--write", in: args))
+    threads: Int(option("--threads", in: args) ?? "2")!, feedback: Double(option("--service-feedback", in: args) ?? "0")!,
+    write: option("--write", in: args))
 
 case "calibration":
   // Lead-time demand quantiles on held-out data: for every series, the last L periods are the future;

@@ -37,6 +37,17 @@ public struct PolicyBacktest: Sendable {
   public var safetyStockMethod: SafetyStockMethod?
   /// Seed of the lead-time draws.
   public var seed: UInt64 = 1
+  /// Gain κ of the feedback from realised service (0 = none). At each re-plan after the first, the SKUs
+  /// that share a target τ are planned at τ' instead, from the cycle service `a` their completed cycles
+  /// achieved so far (pooled, once they number `feedbackMinimumCycles`), on the log-odds scale:
+  ///
+  ///     logit τ' = logit τ + κ · (logit τ − logit a),   a kept within [1/(2c), 1 − 1/(2c)] for c cycles,
+  ///     τ' within [0.5, 0.9999]
+  ///
+  /// — a proportional correction of persistent shortfall or excess, after Hult, Zachariah & Stoica (2024),
+  /// who correct the service target online from the realised service of each period.
+  public var serviceFeedback = 0.0
+  public var feedbackMinimumCycles = 20
 
   public init(settings: PlanSettings, trainUntilDay: Int) {
     self.settings = settings
@@ -103,19 +114,20 @@ public struct PolicyBacktest: Sendable {
     estimator.exposureQuantilesForAll = planned.contains { $0.item.safetyStockMethod == .distribution }
     let every = replanEvery ?? Self.defaultReplanEvery(periodDays: periodDays)
     let origins = every == 0 ? [cutoffPeriod] : Array(stride(from: cutoffPeriod, to: replayEnd, by: every))
-    let exposure = planned.map { ($0.exposurePeriods(periodDays: periodDays), $0.serviceLevel) }
     var states: [PolicySimulation.State?] = Array(repeating: nil, count: panel.seriesCount)
     var firstPolicies: [PolicyResult?] = Array(repeating: nil, count: panel.seriesCount)
     var policies: [[(fromPeriod: Int, policy: PolicyResult)]] = Array(repeating: [], count: panel.seriesCount)
     for (n, origin) in origins.enumerated() {
       let label = "plan \(n + 1)/\(origins.count)"
+      let current = serviceFeedback > 0 && n > 0 ? Self.withFeedback(planned, states: states, gain: serviceFeedback, minimumCycles: feedbackMinimumCycles) : planned
+      let exposure = current.map { ($0.exposurePeriods(periodDays: periodDays), $0.serviceLevel) }
       let demands = estimator.estimate(panel: panel, endPeriod: origin, exposure: { exposure[$0] }, progress: { progress?(label, $0, panel.seriesCount) })
       let until = n + 1 < origins.count ? origins[n + 1] : replayEnd
       for demand in demands {
         let s = demand.series
         let start = panel.startPeriods[s]
         guard start < cutoffPeriod else { continue }  // launched after training: no policy could be computed
-        let policy = PolicyCalculator.compute(planned[s], demand: demand.estimate)
+        let policy = PolicyCalculator.compute(current[s], demand: demand.estimate)
         if states[s] == nil {
           states[s] = PolicySimulation.State(onHand: policy.orderUpTo.rounded(.up), seed: seed &+ UInt64(s))
           firstPolicies[s] = policy
@@ -143,6 +155,29 @@ public struct PolicyBacktest: Sendable {
                             newPeak: (after.max() ?? 0) > (y[0..<cut].max() ?? 0)))
     }
     return Report(skus: skus, origins: origins, replanEvery: every, testPeriods: replayEnd - cutoffPeriod, periodDays: periodDays)
+  }
+
+  /// The planned items with each target moved by the feedback from the cycles completed so far (see
+  /// `serviceFeedback`); a group with fewer than `minimumCycles` keeps its target.
+  static func withFeedback(_ planned: [PlannedItem], states: [PolicySimulation.State?], gain: Double, minimumCycles: Int) -> [PlannedItem] {
+    func group(_ level: Double) -> Int { Int((level * 10_000).rounded()) }
+    var cycles: [Int: (all: Int, failed: Int)] = [:]
+    for p in planned {
+      guard let r = states[p.series]?.result else { continue }
+      cycles[group(p.serviceLevel), default: (0, 0)].all += r.cycles
+      cycles[group(p.serviceLevel), default: (0, 0)].failed += r.cyclesWithStockOut
+    }
+    func logit(_ p: Double) -> Double { log(p / (1 - p)) }
+    return planned.map { p in
+      guard let c = cycles[group(p.serviceLevel)], c.all >= minimumCycles else { return p }
+      let edge = 1 / (2 * Double(c.all))
+      let achieved = min(1 - edge, max(edge, 1 - Double(c.failed) / Double(c.all)))
+      let z = logit(p.serviceLevel) + gain * (logit(p.serviceLevel) - logit(achieved))
+      var moved = p
+      moved.serviceLevel = min(0.9999, max(0.5, 1 / (1 + exp(-z))))
+      moved.serviceLevelSource += String(format: ", %.4f after feedback (%.1f%% achieved in %d cycles)", moved.serviceLevel, 100 * achieved, c.all)
+      return moved
+    }
   }
 }
 

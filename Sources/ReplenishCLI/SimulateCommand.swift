@@ -39,9 +39,12 @@ struct SimulateCommand: ParsableCommand {
   var replanEvery: Int?
   @Option(name: .customLong("safety-stock"), help: "Safety-stock rule for every SKU: auto, cycle-service, fill-rate, distribution, days-of-cover (default: item master, else auto).")
   var safetyStock: SafetyStockMethod?
+  @Option(name: .customLong("service-feedback"), help: "Gain of the feedback from realised service: at each re-plan, SKUs sharing a target are planned at a target moved by the gain times their shortfall or excess so far, on the log-odds scale (0 = none).")
+  var serviceFeedback = 0.0
 
   func validate() throws {
     if let serviceLevel, !(0.5...0.9999).contains(serviceLevel) { throw ValidationError("--service-level must be between 0.5 and 0.9999") }
+    if !(0...4).contains(serviceFeedback) { throw ValidationError("--service-feedback \(serviceFeedback): expected a gain between 0 and 4") }
   }
 
   func run() throws {
@@ -59,6 +62,7 @@ struct SimulateCommand: ParsableCommand {
     backtest.fixedServiceLevel = serviceLevel
     backtest.safetyStockMethod = safetyStock
     backtest.seed = seed
+    backtest.serviceFeedback = serviceFeedback
     let master = try readItems(items, suppliers: suppliers)
     let bar = ProgressBar(total: panel.seriesCount, label: "plan")
     let report: PolicyBacktest.Report

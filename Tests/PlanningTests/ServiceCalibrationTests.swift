@@ -110,6 +110,35 @@ struct ServiceCalibrationTests {
     }
   }
 
+  /// The feedback term moves each target group by κ times its shortfall or excess on the log-odds scale,
+  /// pooled over the group's SKUs, and leaves a group alone until it has `minimumCycles` completed cycles.
+  /// Expected values worked by hand: logit τ' = logit τ + κ (logit τ − logit a).
+  @Test("Feedback from realised service raises a short group's target, lowers an over-served one, waits for cycles")
+  func feedback() {
+    func state(cycles: Int, failed: Int) -> PolicySimulation.State {
+      var s = PolicySimulation.State(onHand: 0, seed: 1)
+      s.result.cycles = cycles
+      s.result.cyclesWithStockOut = failed
+      return s
+    }
+    let targets = [0.90, 0.90, 0.90, 0.95, 0.98]
+    let planned = targets.enumerated().map { i, t in
+      PlannedItem(series: i, key: StockKey(sku: "S\(i)", location: ""), item: Item(sku: "S\(i)"), abc: .A, serviceLevel: t, serviceLevelSource: "item")
+    }
+    // 0.90: 60 + 40 cycles, 15 + 5 short (a = 0.80), the third SKU has no replay yet; 0.95: 10 cycles only;
+    // 0.98: 50 cycles, none short (a clamped to 1 − 1/100 = 0.99).
+    let states: [PolicySimulation.State?] = [state(cycles: 60, failed: 15), state(cycles: 40, failed: 5), nil, state(cycles: 10, failed: 5), state(cycles: 50, failed: 0)]
+    let moved = PolicyBacktest.withFeedback(planned, states: states, gain: 1, minimumCycles: 20)
+    for i in 0..<3 { #expect(abs(moved[i].serviceLevel - 0.952941) < 1e-6, "\(moved[i].serviceLevel)") }  // 81/85
+    #expect(moved[3].serviceLevel == 0.95)
+    #expect(abs(moved[4].serviceLevel - 0.9604) < 1e-6, "\(moved[4].serviceLevel)")
+    #expect(moved[0].serviceLevelSource.contains("80.0% achieved in 100 cycles"))
+    let half = PolicyBacktest.withFeedback(planned, states: states, gain: 0.5, minimumCycles: 20)
+    #expect(abs(half[0].serviceLevel - 0.931034) < 1e-6, "\(half[0].serviceLevel)")  // 27/29
+    let none = PolicyBacktest.withFeedback(planned, states: states, gain: 1, minimumCycles: 101)
+    #expect(none.map(\.serviceLevel) == targets)
+  }
+
   /// The oracle check of the formula itself: with the true distributions (Poisson λ = 6, negative binomial
   /// μ = 6, k = 2) and no forecast error, the calibrated (s, S) reorder point replayed over 20,000 weeks
   /// achieves its target (−1 to +1.5 points: s is a whole number of units), where the (L+R)-quantile rule

@@ -173,6 +173,12 @@ public struct AutoThetaMethod: ForecastingMethod {
 
   public let alias: String
   public let variants: [Variant]
+  /// Nelder–Mead stops when the simplex's MSEs agree within this share of the starting MSE: 1e-4, the
+  /// stopping tolerance of statsforecast's AutoTheta (`tol_std = 1e-4`, at most 1,000 iterations), instead
+  /// of R's √ε. Measured 2026-12-07: AutoTheta's M3 monthly sMAPE 14.122 → 13.881 (MASE 0.852 → 0.864),
+  /// `auto` 13.629 → 13.615 (MASE 0.845 → 0.849); RMSSE of `auto` unchanged on 1,158 generated daily
+  /// series (0.6380, 19.1 → 16.4 s), on carparts 0.4829 → 0.4828, Online Retail weekly 1.2329 → 1.2304.
+  static let tolerance = 1e-4
 
   public init(alias: String = "autotheta", variants: [Variant] = Variant.allCases) {
     self.alias = alias
@@ -294,7 +300,7 @@ struct DynamicThetaFit: FittedModel {
     var noFitted: [Double]? = nil
     var start = [x[0] / 2, 0.5]
     if variant.optimisesTheta { start.append(2) }
-    let result = nelderMead(start: start, maxEvaluations: 1000) { p in
+    let result = nelderMead(start: start, maxEvaluations: 1000, relativeTolerance: AutoThetaMethod.tolerance) { p in
       let alpha = p[1], theta = variant.optimisesTheta ? p[2] : 2
       guard alpha >= 0.1, alpha <= 0.99, theta >= 1, abs(p[0]) < 1e10 else { return .infinity }
       return run(x, variant: variant, alpha: alpha, theta: theta, level0: p[0], staticLine: staticLine, fitted: &noFitted).mse

@@ -71,10 +71,15 @@ public protocol ForecastingMethod: Sendable {
   /// Whether `fit` treats `.nan` as unobserved (stock-out censored). Methods that do not are given a
   /// linearly interpolated history instead.
   var handlesMissingValues: Bool { get }
+  /// Point forecasts `horizon` periods ahead from each origin (the exclusive end of its training data), as
+  /// `fitCensored(Array(y[0 ..< origin]))` followed by `forecast` gives them up to rounding — for methods with
+  /// a cheaper way than one refit per origin; `nil` when there is none (the caller refits).
+  func refitForecasts(_ y: [Double], origins: [Int], horizon: Int, seasonLength: Int) -> [[Double]?]?
 }
 
 extension ForecastingMethod {
   public var handlesMissingValues: Bool { false }
+  public func refitForecasts(_ y: [Double], origins: [Int], horizon: Int, seasonLength: Int) -> [[Double]?]? { nil }
 
   /// Fits after interpolating censored periods when this method cannot skip them.
   public func fitCensored(_ y: [Double], seasonLength: Int) throws(ForecastError) -> any FittedModel {

@@ -58,4 +58,19 @@ struct IntermittentTests {
     // Large means start near the mean instead of underflowing at 0. R: qpois(.99, 5000) = 5165
     #expect(CountDistribution.poisson(mean: 5000).quantile(0.99) == 5165)
   }
+
+  @Test("A count model's backtest origins re-estimate the count model, not the method that chose it")
+  func countModelSpecification() throws {
+    // Lumpy counts: `auto` routes them to the intermittent candidates; whichever it picks, a count model's
+    // specification is its own method, and the rolling origins refit that (cheaply), not `auto` again.
+    let fit = try CountModelMethod().fit([0, 3, 0, 0, 7, 1, 0, 0, 2, 0, 5, 0], seasonLength: 1)
+    let spec = try #require(fit.specification as? CountModelMethod)
+    #expect(spec.alias == "count" && spec.window == 56)
+    let y: [Double] = (0..<60).map { [0, 3, 0, 0, 7, 1, 0, 0, 2, 0, 5, 0][$0 % 12] }
+    let forecasts = Backtest.forecastsAtOrigins(y, origins: [30, 40, 50], method: spec, seasonLength: 1, horizon: 2, carrying: .everySupported)
+    for (origin, forecast) in zip([30, 40, 50], forecasts) {
+      let mean = Array(y[0..<origin].suffix(56)).reduce(0, +) / Double(min(56, origin))
+      #expect(forecast == [mean, mean])
+    }
+  }
 }

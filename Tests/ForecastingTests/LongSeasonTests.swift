@@ -74,4 +74,25 @@ struct LongSeasonTests {
     let mae = absoluteErrors / 14
     #expect(mae < 3, "\(auto.name): MAE \(mae)")
   }
+
+  @Test("The regression's rolling refits from one pass of normal equations equal a refit per origin", arguments: [52, 12, 7])
+  func regressionRefitsAtOrigins(seasonLength: Int) throws {
+    // A trend, the yearly shape and noise; origins as the weekly lead-time error profile takes them.
+    let y = Self.y.enumerated().map { $0.element + 0.8 * Double($0.offset) }
+    let origins = Array(stride(from: 60, through: 153, by: 3))
+    let method = TrendSeasonalRegressionMethod()
+    let shortcut = try #require(method.refitForecasts(y, origins: origins, horizon: 3, seasonLength: seasonLength))
+    for (origin, forecast) in zip(origins, shortcut) {
+      let refit = try method.fit(Array(y[0..<origin]), seasonLength: seasonLength).forecast(horizon: 3, levels: []).mean
+      let fast = try #require(forecast)
+      for (a, b) in zip(refit, fast) { #expect(abs(a - b) <= 1e-9 * max(1, abs(a)), "origin \(origin): \(a) vs \(b)") }
+    }
+    // Too few periods for the design: no model, as a refit throws.
+    let early = try #require(method.refitForecasts(y, origins: [10], horizon: 2, seasonLength: 52))
+    #expect(early == [nil])
+    // Censored periods: no shortcut (a refit interpolates each prefix on its own).
+    var censored = y
+    censored[20] = .nan
+    #expect(method.refitForecasts(censored, origins: origins, horizon: 3, seasonLength: seasonLength) == nil)
+  }
 }

@@ -115,13 +115,17 @@ public struct CountModelMethod: ForecastingMethod {
     case (.negativeBinomial?, .poisson(let m)): distribution = .negativeBinomial(mean: m, size: 1e6)
     default: break
     }
-    return CountModelFit(y: y, distribution: distribution)
+    return CountModelFit(y: y, distribution: distribution, method: self)
   }
 }
 
 public struct CountModelFit: FittedModel {
   let y: [Double]
   public let distribution: CountDistribution
+  /// The method it came from: the same window and family rule re-estimated on a backtest's training data
+  /// (a rolling origin's error is of this model, not of whatever `auto` would choose there).
+  let method: CountModelMethod
+  public var specification: (any ForecastingMethod)? { method }
   public var name: String {
     switch distribution {
     case .poisson: return "Poisson"

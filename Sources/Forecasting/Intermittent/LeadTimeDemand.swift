@@ -4,9 +4,12 @@ import Statistics
 ///
 /// ```
 /// count models:  L periods of Poisson(λ) / NegBin(μ, r) are Poisson(Lλ) / NegBin(Lμ, Lr): exact quantiles
+///                (a count model asked for by name; one chosen by `auto` takes the conformal rule below, its
+///                origins re-estimating the count model itself)
 /// otherwise:     conformal from backtests — at each of the last K origins o (K ≤ max(26, m), ⌊L/3⌋ ≥ 1 periods apart),
 ///                e_o = Σ y[o ..< o+L] − Σ max(0, ŷ_o(1…L)) with the model's parameters carried forward (or
-///                re-fitted), of the forecasts as published (each period at or above zero);
+///                re-fitted — `Backtest.forecastsAtOrigins`), of the forecasts as published (each period at or
+///                above zero);
 ///                q_τ = max(0, Σ ŷ(1…L) + e_(k)),  k = ⌈(K+1)·τ⌉ — the split-conformal order
 ///                statistic, whose coverage is at least τ for exchangeable errors (Vovk et al. 2005); an
 ///                interpolated sample quantile under-covers with K ≈ 26 (measured: 86 % at τ = 0.95);
@@ -73,13 +76,13 @@ public struct LeadTimeDemand: Sendable {
     let earliest = max(max(4, min(2 * seasonLength, y.count / 2)), latest - step * (Self.maximumOrigins(seasonLength: seasonLength) - 1))
     if latest >= earliest {
       let origins = Array(stride(from: latest, through: earliest, by: -step).reversed())
-      let models = Backtest.modelsAtOrigins(
-        y, origins: origins, method: fit.specification ?? method, seasonLength: seasonLength, carrying: .everySupported)
-      for (origin, model) in zip(origins, models) {
-        guard let model else { continue }
+      let forecasts = Backtest.forecastsAtOrigins(
+        y, origins: origins, method: fit.specification ?? method, seasonLength: seasonLength, horizon: leadTime, carrying: .everySupported)
+      for (origin, originForecast) in zip(origins, forecasts) {
+        guard let originForecast else { continue }
         let actual = y[origin..<(origin + leadTime)]
         if actual.contains(where: \.isNaN) { continue }  // censored periods: the true sum is unknown
-        let path = model.forecast(horizon: leadTime, levels: []).mean.map { max(0, $0) }
+        let path = originForecast.map { max(0, $0) }
         var error = 0.0, predicted = 0.0
         for (h, (a, f)) in zip(actual, path).enumerated() {
           error += a - f

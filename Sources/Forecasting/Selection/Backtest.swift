@@ -59,6 +59,17 @@ public enum Backtest {
     }
   }
 
+  /// The point forecasts of `modelsAtOrigins`' models, `horizon` periods from each origin — through the
+  /// method's `refitForecasts` shortcut when it has one (the same refits, cheaper), else model by model.
+  public static func forecastsAtOrigins(
+    _ y: [Double], origins: [Int], method: any ForecastingMethod, seasonLength: Int, horizon: Int, carrying: Carrying
+  ) -> [[Double]?] {
+    if let shortcut = method.refitForecasts(y, origins: origins, horizon: horizon, seasonLength: seasonLength) { return shortcut }
+    return modelsAtOrigins(y, origins: origins, method: method, seasonLength: seasonLength, carrying: carrying).map {
+      $0?.forecast(horizon: horizon, levels: []).mean
+    }
+  }
+
   /// Runs `method` over the plan's windows. Windows whose fit fails are returned as errors.
   public static func run(
     _ y: [Double], seasonLength: Int, method: any ForecastingMethod, plan: BacktestPlan, levels: [Double] = []
@@ -197,9 +208,9 @@ public struct AutoSelectMethod: ForecastingMethod {
     if !origins.isEmpty {
       for (index, candidate) in candidates.enumerated() where !(candidate is CombinationMethod) {
         guard let fit = fits[index] else { continue }
-        let models = Backtest.modelsAtOrigins(
-          y, origins: origins, method: fit.specification ?? candidate, seasonLength: seasonLength, carrying: .exponentialSmoothing)
-        let forecasts = models.compactMap { $0?.forecast(horizon: h, levels: []).mean }
+        let forecasts = Backtest.forecastsAtOrigins(
+          y, origins: origins, method: fit.specification ?? candidate, seasonLength: seasonLength, horizon: h, carrying: .exponentialSmoothing
+        ).compactMap { $0 }
         if forecasts.count == origins.count { windowForecasts[index] = forecasts }
       }
       for (index, candidate) in candidates.enumerated() {

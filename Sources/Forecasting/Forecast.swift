@@ -101,12 +101,22 @@ public protocol FittedModel: Sendable {
   /// The same model — parameters and initial state fixed — run over a longer history `y` (which extends
   /// the one it was fitted on), for rolling-origin evaluation without re-estimation; `nil` if unsupported.
   func extended(to y: [Double]) -> (any FittedModel)?
+  /// The point forecasts alone — `forecast(horizon:levels: []).mean` without the in-sample fitted values
+  /// and residuals a `Forecast` carries (what a rolling origin needs, 26–52 times per SKU).
+  func pointForecasts(horizon: Int) -> [Double]
+  /// `extended(to: Array(y[0 ..< o]))?.pointForecasts(horizon:)` for each origin o: `nil` where the model
+  /// cannot be carried. State-space models override it with one pass over `y`.
+  func carriedForecasts(_ y: [Double], origins: [Int], horizon: Int) -> [[Double]?]
 }
 
 extension FittedModel {
   public var residuals: [Double] { [] }
   public var specification: (any ForecastingMethod)? { nil }
   public func extended(to y: [Double]) -> (any FittedModel)? { nil }
+  public func pointForecasts(horizon: Int) -> [Double] { forecast(horizon: horizon, levels: []).mean }
+  public func carriedForecasts(_ y: [Double], origins: [Int], horizon: Int) -> [[Double]?] {
+    origins.map { extended(to: Array(y[0..<$0]))?.pointForecasts(horizon: horizon) }
+  }
 }
 
 /// Why a series could not be fitted.

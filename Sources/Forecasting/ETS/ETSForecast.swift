@@ -12,6 +12,37 @@ extension ETSFit {
       estimatedCount: parameterCount - 1)
   }
 
+  public func pointForecasts(horizon h: Int) -> [Double] {
+    ETSFilter.pointForecasts(state: finalState, spec: spec, phi: parameters.phi, horizon: h)
+  }
+
+  /// The model carried to every origin from one pass of the filter: the state after `y[0 ..< o]` is where
+  /// the pass stands at o, the same arithmetic `extended(to:)` repeats from the start for each origin (52
+  /// times for a weekly lead-time error profile). A multiplicative trend, whose filter can stop early on a
+  /// negative growth, takes the per-origin path.
+  public func carriedForecasts(_ y: [Double], origins: [Int], horizon: Int) -> [[Double]?] {
+    guard spec.trend != .multiplicative, origins.allSatisfy({ $0 >= 1 && $0 <= y.count }) else {
+      return origins.map { extended(to: Array(y[0..<$0]))?.pointForecasts(horizon: horizon) }
+    }
+    var ring = initialState.ring(seasonLength: seasonLength)
+    var level = initialState.level, growth = initialState.growth
+    var done = 0
+    var results: [Int: [Double]] = [:]
+    y.withUnsafeBufferPointer { yp in
+      ring.withUnsafeMutableBufferPointer { rp in
+        for origin in Set(origins).sorted() {
+          _ = ETSFilter.run(
+            UnsafeBufferPointer(rebasing: yp[done..<origin]), spec: spec, m: seasonLength, parameters: parameters, level: &level,
+            growth: &growth, ring: rp, fitted: nil, errors: nil, startSlot: rp.isEmpty ? 0 : done % seasonLength)
+          done = origin
+          let state = ETSState.fromRing(level: level, growth: growth, ring: Array(rp), steps: origin)
+          results[origin] = ETSFilter.pointForecasts(state: state, spec: spec, phi: parameters.phi, horizon: horizon)
+        }
+      }
+    }
+    return origins.map { results[$0] }
+  }
+
   /// Number of simulated paths for intervals without a closed form (R's default).
   public static let simulationPaths = 5000
 
@@ -30,7 +61,7 @@ extension ETSFit {
   /// (`G[3, 1]` without a trend), which shifts the seasonal contribution to the variance one step early.
   /// Here γ acts on the newest seasonal state, as in the model's transition equations.
   public func forecast(horizon h: Int, levels: [Double]) -> Forecast {
-    let mean = ETSFilter.pointForecasts(state: finalState, spec: spec, phi: parameters.phi, horizon: h)
+    let mean = pointForecasts(horizon: h)
     let residuals = self.residuals
     let fitted = self.fitted
     guard !levels.isEmpty, h > 0 else {

@@ -60,6 +60,29 @@ struct CombinationFit: FittedModel {
     return sum.map { $0 / Double(members.count) }
   }
 
+  func pointForecasts(horizon h: Int) -> [Double] {
+    let paths = members.map { $0.pointForecasts(horizon: h) }
+    let k = Double(paths.count)
+    return (0..<h).map { i in paths.reduce(0) { $0 + $1[i] } / k }
+  }
+
+  /// Each member carried (ETS in one pass), a member that cannot be carried re-estimated at that origin —
+  /// as `extended(to:)` does — and the paths averaged; `nil` at an origin where a member fails.
+  func carriedForecasts(_ y: [Double], origins: [Int], horizon: Int) -> [[Double]?] {
+    let perMember = members.map { member in
+      zip(origins, member.carriedForecasts(y, origins: origins, horizon: horizon)).map { origin, carried -> [Double]? in
+        if let carried { return carried }
+        return (try? member.specification?.fitCensored(Array(y[0..<origin]), seasonLength: seasonLength))?.pointForecasts(horizon: horizon)
+      }
+    }
+    let k = Double(members.count)
+    return origins.indices.map { i -> [Double]? in
+      let paths = perMember.compactMap { $0[i] }
+      guard paths.count == members.count else { return nil }
+      return (0..<horizon).map { step in paths.reduce(0) { $0 + $1[step] } / k }
+    }
+  }
+
   func forecast(horizon h: Int, levels: [Double]) -> Forecast {
     let forecasts = members.map { $0.forecast(horizon: h, levels: levels) }
     let k = Double(forecasts.count)

@@ -54,12 +54,14 @@ struct ThetaFit: FittedModel {
     return ThetaFit(y: y, adjustment: adjustment, ses: ses, drift: slope, alpha: alpha)
   }
 
+  func pointForecasts(horizon h: Int) -> [Double] {
+    let base = ses.pointForecasts(horizon: h)
+    let shift = (1 - pow(1 - alpha, Double(y.count))) / alpha
+    return adjustment.reseasonalizeForecast((0..<h).map { base[$0] + drift * (Double($0) + shift) })
+  }
+
   func forecast(horizon h: Int, levels: [Double]) -> Forecast {
-    let n = Double(y.count)
-    let base = ses.forecast(horizon: h, levels: []).mean
-    let shift = (1 - pow(1 - alpha, n)) / alpha
-    var mean = (0..<h).map { base[$0] + drift * (Double($0) + shift) }
-    mean = adjustment.reseasonalizeForecast(mean)
+    let mean = pointForecasts(horizon: h)
     let sigma2 = ses.sigma2
     let variance = (0..<h).map { sigma2 * (Double($0) * alpha * alpha + 1) }
     return normalIntervals(
@@ -334,6 +336,11 @@ struct DynamicThetaFit: FittedModel {
       decayPower *= decay
     }
     return out
+  }
+
+  func pointForecasts(horizon h: Int) -> [Double] {
+    let mean = meanPath(from: state, horizon: h)
+    return adjustment.map { $0.reseasonalizeForecast(mean) } ?? mean
   }
 
   func forecast(horizon h: Int, levels: [Double]) -> Forecast {

@@ -33,7 +33,7 @@ public struct BacktestWindow: Sendable {
 }
 
 public enum Backtest {
-  /// Which models `modelsAtOrigins` carries forward instead of re-estimating.
+  /// Which models `forecastsAtOrigins` carries forward instead of re-estimating.
   public enum Carrying: Sendable {
     /// Exponential smoothing (ETS) only: `auto`'s two-window selection, whose M3 score was measured this way
     /// (carrying Theta too moved M3 monthly sMAPE 13.629 → 13.644).
@@ -43,31 +43,30 @@ public enum Backtest {
     case everySupported
   }
 
-  /// One model per origin, trained on `y[0 ..< origin]`: estimated at the earliest origin that fits, then
-  /// carried forward with fixed parameters where the model supports it (statsforecast's `refit=False`)
-  /// and `carrying` allows, re-estimated otherwise. `nil` where no model could be fitted.
-  public static func modelsAtOrigins(
-    _ y: [Double], origins: [Int], method: any ForecastingMethod, seasonLength: Int, carrying: Carrying
-  ) -> [(any FittedModel)?] {
-    var base: (any FittedModel)?
-    return origins.map { origin in
-      let train = Array(y[0..<origin])
-      if let base, carrying == .everySupported || base is ETSFit, let carried = base.extended(to: train) { return carried }
-      let model = try? method.fitCensored(train, seasonLength: seasonLength)
-      if base == nil { base = model }
-      return model
-    }
-  }
-
-  /// The point forecasts of `modelsAtOrigins`' models, `horizon` periods from each origin — through the
-  /// method's `refitForecasts` shortcut when it has one (the same refits, cheaper), else model by model.
+  /// Point forecasts `horizon` periods from each origin (ascending) of a model trained on `y[0 ..< origin]`:
+  /// estimated at the earliest origin that fits, then carried forward with fixed parameters where the model
+  /// supports it (statsforecast's `refit=False`) and `carrying` allows — `FittedModel.carriedForecasts`, one
+  /// pass for ETS — and re-estimated where it does not. The method's `refitForecasts` shortcut, when it has
+  /// one, gives the refits at every origin instead. `nil` where no model could be fitted.
   public static func forecastsAtOrigins(
     _ y: [Double], origins: [Int], method: any ForecastingMethod, seasonLength: Int, horizon: Int, carrying: Carrying
   ) -> [[Double]?] {
     if let shortcut = method.refitForecasts(y, origins: origins, horizon: horizon, seasonLength: seasonLength) { return shortcut }
-    return modelsAtOrigins(y, origins: origins, method: method, seasonLength: seasonLength, carrying: carrying).map {
-      $0?.forecast(horizon: horizon, levels: []).mean
+    func refit(_ origin: Int) -> [Double]? {
+      (try? method.fitCensored(Array(y[0..<origin]), seasonLength: seasonLength))?.pointForecasts(horizon: horizon)
     }
+    var results = [[Double]?](repeating: nil, count: origins.count)
+    for (i, origin) in origins.enumerated() {
+      guard let base = try? method.fitCensored(Array(y[0..<origin]), seasonLength: seasonLength) else { continue }
+      results[i] = base.pointForecasts(horizon: horizon)
+      let later = Array(origins[(i + 1)...])
+      if later.isEmpty { break }
+      let carried = carrying == .everySupported || base is ETSFit
+        ? base.carriedForecasts(y, origins: later, horizon: horizon) : later.map { _ in nil }
+      for (j, origin) in later.enumerated() { results[i + 1 + j] = carried[j] ?? refit(origin) }
+      break
+    }
+    return results
   }
 
   /// Runs `method` over the plan's windows. Windows whose fit fails are returned as errors.
@@ -269,5 +268,9 @@ public struct SelectedFit: FittedModel {
   public var fitted: [Double] { chosen.fitted }
   public var specification: (any ForecastingMethod)? { chosen.specification }
   public func extended(to y: [Double]) -> (any FittedModel)? { chosen.extended(to: y) }
+  public func pointForecasts(horizon: Int) -> [Double] { chosen.pointForecasts(horizon: horizon) }
+  public func carriedForecasts(_ y: [Double], origins: [Int], horizon: Int) -> [[Double]?] {
+    chosen.carriedForecasts(y, origins: origins, horizon: horizon)
+  }
   public func forecast(horizon: Int, levels: [Double]) -> Forecast { chosen.forecast(horizon: horizon, levels: levels) }
 }

@@ -3,6 +3,7 @@ import Forecasting
 import Foundation
 import Policy
 import SalesHistory
+import Sampling
 import Testing
 import TestSupport
 import TimeSeries
@@ -182,6 +183,25 @@ struct StockSnapshotTests {
       let file = temporaryFile(text, name: "stock.csv")
       let error = #expect(throws: CSVError.self) { try StockSnapshot.read(path: file) }
       #expect(error?.description.contains(file + message) == true, "\(error?.description ?? "no error") should contain \(message)")
+    }
+  }
+}
+
+@Suite("Report number formatting")
+struct ReportNumberTests {
+  @Test("PlanTables.fixed writes what String(format: \"%.Nf\") writes: random values, ties, negative zero, large values")
+  func fixedMatchesFormat() {
+    var rng = SeededGenerator(seed: 11)
+    var values: [Double] = [0, -0.0, 0.5, 1.5, 2.5, -2.5, 0.125, 0.375, 1.005, 2.675, 999_999.99995, 1e12, -1e-9, 123.45, 0.00005, 0.00015]
+    for _ in 0..<20_000 {
+      let magnitude = pow(10, Double(Int(rng.next() % 12)) - 4)
+      values.append((rng.uniform() - 0.3) * magnitude)
+      values.append(Double(Int(rng.next() % 100_000)) / 8)  // exact binary fractions, many of them ties
+    }
+    for x in values {
+      for digits in [0, 2, 4, 6] {
+        #expect(PlanTables.fixed(x, digits) == String(format: "%.\(digits)f", x), "\(x) at \(digits) digits")
+      }
     }
   }
 }

@@ -259,15 +259,50 @@ struct DynamicThetaFit: FittedModel {
     var b: Double
   }
 
-  /// Runs the recursions; returns the one-step MSE, fitted values and the final state.
+  /// The dynamic variants' line A_t, B_t (and the running mean) after each of the first t observations,
+  /// t = 0…n: `update` run once over the series. It depends on neither α nor θ, so a fit computes it once
+  /// instead of at every Nelder–Mead evaluation (its three divisions per step were most of an evaluation);
+  /// `run` reads it back with the same values, so fits are unchanged to the bit.
+  struct DynamicLine {
+    var a: [Double], b: [Double], mean: [Double]
+
+    init(_ x: [Double]) {
+      var state = ThetaState(level: 0, t: 0, mean: 0, a: 0, b: 0)
+      a = [0]; b = [0]; mean = [0]
+      a.reserveCapacity(x.count + 1); b.reserveCapacity(x.count + 1); mean.reserveCapacity(x.count + 1)
+      for (i, y) in x.enumerated() {
+        DynamicThetaFit.update(&state, with: y)
+        state.t = i + 1
+        a.append(state.a); b.append(state.b); mean.append(state.mean)
+      }
+    }
+  }
+
+  /// Runs the recursions; returns the one-step MSE, fitted values and the final state. `line`: the dynamic
+  /// line of `x` computed beforehand (dynamic variants only).
   static func run(_ x: [Double], variant: AutoThetaMethod.Variant, alpha: Double, theta: Double, level0: Double,
-    staticLine: (a: Double, b: Double), fitted: inout [Double]?) -> (mse: Double, state: ThetaState)
+    staticLine: (a: Double, b: Double), fitted: inout [Double]?, line: DynamicLine? = nil) -> (mse: Double, state: ThetaState)
   {
     var state = ThetaState(level: level0, t: 0, mean: 0, a: staticLine.a, b: staticLine.b)
     var sum = 0.0
     let weight = 1 - 1 / theta
     let decay = 1 - alpha
     var decayPower = 1.0  // (1−α)^{t−1}
+    if variant.isDynamic, let line {
+      for (i, y) in x.enumerated() {
+        var mu = state.level
+        if i > 0 { mu += weight * (line.a[i] * decayPower + line.b[i] * (1 - decayPower * decay) / alpha) }
+        fitted?[i] = mu
+        let e = y - mu
+        sum += e * e
+        state.level = alpha * y + decay * state.level
+        decayPower *= decay
+      }
+      let n = x.count
+      state.t = n
+      (state.mean, state.a, state.b) = (line.mean[n], line.a[n], line.b[n])
+      return (sum / Double(n), state)
+    }
     for (i, y) in x.enumerated() {
       let t = i + 1
       var mu = state.level
@@ -302,17 +337,19 @@ struct DynamicThetaFit: FittedModel {
     let line = leastSquaresLine(x: (1...x.count).map(Double.init), y: x)
     let staticLine = variant.isDynamic ? (a: 0.0, b: 0.0) : (a: line.intercept, b: line.slope)
     var noFitted: [Double]? = nil
+    let dynamicLine = variant.isDynamic ? DynamicLine(x) : nil
     var start = [x[0] / 2, 0.5]
     if variant.optimisesTheta { start.append(2) }
     let result = nelderMead(start: start, maxEvaluations: 1000, relativeTolerance: AutoThetaMethod.tolerance) { p in
       let alpha = p[1], theta = variant.optimisesTheta ? p[2] : 2
       guard alpha >= 0.1, alpha <= 0.99, theta >= 1, abs(p[0]) < 1e10 else { return .infinity }
-      return run(x, variant: variant, alpha: alpha, theta: theta, level0: p[0], staticLine: staticLine, fitted: &noFitted).mse
+      return run(x, variant: variant, alpha: alpha, theta: theta, level0: p[0], staticLine: staticLine, fitted: &noFitted, line: dynamicLine).mse
     }
     guard result.value.isFinite && result.value < 1e35 else { return nil }
     let alpha = result.point[1], theta = variant.optimisesTheta ? result.point[2] : 2
     var fitted: [Double]? = [Double](repeating: .nan, count: x.count)
-    let (mse, state) = run(x, variant: variant, alpha: alpha, theta: theta, level0: result.point[0], staticLine: staticLine, fitted: &fitted)
+    let (mse, state) = run(
+      x, variant: variant, alpha: alpha, theta: theta, level0: result.point[0], staticLine: staticLine, fitted: &fitted, line: dynamicLine)
     return DynamicThetaFit(
       variant: variant, x: x, alpha: alpha, theta: theta, initialLevel: result.point[0], mse: mse,
       fittedAdjusted: fitted!, state: state)

@@ -97,6 +97,8 @@ public protocol FittedModel: Sendable {
   func forecast(horizon: Int, levels: [Double]) -> Forecast
   /// The same model with its structure fixed (ETS components, Theta variant), for re-estimating its
   /// parameters on other data such as backtest windows; `nil` when the model has no structure to fix.
+  /// No default: a model without one had its rolling origins refitted by the method that chose it — a
+  /// count model under `auto` re-ran the whole selection at each of 52 origins — so each model states it.
   var specification: (any ForecastingMethod)? { get }
   /// The same model — parameters and initial state fixed — run over a longer history `y` (which extends
   /// the one it was fitted on), for rolling-origin evaluation without re-estimation; `nil` if unsupported.
@@ -111,7 +113,6 @@ public protocol FittedModel: Sendable {
 
 extension FittedModel {
   public var residuals: [Double] { [] }
-  public var specification: (any ForecastingMethod)? { nil }
   public func extended(to y: [Double]) -> (any FittedModel)? { nil }
   public func pointForecasts(horizon: Int) -> [Double] { forecast(horizon: horizon, levels: []).mean }
   public func carriedForecasts(_ y: [Double], origins: [Int], horizon: Int) -> [[Double]?] {

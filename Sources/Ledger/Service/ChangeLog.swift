@@ -80,10 +80,14 @@ extension LedgerStore {
   /// the work to the holder); the statement after the lock sees every positioned row (READ COMMITTED). A
   /// change is in the feed once every older writing transaction on the server has ended (of any database:
   /// transaction ids are the cluster's) — milliseconds, unless a transaction is left open.
-  static func sequenceChanges(_ db: any SQLConnection) throws -> Int {
+  ///
+  /// With `wait` the caller waits for the lock instead of leaving the work to its holder, and holds it
+  /// to the end of its transaction: no change enters the feed meanwhile, so the caller's statements all
+  /// see the same feed (what `replay` needs to count what it queues).
+  static func sequenceChanges(_ db: any SQLConnection, wait: Bool = false) throws -> Int {
     guard db.dialect == .postgres else { return 0 }
     // Another server positioning now will have positioned these changes when it commits.
-    guard try db.firstRow(sql: "SELECT id FROM change_sequencer WHERE id = 1 FOR UPDATE SKIP LOCKED", arguments: []) != nil else { return 0 }
+    guard try db.firstRow(sql: "SELECT id FROM change_sequencer WHERE id = 1 FOR UPDATE\(wait ? "" : " SKIP LOCKED")", arguments: []) != nil else { return 0 }
     let base = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(position), 0) FROM changes")!
     let positioned = try db.execute(sql: """
       UPDATE changes c SET position = ? + o.n

@@ -78,24 +78,32 @@ extension LedgerStore {
   }
 
   /// Queues again every change from `from` to `to` (milliseconds since 1970, inclusive) that the
-  /// subscription's topics and channel match; returns how many. They are delivered after what is queued.
+  /// subscription's topics and channel match, unless it is already queued for it; returns how many
+  /// changes of the range it will receive. They are delivered after what is queued.
   /// On PostgreSQL a change not yet in the feed (`sequenceChanges`) is not queued here: it is queued for
   /// every active subscription, this one included, when it enters the feed; it is counted (when this
-  /// subscription is active).
+  /// subscription is active). The replay holds the feed's sequencer, so that no change enters the feed
+  /// between what it queues and what it counts.
   public func replay(subscription id: String, channel: String?, from: Int64, to: Int64) throws -> Int? {
     try write { db in
       guard let s = try SQLRow.fetchOne(db, sql: "SELECT \(WebhookSubscription.columns) FROM webhook_subscriptions WHERE id = ? AND (? IS NULL OR channel = ?)",
                                      arguments: [id, channel, channel]).map({ WebhookSubscription(row: $0) }) else { return nil }
-      _ = try Self.sequenceChanges(db)
+      _ = try Self.sequenceChanges(db, wait: true)
       let matching = "at BETWEEN ? AND ? AND \(db.dialect.position(of: "',' || topic || ','", in: "',' || ? || ','")) > 0 AND (channel IS NULL OR channel = ?)"
       let topics = s.topics.map(\.rawValue).joined(separator: ",")
+      let pending = try Int.fetchOne(db, sql: """
+        SELECT count(*) FROM changes c WHERE position IS NOT NULL AND \(matching)
+        AND EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.subscription_id = ? AND d.change_seq = c.seq AND d.status = 'pending')
+        """, arguments: [from, to, topics, s.channel, s.id]) ?? 0
       let queued = try db.execute(sql: """
         INSERT INTO webhook_deliveries (subscription_id, change_seq, next_at, status)
-        SELECT ?, seq, ?, 'pending' FROM changes WHERE position IS NOT NULL AND \(matching) ORDER BY position
-        """, arguments: [s.id, clock(), from, to, topics, s.channel])
-      guard s.status == .active else { return queued }
+        SELECT ?, seq, ?, 'pending' FROM changes c WHERE position IS NOT NULL AND \(matching)
+        AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.subscription_id = ? AND d.change_seq = c.seq AND d.status = 'pending')
+        ORDER BY position
+        """, arguments: [s.id, clock(), from, to, topics, s.channel, s.id])
+      guard s.status == .active else { return pending + queued }
       let entering = try Int.fetchOne(db, sql: "SELECT count(*) FROM changes WHERE position IS NULL AND \(matching)", arguments: [from, to, topics, s.channel]) ?? 0
-      return queued + entering
+      return pending + queued + entering
     }
   }
 

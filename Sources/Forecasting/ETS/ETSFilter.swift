@@ -153,6 +153,96 @@ enum ETSFilter {
     return Output(likelihood: likelihood, mse: sumSquaredOriginal / Double(observations))
   }
 
+  /// The concentrated (profile) likelihood of a linear model — additive error, no or additive (damped)
+  /// trend, no or additive season with the seasonal initial states given — over the initial level and
+  /// growth. Such a model's one-step errors are affine in its initial state (Hyndman et al. 2008, §3.1:
+  /// `x_t = D·x_{t−1} + g·y_t`, `D = F − g·w′`, `ε_t = y_t − w′x_{t−1}`), so with the state started at
+  /// `x̂₀ + a·(1, 0) + c·(0, 1)` the errors are `ε = ε⁰ + a·εᴸ + c·εᴮ`, where `ε⁰` are the errors from
+  /// `x̂₀` and `εᴸ`, `εᴮ` the filter's response to a unit level and a unit growth with y = 0 (no seasonal
+  /// part). Σε² is then least at the solution of the 2 × 2 normal equations, and `n·log Σε²` there is
+  /// the likelihood maximised over ℓ₀ and b₀ in closed form, leaving the optimiser only the smoothing
+  /// parameters. The three recursions are independent chains in one loop, so they share the latency of
+  /// the level's update. Returns the likelihood (`.nan` when undefined) and the optimal ℓ₀, b₀.
+  static func concentrated(
+    _ y: UnsafeBufferPointer<Double>, spec: ETSSpec, m: Int, parameters p: ETSParameters,
+    start: ETSState, ring: UnsafeMutableBufferPointer<Double>, unitRings: UnsafeMutableBufferPointer<Double>
+  ) -> (likelihood: Double, level: Double, growth: Double) {
+    switch (spec.trend, spec.season) {
+    case (.none, .none): return concentrated(y, spec, m, p, start, ring, unitRings, NoComponent.self, NoComponent.self)
+    case (.none, .additive): return concentrated(y, spec, m, p, start, ring, unitRings, NoComponent.self, AdditiveComponent.self)
+    case (.additive, .none): return concentrated(y, spec, m, p, start, ring, unitRings, AdditiveComponent.self, NoComponent.self)
+    case (.additive, .additive): return concentrated(y, spec, m, p, start, ring, unitRings, AdditiveComponent.self, AdditiveComponent.self)
+    default: preconditionFailure("the concentrated likelihood is for linear models (\(spec))")
+    }
+  }
+
+  /// Whether `concentrated` applies to a model.
+  static func isLinear(_ spec: ETSSpec) -> Bool {
+    spec.error == .additive && spec.trend != .multiplicative && spec.season != .multiplicative
+  }
+
+  @inline(__always)
+  private static func concentrated<Trend: ComponentKind, Season: ComponentKind>(
+    _ y: UnsafeBufferPointer<Double>, _ spec: ETSSpec, _ m: Int, _ p: ETSParameters, _ start: ETSState,
+    _ ring: UnsafeMutableBufferPointer<Double>, _ unitRings: UnsafeMutableBufferPointer<Double>,
+    _: Trend.Type, _: Season.Type
+  ) -> (likelihood: Double, level: Double, growth: Double) {
+    let hasTrend = Trend.kind != .none, hasSeason = Season.kind != .none
+    let alpha = p.alpha, beta = p.beta, gamma = p.gamma
+    let phi = spec.damped ? p.phi : 1
+    // Data chain from x̂₀; unit chains (level, growth) from (1, 0) and (0, 1), their seasonal states
+    // starting at 0 in `unitRings` (level's first m slots, growth's next m).
+    var l0 = start.level, b0 = hasTrend ? start.growth : 0
+    var lL = 1.0, bL = 0.0, lB = 0.0, bB = 1.0
+    var s00 = 0.0, s0L = 0.0, s0B = 0.0, sLL = 0.0, sLB = 0.0, sBB = 0.0
+    var observations = 0
+    let seasons = ring.baseAddress, unitL = unitRings.baseAddress, unitB = hasSeason ? unitRings.baseAddress! + m : nil
+    if hasSeason { for k in 0..<(2 * m) { unitRings[k] = 0 } }
+    var slot = 0
+    for t in 0..<y.count {
+      let phib0 = hasTrend ? phi * b0 : 0, phibL = hasTrend ? phi * bL : 0, phibB = hasTrend ? phi * bB : 0
+      let q0 = l0 + phib0, qL = lL + phibL, qB = lB + phibB
+      let sOld0 = hasSeason ? seasons![slot] : 0, sOldL = hasSeason ? unitL![slot] : 0, sOldB = hasSeason ? unitB![slot] : 0
+      let observed = y[t]
+      if observed.isNaN {
+        l0 = q0; lL = qL; lB = qB
+        if hasTrend { b0 = phib0; bL = phibL; bB = phibB }
+      } else {
+        let e0 = observed - (q0 + sOld0), eL = -(qL + sOldL), eB = -(qB + sOldB)
+        s00 += e0 * e0; s0L += e0 * eL; sLL += eL * eL
+        if hasTrend { s0B += e0 * eB; sLB += eL * eB; sBB += eB * eB }
+        observations += 1
+        l0 = q0 + alpha * e0; lL = qL + alpha * eL; lB = qB + alpha * eB
+        if hasTrend { b0 = phib0 + beta * e0; bL = phibL + beta * eL; bB = phibB + beta * eB }
+        if hasSeason {
+          seasons![slot] = sOld0 + gamma * e0
+          unitL![slot] = sOldL + gamma * eL
+          unitB![slot] = sOldB + gamma * eB
+        }
+      }
+      if hasSeason {
+        slot += 1
+        if slot == m { slot = 0 }
+      }
+    }
+    guard observations > 0, sLL > 0 else { return (.nan, start.level, start.growth) }
+    // Least Σ(ε⁰ + a·εᴸ + c·εᴮ)²: the normal equations, by the level alone when the two responses are
+    // (numerically) collinear.
+    var a = -s0L / sLL, c = 0.0
+    var sse = s00 + a * s0L
+    if hasTrend {
+      let det = sLL * sBB - sLB * sLB
+      if det > 1e-12 * sLL * sBB {
+        a = (-s0L * sBB + s0B * sLB) / det
+        c = (-s0B * sLL + s0L * sLB) / det
+        sse = s00 + a * s0L + c * s0B
+      }
+    }
+    // Rounding can leave a perfect fit's Σε² a hair below zero.
+    sse = max(sse, s00 * 1e-300, Double.leastNormalMagnitude)
+    return (Double(observations) * log(sse), start.level + a, (hasTrend ? start.growth : 0) + c)
+  }
+
   /// Point forecasts from a state:
   /// `ŷ_{n+h} = (ℓ + φ_h·b or ℓ·b^{φ_h}) ⊕ s_{n+h−m(⌊(h−1)/m⌋+1)}`,  `φ_h = φ + φ² + … + φ^h`.
   ///

@@ -131,19 +131,33 @@ public enum ETSEstimator {
   /// series (callgrind, 250 series), RMSSE 0.7479 → 0.7465 (250) and 0.7426 → 0.7425 (1,000); `auto`
   /// 41.4 → 33.8 M, RMSSE 0.7134 → 0.7131 and 0.7203 → 0.7200.
   public static let screeningMinimumLength = 156
+  /// The initial simplex step of each smoothing parameter when ℓ₀ and b₀ are concentrated out
+  /// (`fit(…, concentrating: true)`). Measured on 1,158 generated M5-shaped daily series (h = 28,
+  /// `replenish-bench speed`): 0.05 and 0.1 both halve `ets`'s time; RMSSE 0.6365 at 0.05 (as the joint
+  /// search), 0.6366 at 0.1 and 0.2; one restart of the simplex from its optimum improved AICc further
+  /// but not RMSSE, at +25 % time.
+  public static let concentratedStep = 0.05
 
   /// Fits one model, optimising every parameter not given in `fixed`. Returns `nil` when the model has
   /// as many parameters as observations or no admissible fit exists (R returns AIC = Inf then).
   /// `startingFrom`: a fit of the same model whose parameters and initial states start the search
-  /// (instead of R's heuristics) — how a screened fit is polished.
+  /// (instead of R's heuristics) — how a screened fit is polished. `concentrating`: for linear models
+  /// (additive error, no multiplicative component) whose seasonal states are fixed, ℓ₀ and b₀ are not
+  /// searched but solved in closed form at each point (`ETSFilter.concentrated`), so the simplex moves in
+  /// the smoothing parameters only. Measured on 1,158 generated M5-shaped daily series (h = 28,
+  /// `replenish-bench speed`, 2 threads, alternating twice): `ets` 5.69–5.81 → 2.63–3.03 s, RMSSE 0.6365
+  /// both; `auto` 10.1–11.1 → 7.7–8.2 s, RMSSE 0.6380 → 0.6381. The optimum found differs from the joint
+  /// search's: on 216 fits of 30 series the AICc was lower on 158 and higher on 58 (up to 49 points either way).
   public static func fit(
     _ y: [Double], spec: ETSSpec, seasonLength: Int, criterion: ETSCriterion = .likelihood,
     fixedAlpha: Double? = nil, maxEvaluations: Int = 2000, relativeTolerance: Double = finalTolerance,
-    startingFrom previous: ETSFit? = nil
+    startingFrom previous: ETSFit? = nil, concentrating: Bool = false
   ) -> ETSFit? {
     let m = spec.season == .none ? 1 : seasonLength
     guard let initial = previous?.initialState ?? initialState(y, spec: spec, seasonLength: m) else { return nil }
     let optimiseSeasonal = spec.season != .none && m <= maximumOptimisedSeasonLength && y.count < seasonsForFixedSeasonalStates * m
+    // ℓ₀ and b₀ in closed form (`ETSFilter.concentrated`) for linear models whose seasonal states are fixed.
+    let concentrated = concentrating && ETSFilter.isLinear(spec) && !optimiseSeasonal && criterion == .likelihood
     // Starting values (R initparam, bounds "both"), or the previous fit's.
     var start: [Double] = []
     var alpha0 = fixedAlpha ?? previous?.parameters.alpha ?? (lower.alpha + 0.2 * (upper.alpha - lower.alpha) / Double(m))
@@ -175,8 +189,10 @@ public enum ETSEstimator {
       }
     }
     let parameterSlots = start.count
-    start.append(initial.level)
-    if spec.trend != .none { start.append(initial.growth) }
+    if !concentrated {
+      start.append(initial.level)
+      if spec.trend != .none { start.append(initial.growth) }
+    }
     if optimiseSeasonal { start.append(contentsOf: initial.seasonal.prefix(m - 1)) }
     let seasonalCount = spec.season == .none ? 0 : m - 1
     let estimated = parameterSlots + 1 + (spec.trend != .none ? 1 : 0) + seasonalCount
@@ -191,6 +207,7 @@ public enum ETSEstimator {
       if spec.trend != .none { p.beta = x[k]; k += 1 }
       if spec.season != .none { p.gamma = x[k]; k += 1 }
       if spec.damped { p.phi = x[k]; k += 1 }
+      if concentrated { return (p, ETSState(level: initial.level, growth: initial.growth, seasonal: fixedSeasonal)) }
       var state = ETSState(level: x[k])
       k += 1
       if spec.trend != .none {
@@ -211,6 +228,20 @@ public enum ETSEstimator {
     }
 
     var ring = [Double](repeating: 0, count: m)
+    var unitRings = [Double](repeating: 0, count: concentrated ? 2 * m : 0)
+    /// The concentrated likelihood at `p` and the ℓ₀, b₀ that attain it.
+    func profile(_ p: ETSParameters, _ state: ETSState) -> (likelihood: Double, level: Double, growth: Double) {
+      if spec.season != .none {
+        for k in 0..<m { ring[k] = state.seasonal[m - 1 - k] }
+      }
+      return y.withUnsafeBufferPointer { yp in
+        ring.withUnsafeMutableBufferPointer { rp in
+          unitRings.withUnsafeMutableBufferPointer { up in
+            ETSFilter.concentrated(yp, spec: spec, m: m, parameters: p, start: state, ring: rp, unitRings: up)
+          }
+        }
+      }
+    }
     // The admissibility test of a seasonal model (a Schur–Cohn–Jury recursion of degree m + 1, O(m²): as
     // long as the filter itself for m = 52) runs only where its answer can change the search: when the
     // likelihood beats the value the simplex needs (`nelderMead(…, bounded:)`); otherwise the point is
@@ -220,6 +251,13 @@ public enum ETSEstimator {
       let (p, state) = decode(x)
       guard checkUsualRegion(p, spec: spec, alphaFixed: fixedAlpha != nil) else { return .infinity }
       if spec.season == .multiplicative && (state.seasonal.min() ?? 0) < 0 { return .infinity }
+      if concentrated {
+        var value = profile(p, state).likelihood
+        if value.isNaN { return .infinity }
+        if value < -1e10 { value = -1e10 }
+        if value < mattersBelow && !isAdmissible(p, spec: spec, m: m) { return .infinity }
+        return value
+      }
       var level = state.level, growth = state.growth
       if spec.season != .none {
         for k in 0..<m { ring[k] = state.seasonal[m - 1 - k] }
@@ -236,10 +274,19 @@ public enum ETSEstimator {
       return value
     }
     // From a previous fit the search starts near the optimum: a simplex of 1 % of each coordinate.
-    let steps = previous.map { _ in start.map { max(0.01 * abs($0), 1e-4) } }
+    // Over the smoothing parameters alone (ℓ₀, b₀ concentrated out) Nash's rule would start a simplex of
+    // 0.1·max|x₀ᵢ| ≈ 0.003 (α₀ ≈ 0.03 for m = 7) instead of 0.1·|ℓ₀| when the states were in x: too small
+    // to leave the start's basin (AICc up to 50 points short of the joint search on M5-shaped series).
+    // `concentratedStep` restores a simplex that explores.
+    let steps = previous.map { _ in start.map { max(0.01 * abs($0), 1e-4) } } ?? (concentrated ? start.map { _ in concentratedStep } : nil)
     let result = nelderMead(start: start, maxEvaluations: maxEvaluations, relativeTolerance: relativeTolerance, initialSteps: steps, bounded: objective)
     guard result.value.isFinite, result.value < 1e35 else { return nil }
-    let (parameters, state) = decode(result.point)
+    var (parameters, state) = decode(result.point)
+    if concentrated {
+      let best = profile(parameters, state)
+      state.level = best.level
+      if spec.trend != .none { state.growth = best.growth }
+    }
     let fit = ETSFit(
       y: y, spec: spec, seasonLength: m, parameters: parameters, initialState: state, estimatedCount: estimated)
     // A perfect fit has likelihood −∞; that is only a failure when the likelihood is the criterion.

@@ -316,15 +316,16 @@ public struct ETSMethod: ForecastingMethod {
     // candidate screened at the looser tolerance, then the contenders — within `polishMargin` of the best
     // screened AICc — polished at R's from their screened optimum, and the choice made among the polished
     // fits (never worse by AICc than a full optimisation of the same model on R's fixtures,
-    // `ETSOptimisationTests`), at about half the objective evaluations.
+    // `ETSOptimisationTests`), at about half the objective evaluations. Long histories also have ℓ₀ and b₀
+    // of the linear models solved in closed form (`ETSEstimator.fit(…, concentrating:)`).
     let long = y.count >= ETSEstimator.screeningMinimumLength
     let tolerance = long ? ETSEstimator.screeningTolerance : ETSEstimator.finalTolerance
-    let fits = specs.compactMap { ETSEstimator.fit(y, spec: $0, seasonLength: m, relativeTolerance: tolerance) }.filter(\.aicc.isFinite)
+    let fits = specs.compactMap { ETSEstimator.fit(y, spec: $0, seasonLength: m, relativeTolerance: tolerance, concentrating: long) }.filter(\.aicc.isFinite)
     let bestFirst = fits.map(\.aicc).min() ?? .infinity
     var best: ETSFit?
     for fit in fits where !long || fit.aicc <= bestFirst + Self.polishMargin(bestFirst) {
       var candidate = fit
-      if long, let polished = ETSEstimator.fit(y, spec: fit.spec, seasonLength: m, startingFrom: fit), polished.aicc.isFinite,
+      if long, let polished = ETSEstimator.fit(y, spec: fit.spec, seasonLength: m, startingFrom: fit, concentrating: true), polished.aicc.isFinite,
         polished.aicc <= fit.aicc
       {
         candidate = polished

@@ -200,24 +200,30 @@ enum ETSFilter {
     if hasSeason { for k in 0..<(2 * m) { unitRings[k] = 0 } }
     var slot = 0
     for t in 0..<y.count {
+      // The growth chain (B) only exists with a trend: without one its terms fold away at compile time.
       let phib0 = hasTrend ? phi * b0 : 0, phibL = hasTrend ? phi * bL : 0, phibB = hasTrend ? phi * bB : 0
-      let q0 = l0 + phib0, qL = lL + phibL, qB = lB + phibB
-      let sOld0 = hasSeason ? seasons![slot] : 0, sOldL = hasSeason ? unitL![slot] : 0, sOldB = hasSeason ? unitB![slot] : 0
+      let q0 = l0 + phib0, qL = lL + phibL, qB = hasTrend ? lB + phibB : 0
+      let sOld0 = hasSeason ? seasons![slot] : 0, sOldL = hasSeason ? unitL![slot] : 0
+      let sOldB = hasSeason && hasTrend ? unitB![slot] : 0
       let observed = y[t]
       if observed.isNaN {
-        l0 = q0; lL = qL; lB = qB
-        if hasTrend { b0 = phib0; bL = phibL; bB = phibB }
+        l0 = q0; lL = qL
+        if hasTrend { lB = qB; b0 = phib0; bL = phibL; bB = phibB }
       } else {
-        let e0 = observed - (q0 + sOld0), eL = -(qL + sOldL), eB = -(qB + sOldB)
+        let e0 = observed - (q0 + sOld0), eL = -(qL + sOldL)
         s00 += e0 * e0; s0L += e0 * eL; sLL += eL * eL
-        if hasTrend { s0B += e0 * eB; sLB += eL * eB; sBB += eB * eB }
         observations += 1
-        l0 = q0 + alpha * e0; lL = qL + alpha * eL; lB = qB + alpha * eB
-        if hasTrend { b0 = phib0 + beta * e0; bL = phibL + beta * eL; bB = phibB + beta * eB }
+        l0 = q0 + alpha * e0; lL = qL + alpha * eL
         if hasSeason {
           seasons![slot] = sOld0 + gamma * e0
           unitL![slot] = sOldL + gamma * eL
-          unitB![slot] = sOldB + gamma * eB
+        }
+        if hasTrend {
+          let eB = -(qB + sOldB)
+          s0B += e0 * eB; sLB += eL * eB; sBB += eB * eB
+          lB = qB + alpha * eB
+          b0 = phib0 + beta * e0; bL = phibL + beta * eL; bB = phibB + beta * eB
+          if hasSeason { unitB![slot] = sOldB + gamma * eB }
         }
       }
       if hasSeason {

@@ -279,7 +279,8 @@ struct DynamicThetaFit: FittedModel {
   }
 
   /// Runs the recursions; returns the one-step MSE, fitted values and the final state. `line`: the dynamic
-  /// line of `x` computed beforehand (dynamic variants only).
+  /// line of `x` when the caller has it (a fit computes it once for all its evaluations); a dynamic variant
+  /// without it computes it here.
   static func run(_ x: [Double], variant: AutoThetaMethod.Variant, alpha: Double, theta: Double, level0: Double,
     staticLine: (a: Double, b: Double), fitted: inout [Double]?, line: DynamicLine? = nil) -> (mse: Double, state: ThetaState)
   {
@@ -288,7 +289,8 @@ struct DynamicThetaFit: FittedModel {
     let weight = 1 - 1 / theta
     let decay = 1 - alpha
     var decayPower = 1.0  // (1−α)^{t−1}
-    if variant.isDynamic, let line {
+    if variant.isDynamic {
+      let line = line ?? DynamicLine(x)
       for (i, y) in x.enumerated() {
         var mu = state.level
         if i > 0 { mu += weight * (line.a[i] * decayPower + line.b[i] * (1 - decayPower * decay) / alpha) }
@@ -303,18 +305,14 @@ struct DynamicThetaFit: FittedModel {
       (state.mean, state.a, state.b) = (line.mean[n], line.a[n], line.b[n])
       return (sum / Double(n), state)
     }
+    // The static line: A and B fixed.
     for (i, y) in x.enumerated() {
-      let t = i + 1
-      var mu = state.level
-      if !variant.isDynamic || t > 1 {
-        mu += weight * (state.a * decayPower + state.b * (1 - decayPower * decay) / alpha)
-      }
+      let mu = state.level + weight * (state.a * decayPower + state.b * (1 - decayPower * decay) / alpha)
       fitted?[i] = mu
       let e = y - mu
       sum += e * e
       state.level = alpha * y + decay * state.level
-      if variant.isDynamic { update(&state, with: y) }
-      state.t = t
+      state.t = i + 1
       decayPower *= decay
     }
     return (sum / Double(x.count), state)

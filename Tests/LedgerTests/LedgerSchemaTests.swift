@@ -123,4 +123,32 @@ struct LedgerSchemaTests {
     }
     #expect(inFile == 100)
   }
+
+  /// Past the writer's backstop (`writerThreshold` pages) the WAL file is cut back to it when the WAL
+  /// restarts; below it the file keeps its size (no truncation, and no synchronous discard of its blocks,
+  /// inside a commit). It used to be cut back to a fixed 64 MiB, whatever the backstop.
+  @Test("The WAL file is cut back to the writer's backstop when it restarts, not below it")
+  func walCutBackToBackstop() throws {
+    let path = temporaryFile("", name: "wal-limit.sqlite")
+    try FileManager.default.removeItem(atPath: path)
+    let store = try LedgerStore(path: path, create: true)
+    let threshold = 32
+    let checkpointer = try #require(try store.checkpointInBackground(interval: 0.02, writerThreshold: threshold))
+    defer { checkpointer.stop() }
+    let pageSize = try #require(try store.write { db in try db.cachedInt("PRAGMA page_size") })
+    func walBytes() throws -> Int { (try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0 }
+    // One transaction far past the backstop: the WAL grows with it.
+    try store.defineSKUs((0..<40_000).map { ("C\($0)", false) })
+    let grown = try walBytes()
+    #expect(grown > 4 * threshold * pageSize, "the test needs a WAL well past the backstop (\(grown) bytes)")
+    // Once a checkpoint has copied it all back, the next commit restarts the WAL and cuts the file back.
+    var after = grown
+    for n in 0..<100 where after > threshold * pageSize + 64 * 1024 {
+      usleep(20_000)
+      try store.defineSKUs([("D\(n)", false)])
+      after = try walBytes()
+    }
+    #expect(after <= threshold * pageSize + 64 * 1024, "WAL \(after) bytes after restarts; backstop \(threshold * pageSize)")
+    #expect(after >= threshold * pageSize, "cut back to the backstop, not below it: \(after) bytes")
+  }
 }

@@ -204,7 +204,7 @@ case "m3":
 case "speed":
   // Forecast the last `--horizon` days of every series from the rest; print wall time, peak memory and
   // mean RMSSE (M5 scale: training from the first sale). Used by Benchmarks/compare_statsforecast.py.
-  guard args.count >= 2 else { fail("usage: replenish-bench speed FILE [--models ets] [--horizon 28] [--threads 2]") }
+  guard args.count >= 2 else { fail("usage: replenish-bench speed FILE [--models ets] [--horizon 28] [--threads 2] [--per-series OUT.csv]") }
   let t0 = now()
   let frequency = Frequency(rawValue: option("--freq", in: args) ?? "day") ?? .day
   let season = Int(option("--season", in: args) ?? "\(frequency.defaultSeasonLength)") ?? frequency.defaultSeasonLength
@@ -230,6 +230,15 @@ case "speed":
       return (metrics.rmsse, fit.name)
     }
     let seconds = now() - t1
+    if let file = option("--per-series", in: args) {
+      // One row per series and model (appended, so that several runs line up by series index).
+      var text = ""
+      for (s, r) in results.enumerated() { text += "\(alias),\(s),\(r.1),\(r.0)\n" }
+      let handle = FileHandle(forWritingAtPath: file) ?? { FileManager.default.createFile(atPath: file, contents: nil); return FileHandle(forWritingAtPath: file)! }()
+      handle.seekToEndOfFile()
+      handle.write(Data(text.utf8))
+      try? handle.close()
+    }
     let valid = results.map(\.0).filter(\.isFinite)
     print(String(format: "RESULT model=%@ series=%d seconds=%.2f read_seconds=%.2f peak_mib=%.0f rmsse=%.4f scored=%d",
       alias, panel.seriesCount, seconds, readSeconds, peakRSSMiB(), valid.reduce(0, +) / Double(valid.count), valid.count))

@@ -234,7 +234,8 @@ case "speed":
       // One row per series and model (appended, so that several runs line up by series index).
       var text = ""
       for (s, r) in results.enumerated() { text += "\(alias),\(s),\(r.1),\(r.0)\n" }
-      let handle = FileHandle(forWritingAtPath: file) ?? { FileManager.default.createFile(atPath: file, contents: nil); return FileHandle(forWritingAtPath: file)! }()
+      if !FileManager.default.fileExists(atPath: file) { FileManager.default.createFile(atPath: file, contents: nil) }
+      guard let handle = FileHandle(forWritingAtPath: file) else { fail("--per-series \(file): cannot open the file for writing") }
       handle.seekToEndOfFile()
       handle.write(Data(text.utf8))
       try? handle.close()

@@ -229,11 +229,15 @@ public enum ETSEstimator {
 
     var ring = [Double](repeating: 0, count: m)
     var unitRings = [Double](repeating: 0, count: concentrated ? 2 * m : 0)
-    /// The concentrated likelihood at `p` and the ℓ₀, b₀ that attain it.
-    func profile(_ p: ETSParameters, _ state: ETSState) -> (likelihood: Double, level: Double, growth: Double) {
+    /// The filter's seasonal ring loaded with a state's seasonal states (oldest first).
+    func loadSeasons(_ state: ETSState) {
       if spec.season != .none {
         for k in 0..<m { ring[k] = state.seasonal[m - 1 - k] }
       }
+    }
+    /// The concentrated likelihood at `p` and the ℓ₀, b₀ that attain it.
+    func profile(_ p: ETSParameters, _ state: ETSState) -> (likelihood: Double, level: Double, growth: Double) {
+      loadSeasons(state)
       return y.withUnsafeBufferPointer { yp in
         ring.withUnsafeMutableBufferPointer { rp in
           unitRings.withUnsafeMutableBufferPointer { up in
@@ -251,23 +255,19 @@ public enum ETSEstimator {
       let (p, state) = decode(x)
       guard checkUsualRegion(p, spec: spec, alphaFixed: fixedAlpha != nil) else { return .infinity }
       if spec.season == .multiplicative && (state.seasonal.min() ?? 0) < 0 { return .infinity }
+      var value: Double
       if concentrated {
-        var value = profile(p, state).likelihood
-        if value.isNaN { return .infinity }
-        if value < -1e10 { value = -1e10 }
-        if value < mattersBelow && !isAdmissible(p, spec: spec, m: m) { return .infinity }
-        return value
-      }
-      var level = state.level, growth = state.growth
-      if spec.season != .none {
-        for k in 0..<m { ring[k] = state.seasonal[m - 1 - k] }
-      }
-      let out = y.withUnsafeBufferPointer { yp in
-        ring.withUnsafeMutableBufferPointer { rp in
-          ETSFilter.run(yp, spec: spec, m: m, parameters: p, level: &level, growth: &growth, ring: rp, fitted: nil, errors: nil)
+        value = profile(p, state).likelihood
+      } else {
+        var level = state.level, growth = state.growth
+        loadSeasons(state)
+        let out = y.withUnsafeBufferPointer { yp in
+          ring.withUnsafeMutableBufferPointer { rp in
+            ETSFilter.run(yp, spec: spec, m: m, parameters: p, level: &level, growth: &growth, ring: rp, fitted: nil, errors: nil)
+          }
         }
+        value = criterion == .likelihood ? out.likelihood : out.mse
       }
-      var value = criterion == .likelihood ? out.likelihood : out.mse
       if value.isNaN { return .infinity }
       if value < -1e10 { value = -1e10 }
       if value < mattersBelow && !isAdmissible(p, spec: spec, m: m) { return .infinity }

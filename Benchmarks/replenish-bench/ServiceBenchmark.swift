@@ -11,15 +11,17 @@ import TimeSeries
 /// pooled cycle service per target and per process × target, fill rate and in-stock rate, and average
 /// on hand next to the oracle's — the (s, S) policy computed each week from the true distributions with
 /// the same order quantity, replayed on the same demand.
+/// `launchedPerCell` adds SKUs launched 30 weeks before the cut (`KnownDemandPanel.Process.launched`),
+/// whose season only their category shows; `borrowSeasonality` off plans them without it.
 func serviceBenchmark(perCell: Int, models: String, trainWeeks: Int, replanEvery: Int, leadDays: Double, safetyStock: SafetyStockMethod?, threads: Int, feedback: Double,
-                      write: String?) {
-  let truth = KnownDemandPanel(perCell: perCell)
+                      launchedPerCell: Int, borrowSeasonality: Bool, write: String?) {
+  let truth = KnownDemandPanel(perCell: perCell, launchedPerCell: launchedPerCell, launchWeek: max(0, trainWeeks - 30))
   let panel = truth.panel()
   if let write {
     // The panel as a sales-history file (sku,date,qty), e.g. for statsforecast.
     var out = "sku,date,qty\n"
     for (i, sku) in truth.skus.enumerated() {
-      for (t, q) in truth.demand(of: i).enumerated() {
+      for (t, q) in truth.demand(of: i).enumerated() where t >= sku.firstWeek {
         out += "\(sku.name),\(CivilDate(dayNumber: panel.frequency.firstDay(ofPeriod: panel.startPeriod + t))),\(Int(q))\n"
       }
     }
@@ -28,8 +30,10 @@ func serviceBenchmark(perCell: Int, models: String, trainWeeks: Int, replanEvery
   guard let method = ModelCatalog.method(models, horizon: 4) else { fail("unknown model \(models)") }
   var settings = PlanSettings(method: method, seasonLength: 52, threads: threads, horizon: 1)
   settings.windowDays = 364
+  settings.borrowSeasonality = borrowSeasonality
   let items = truth.skus.map { sku -> Item in
     var item = Item(sku: sku.name)
+    item.category = sku.category
     item.serviceLevel = sku.target
     item.leadTimeDays = leadDays
     item.leadTimeSource = "item"
@@ -44,7 +48,7 @@ func serviceBenchmark(perCell: Int, models: String, trainWeeks: Int, replanEvery
   let report: PolicyBacktest.Report
   do { report = try backtest.run(panel: panel, items: ItemMaster(items: items)) } catch { fail("backtest: \(error)") }
   let seconds = now() - t0
-  print("known-truth panel: \(truth.skus.count) SKUs (\(perCell) per process × target), \(truth.weeks) weeks, trained on \(trainWeeks), replayed \(report.testPeriods) with a re-plan every \(report.replanEvery); lead time \(Int(leadDays)) days, weekly review, model \(models), safety stock \(safetyStock?.rawValue ?? "item default (auto)"); \(String(format: "%.1f", seconds)) s")
+  print("known-truth panel: \(truth.skus.count) SKUs (\(perCell) per process × target), \(truth.weeks) weeks, trained on \(trainWeeks), replayed \(report.testPeriods) with a re-plan every \(report.replanEvery); lead time \(Int(leadDays)) days, weekly review, model \(models), safety stock \(safetyStock?.rawValue ?? "item default (auto)"), seasons borrowed from categories \(borrowSeasonality ? "on" : "off"); \(String(format: "%.1f", seconds)) s")
   print("cycle service = share of replenishment cycles (one arrival to the next) without unserved demand; in-stock = share of weeks without")
 
   // The oracle: each week, the policy from the true distributions of the coming weeks.

@@ -7,6 +7,7 @@
 //   replenish-bench plan FILE [--freq week] [--models auto]
 //   replenish-bench regression [--series 30490] [--periods 1941] [--chunk 2048]
 //   replenish-bench service [--per-cell 40] [--models auto] [--safety-stock calibrated|cycle-service|…] [--service-feedback 0]
+//                           [--launched 0] [--borrow-seasonality on|off]
 //   replenish-bench ledger [--skus 10000] [--events 200000] [--readers 1] [--batch 100] [--modes single,group]
 //   replenish-bench serve-setup --folder F [--skus 10000] [--db URL]   (the ledger and key bench-serve loads; --db: on PostgreSQL)
 //   replenish-bench serve-store --folder F [--skus 10000] [--requests 20000]   (the store's ceiling, no HTTP)
@@ -306,6 +307,7 @@ case "service":
     trainWeeks: Int(option("--train-weeks", in: args) ?? "104")!, replanEvery: Int(option("--replan-every", in: args) ?? "4")!,
     leadDays: Double(option("--lead-time-days", in: args) ?? "14")!, safetyStock: option("--safety-stock", in: args).flatMap(SafetyStockMethod.init(rawValue:)),
     threads: Int(option("--threads", in: args) ?? "2")!, feedback: Double(option("--service-feedback", in: args) ?? "0")!,
+    launchedPerCell: Int(option("--launched", in: args) ?? "0")!, borrowSeasonality: (option("--borrow-seasonality", in: args) ?? "on") != "off",
     write: option("--write", in: args))
 
 case "calibration":

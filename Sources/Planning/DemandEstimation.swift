@@ -47,6 +47,9 @@ public struct DemandEstimator: Sendable {
   /// in-sample RMSE (`inSample`: cheaper, optimistic for flexible models).
   public enum SigmaSource: String, Sendable { case backtest, inSample = "in-sample" }
   public var sigmaSource = SigmaSource.backtest
+  /// Each series' category ("" = none): series with less than two seasons of history are forecast on their
+  /// category's season when it has one (`CategorySeasonality`); nil = no borrowing.
+  public var categories: [String]?
 
   /// What the summary says of fallbacks.
   public static let fallbackDescription = "to " + FallbackChain.description
@@ -71,13 +74,18 @@ public struct DemandEstimator: Sendable {
                            exposure: @escaping @Sendable (Int) -> (periods: Double, serviceLevel: Double),
                            progress: (@Sendable (Int) -> Void)? = nil) -> [PartialDemand] {
     let periodDays = panel.frequency.nominalDays
-    let forecaster = PanelForecaster(
+    var forecaster = PanelForecaster(
       methods: [method], horizon: horizon, levels: [80, 95], seasonLength: seasonLength, threads: threads, censorStockOuts: censorStockOuts,
       leadTimeRequest: { s in
         let (e, level) = exposure(s)
         // Exposure quantiles (intermittent series, or all on request) and the backtest σ both come from here.
         return LeadTimeRequest(periods: max(1, Int(e.rounded(.up))), levels: [level], coverInForecast: true)
       })
+    if let categories {
+      let borrowed = CategorySeasonality(panel: panel, categories: categories, seasonLength: seasonLength, endPeriod: endPeriod,
+                                         censorStockOuts: censorStockOuts).borrowers
+      if !borrowed.isEmpty { forecaster.seasonalProfile = { borrowed[$0] } }
+    }
     let results = forecaster.run(panel: panel, seriesIndices: series, endPeriod: endPeriod, progress: progress)
     return results.map { r -> PartialDemand in
       let s = r.series

@@ -24,6 +24,16 @@ public struct PlanSettings: Sendable {
   public var classWeights: [ABCClass: Double] = [.A: 3, .B: 2, .C: 1, .new: 1]
   /// Overstock without a sale for this many days is reported as dead stock.
   public var deadStockDays = PurchasePlanner.defaultDeadStockDays
+  /// SKUs with less than two seasons of history forecast on their item-master category's season
+  /// (`CategorySeasonality`) when the category has one.
+  public var borrowSeasonality = true
+
+  /// The categories `DemandEstimator.categories` borrows seasons from: nil when borrowing is off or no item
+  /// has a category.
+  func borrowingCategories(_ planned: [PlannedItem]) -> [String]? {
+    guard borrowSeasonality, planned.contains(where: { !$0.item.category.isEmpty }) else { return nil }
+    return planned.map(\.item.category)
+  }
 
   public init(method: any ForecastingMethod, seasonLength: Int, threads: Int, horizon: Int) {
     self.method = method
@@ -224,7 +234,7 @@ public enum PlanJob {
     var estimator: DemandEstimator
 
     /// FNV-1a of everything that decides a series' demand: model, season length, horizon, plan date, the
-    /// panel's shape and keys, each series' exposure and service level.
+    /// panel's shape and keys, each series' exposure, service level and the category it may borrow a season from.
     var fingerprint: String {
       var hash = StableHash()
       hash.add(settings.method.alias)
@@ -235,6 +245,7 @@ public enum PlanJob {
         hash.add(panel.length(of: s))
         hash.add(exposure[s].periods)
         hash.add(exposure[s].serviceLevel)
+        hash.add(estimator.categories?[s] ?? "")
       }
       return String(hash.value, radix: 16)
     }
@@ -265,7 +276,8 @@ public enum PlanJob {
     }
     let periodDays = panel.frequency.nominalDays
     let exposure = planned.map { (periods: $0.exposurePeriods(periodDays: periodDays), serviceLevel: $0.serviceLevel) }
-    let estimator = DemandEstimator(method: settings.method, seasonLength: settings.seasonLength, threads: settings.threads, horizon: settings.horizon)
+    var estimator = DemandEstimator(method: settings.method, seasonLength: settings.seasonLength, threads: settings.threads, horizon: settings.horizon)
+    estimator.categories = settings.borrowingCategories(planned)
     return Preparation(settings: settings, asOf: asOf, panel: panel, cutNote: cutNote, classes: classes, classMap: classMap, planned: planned,
                        exposure: exposure, estimator: estimator)
   }

@@ -112,6 +112,7 @@ public struct PolicyBacktest: Sendable {
                                       safetyStockMethod: safetyStockMethod)
     var estimator = DemandEstimator(method: settings.method, seasonLength: settings.seasonLength, threads: settings.threads, horizon: 1)
     estimator.exposureQuantilesForAll = planned.contains { $0.item.safetyStockMethod == .distribution }
+    estimator.categories = settings.borrowingCategories(planned)
     let every = replanEvery ?? Self.defaultReplanEvery(periodDays: periodDays)
     let origins = every == 0 ? [cutoffPeriod] : Array(stride(from: cutoffPeriod, to: replayEnd, by: every))
     var states: [PolicySimulation.State?] = Array(repeating: nil, count: panel.seriesCount)

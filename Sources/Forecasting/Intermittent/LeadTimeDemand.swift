@@ -54,15 +54,19 @@ public struct LeadTimeDemand: Sendable {
 
   public init(
     history y: [Double], fit: any FittedModel, method: any ForecastingMethod, seasonLength: Int, leadTime: Int,
-    levels: [Double]
+    levels: [Double], seasonalIndices: [Double]? = nil
   ) {
     self.leadTime = leadTime
     let forecast = fit.forecast(horizon: leadTime, levels: [80])
+    // `y` on a seasonally adjusted scale (`SeasonalProfile`): S for every period of y and the L after it
+    // turns each forecast and each actual back to units, so that sums, errors and quantiles are of demand.
+    let n = y.count
+    let index: (Int) -> Double = { t in seasonalIndices.map { t < $0.count ? $0[t] : 1 } ?? 1 }
     // Demand forecasts are published period by period at or above zero (`Forecast.nonNegative`); the sums
     // and the errors at the origins are of those, not of a trend model's raw path below zero — a SKU that
     // stopped selling would otherwise show a positive "bias" (0 sold − a negative forecast) at every origin
     // and be ordered for (measured: the demo's 10002, no sale for 33 weeks, was suggested 60 units).
-    let total = forecast.mean.reduce(0) { $0 + max(0, $1) }
+    let total = forecast.mean.enumerated().reduce(0) { $0 + max(0, $1.element) * index(n + $1.offset) }
     mean = total
     // Errors of L-period sums (and of every shorter cumulative sum) at the last origins.
     var errors: [Double] = []
@@ -77,12 +81,13 @@ public struct LeadTimeDemand: Sendable {
     if latest >= earliest {
       let origins = Array(stride(from: latest, through: earliest, by: -step).reversed())
       let forecasts = Backtest.forecastsAtOrigins(
-        y, origins: origins, method: fit.specification ?? method, seasonLength: seasonLength, horizon: leadTime, carrying: .everySupported)
+        y, origins: origins, method: fit.specification ?? method, seasonLength: seasonalIndices == nil ? seasonLength : 1, horizon: leadTime,
+        carrying: .everySupported)
       for (origin, originForecast) in zip(origins, forecasts) {
         guard let originForecast else { continue }
-        let actual = y[origin..<(origin + leadTime)]
+        let actual = (origin..<(origin + leadTime)).map { y[$0] * index($0) }
         if actual.contains(where: \.isNaN) { continue }  // censored periods: the true sum is unknown
-        let path = originForecast.map { max(0, $0) }
+        let path = originForecast.enumerated().map { max(0, $1) * index(origin + $0) }
         var error = 0.0, predicted = 0.0
         for (h, (a, f)) in zip(actual, path).enumerated() {
           error += a - f
@@ -99,7 +104,7 @@ public struct LeadTimeDemand: Sendable {
                              meanErrors: errorSums.map { $0 / Double(errors.count) },
                              origins: errors.count, source: "\(errors.count) rolling origins")
       : nil
-    if let count = fit as? CountModelFit {
+    if seasonalIndices == nil, let count = fit as? CountModelFit {  // (a count model of adjusted values is no count distribution)
       let sum = count.distribution.sum(over: Double(leadTime))
       quantiles = levels.map { ($0, Double(sum.quantile($0))) }
       self.method = .distribution
@@ -130,7 +135,7 @@ public struct LeadTimeDemand: Sendable {
     let z80 = normalQuantile(0.9)
     var variance = 0.0
     for h in 0..<leadTime where forecast.upper.count == 1 {
-      let sd = (forecast.upper[0][h] - forecast.mean[h]) / z80
+      let sd = (forecast.upper[0][h] - forecast.mean[h]) / z80 * index(n + h)
       variance += sd * sd
     }
     let sd = variance.squareRoot()

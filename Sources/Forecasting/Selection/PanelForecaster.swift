@@ -96,6 +96,9 @@ public struct PanelForecaster: Sendable {
   public let censorStockOuts: Bool
   /// Lead-time demand per series (`nil`: not computed).
   public let leadTime: (@Sendable (Int) -> LeadTimeRequest?)?
+  /// A seasonal profile per series to forecast it on the adjusted scale (`SeasonalProfile`): its history
+  /// divided by the indices, the forecast, fitted values, intervals and lead-time demand multiplied back.
+  public var seasonalProfile: (@Sendable (Int) -> SeasonalProfile?)?
 
   public init(
     methods: [any ForecastingMethod], horizon: Int, levels: [Double], seasonLength: Int, threads: Int,
@@ -133,24 +136,35 @@ public struct PanelForecaster: Sendable {
     let perSeries = parallelMap(count: indices.count, threads: threads, progress: progress) { position -> [SeriesForecast] in
       let s = indices[position]
       let end = seriesEnds?[s] ?? endPeriod
-      let y = panel.history(of: s, censorStockOuts: censorStockOuts, endPeriod: end)
-      let first = panel.startPeriods[s] + y.count
-      let pattern = DemandClassification(y)
+      let history = panel.history(of: s, censorStockOuts: censorStockOuts, endPeriod: end)
+      let first = panel.startPeriods[s] + history.count
+      let pattern = DemandClassification(history)
       let request = leadTime?(s)
       let steps = request.map { $0.coverInForecast ? max(horizon, $0.periods) : horizon } ?? horizon
+      // On a borrowed season's adjusted scale: S over the history and every period any output reaches.
+      let profile = seasonalProfile?(s)
+      let indices = profile?.indices(from: panel.startPeriods[s], count: history.count + max(steps, request?.periods ?? 0))
+      let y = indices.map { s in history.enumerated().map { $1 / s[$0] } } ?? history
+      // The adjusted series has no season of its own left to fit.
+      let fitSeason = profile == nil ? seasonLength : 1
       return methods.map { method in
         let fit: any FittedModel, fitted: any ForecastingMethod, fallback: String?
-        switch FallbackChain.fit(y, method: method, seasonLength: seasonLength) {
+        switch FallbackChain.fit(y, method: method, seasonLength: fitSeason) {
         case .fitted(let f, let m, let reason): (fit, fitted, fallback) = (f, m, reason)
         case .failed(let reason):
           return SeriesForecast(series: s, method: method.alias, model: nil, forecast: nil, fallbackReason: reason, error: reason, pattern: pattern, leadTimeDemand: nil,
                                 firstForecastPeriod: first)
         }
         let ltd = request.map {
-          LeadTimeDemand(history: y, fit: fit, method: fitted, seasonLength: seasonLength, leadTime: $0.periods, levels: $0.levels)
+          LeadTimeDemand(history: y, fit: fit, method: fitted, seasonLength: seasonLength, leadTime: $0.periods, levels: $0.levels, seasonalIndices: indices)
+        }
+        var forecast = fit.forecast(horizon: steps, levels: levels)
+        if let profile, let indices {
+          forecast = forecast.reseasonalized(ahead: Array(indices[history.count...]), past: Array(indices[..<history.count]), history: history,
+                                             source: profile.source)
         }
         return SeriesForecast(
-          series: s, method: method.alias, model: fit.name, forecast: fit.forecast(horizon: steps, levels: levels).nonNegative(),
+          series: s, method: method.alias, model: forecast.model, forecast: forecast.nonNegative(),
           fallbackReason: fallback, error: nil, pattern: pattern, leadTimeDemand: ltd, firstForecastPeriod: first)
       }
     }

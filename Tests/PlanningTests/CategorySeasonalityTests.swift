@@ -1,0 +1,99 @@
+import Forecasting
+import SyntheticData
+import Testing
+import TimeSeries
+
+@testable import Planning
+@testable import Policy
+
+@Suite("Seasonality borrowed from a category for SKUs with a short history")
+struct CategorySeasonalityTests {
+  /// Season of length 4, indices (0.5, 1.5, 1.2, 0.8) from the first long member's first period P0.
+  static let season = [0.5, 1.5, 1.2, 0.8]
+
+  /// toys: three members with 3 seasons (levels 10, 20, 40) and one SKU with 5 periods; pair: two members
+  /// with 3 seasons and a short one (too few members); flat: three constant members and a short one (no
+  /// season); one SKU with no category. Every series reaches the panel's end, P0 + 12.
+  static func panel() -> (Panel, [String], p0: Int) {
+    let p0 = Frequency.week.period(containing: CivilDate(year: 2024, month: 1, day: 1)!.dayNumber)
+    let specs: [(name: String, category: String, level: Double, first: Int, seasonal: Bool)] = [
+      ("T1", "toys", 10, 0, true), ("T2", "toys", 20, 0, true), ("T3", "toys", 40, 0, true), ("T-new", "toys", 10, 7, true),
+      ("P1", "pair", 10, 0, true), ("P2", "pair", 10, 0, true), ("P-new", "pair", 10, 7, true),
+      ("F1", "flat", 5, 0, false), ("F2", "flat", 5, 0, false), ("F3", "flat", 5, 0, false), ("F-new", "flat", 5, 9, false),
+      ("loose", "", 10, 9, true),
+    ]
+    var values: [Double] = [], offsets = [0]
+    for spec in specs {
+      for t in spec.first..<12 { values.append(spec.level * (spec.seasonal ? season[t % 4] : 1)) }
+      offsets.append(values.count)
+    }
+    let panel = Panel(frequency: .week, keys: specs.map { SeriesKey(sku: $0.name) }, offsets: offsets, startPeriods: specs.map { p0 + $0.first },
+                      endPeriod: p0 + 12, values: values, flags: Array(repeating: .observed, count: values.count), prices: nil)
+    return (panel, specs.map(\.category), p0)
+  }
+
+  @Test("A category's profile is its members' season; only its short SKUs borrow it; too few members or no season: none")
+  func profiles() throws {
+    let (panel, categories, p0) = Self.panel()
+    let borrowed = CategorySeasonality(panel: panel, categories: categories, seasonLength: 4)
+    #expect(borrowed.profiles.keys.sorted() == ["toys"])
+    let toys = try #require(borrowed.profiles["toys"])
+    // Exact for a periodic history: the centred moving average is the level, each ratio the index.
+    for p in (p0 - 3)...(p0 + 20) { #expect(abs(toys.index(ofPeriod: p) - Self.season[((p - p0) % 4 + 4) % 4]) < 1e-12, "period \(p)") }
+    #expect(toys.source == "season of category toys (3 SKUs, 3 seasons)")
+    #expect(borrowed.borrowers.keys.sorted() == [3])
+    // Cut a period after the launch: the members have 2 seasons, the new SKU one period and borrows; a
+    // period earlier the members have less than 2 seasons and no category has a profile.
+    let early = CategorySeasonality(panel: panel, categories: categories, seasonLength: 4, endPeriod: p0 + 8)
+    #expect(early.profiles["toys"]?.source == "season of category toys (3 SKUs, 2 seasons)")
+    #expect(early.borrowers.keys.sorted() == [3])
+    #expect(CategorySeasonality(panel: panel, categories: categories, seasonLength: 4, endPeriod: p0 + 7).profiles.isEmpty)
+  }
+
+  @Test("A borrower is forecast on the adjusted scale: the season multiplied back, residuals in units")
+  func forecastOnAdjustedScale() throws {
+    let (panel, categories, p0) = Self.panel()
+    var estimator = DemandEstimator(method: AverageMethod(), seasonLength: 4, threads: 1, horizon: 4)
+    estimator.categories = categories
+    let demands = estimator.estimate(panel: panel, exposure: { _ in (2, 0.9) })
+    let new = demands[3]
+    let forecast = try #require(new.forecast)
+    // History 10·S → adjusted 10 everywhere → the mean 10, times S of periods P0 + 12 … P0 + 15.
+    for h in 0..<4 { #expect(abs(forecast.mean[h] - 10 * Self.season[(12 + h) % 4]) < 1e-9, "step \(h + 1): \(forecast.mean[h])") }
+    #expect(forecast.residuals.allSatisfy { abs($0) < 1e-9 })
+    #expect(forecast.model.hasSuffix("× season of category toys (3 SKUs, 3 seasons)"))
+    #expect(abs(new.estimate.meanPerPeriod - 10 * (Self.season[0] + Self.season[1]) / 2) < 1e-9)
+    // Without categories the same SKU's forecast is flat at its mean.
+    estimator.categories = nil
+    let flat = try #require(estimator.estimate(panel: panel, exposure: { _ in (2, 0.9) })[3].forecast)
+    #expect(flat.mean.allSatisfy { abs($0 - flat.mean[0]) < 1e-9 } && !flat.model.contains("season of"))
+    _ = p0
+  }
+
+  /// Known-truth SKUs launched 30 weeks before the cut (yearly season, peaks spread like their category's):
+  /// the exposure demand (3 weeks: 14 days of lead time + the weekly review) of the first plan, against
+  /// the truth, with and without the category's season.
+  @Test("On launched known-truth SKUs the borrowed season cuts the error of lead-time demand")
+  func launchedKnownTruth() throws {
+    let truth = KnownDemandPanel(perCell: 8, launchedPerCell: 8, launchWeek: 74)
+    let panel = truth.panel()
+    var estimator = DemandEstimator(method: ThetaMethod(), seasonLength: 52, threads: 2, horizon: 3)
+    let cut = panel.startPeriod + 104
+    func errors(_ categories: [String]?) -> (error: Double, borrowed: Int) {
+      estimator.categories = categories
+      var total = 0.0, borrowed = 0
+      for demand in estimator.estimate(panel: panel, endPeriod: cut, exposure: { _ in (3, 0.9) }) where truth.skus[demand.series].process == .launched {
+        let expected = (104..<107).reduce(0) { $0 + truth.skus[demand.series].moments(week: $1).mean }
+        total += abs(3 * demand.estimate.meanPerPeriod - expected) / expected
+        if demand.model.contains("season of category") { borrowed += 1 }
+      }
+      return (total / 24, borrowed)
+    }
+    let without = errors(nil)
+    let with = errors(truth.skus.map(\.category))
+    // 16 of 24: the other launched SKUs' categories have fewer than 3 seasonal SKUs in this small panel.
+    #expect(without.borrowed == 0 && with.borrowed == 16, "\(with.borrowed) of 24 borrowed")
+    print("launched: mean absolute relative error of 3-week demand \(with.error) with the category's season, \(without.error) without")
+    #expect(with.error < 0.6 * without.error, "mean absolute relative error \(with.error) with, \(without.error) without")
+  }
+}

@@ -16,6 +16,8 @@ public struct SeriesDemand: Sendable {
   public var historyLength: Int
   /// Why the requested model fell back (`FallbackChain`), if it did.
   public var fallback: String?
+  /// Where the season it was forecast on came from (`CategorySeasonality`), when borrowed.
+  public var borrowedSeason: String? = nil
 }
 
 /// Turns a sales-history panel into per-series demand estimates, through the one panel forecasting loop
@@ -120,7 +122,7 @@ public struct DemandEstimator: Sendable {
         sku: key.sku, location: key.location, periodDays: periodDays, meanPerPeriod: d, sigmaPerPeriod: sigmaPerPeriod,
         sigmaSource: source, pattern: r.pattern.pattern, exposureDemand: exposureDemand, errorProfile: r.leadTimeDemand?.errorProfile)
       return PartialDemand(demand: SeriesDemand(series: s, key: key, estimate: estimate, model: model, forecast: forecast, historyLength: length,
-                                                fallback: r.fallbackReason),
+                                                fallback: r.fallbackReason, borrowedSeason: r.seasonalProfile?.source),
                            dispersion: dispersion, exposurePeriods: periods)
     }
   }

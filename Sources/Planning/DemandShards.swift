@@ -114,6 +114,7 @@ public struct DemandShard: Sendable {
     var model: String
     var historyLength: Int
     var fallback: String?
+    var borrowedSeason: String?
     var forecast: StoredForecast?
     var periodDays: Double
     var meanPerPeriod: Double
@@ -133,6 +134,7 @@ public struct DemandShard: Sendable {
       model = d.model
       historyLength = d.historyLength
       fallback = d.fallback
+      borrowedSeason = d.borrowedSeason
       forecast = d.forecast.map {
         StoredForecast(model: $0.model, mean: $0.mean, levels: $0.levels, lower: $0.lower, upper: $0.upper, intervalMethod: $0.intervalMethod)
       }
@@ -164,7 +166,8 @@ public struct DemandShard: Sendable {
         Forecast(model: $0.model, mean: $0.mean, levels: $0.levels, lower: $0.lower, upper: $0.upper, intervalMethod: $0.intervalMethod, fitted: [], residuals: [])
       }
       return PartialDemand(
-        demand: SeriesDemand(series: series, key: key, estimate: estimate, model: model, forecast: f, historyLength: historyLength, fallback: fallback),
+        demand: SeriesDemand(series: series, key: key, estimate: estimate, model: model, forecast: f, historyLength: historyLength, fallback: fallback,
+                             borrowedSeason: borrowedSeason),
         dispersion: dispersion, exposurePeriods: exposurePeriods)
     }
   }

@@ -93,6 +93,8 @@ public struct PlanResult: Sendable {
     public var classCounts: [(abc: ABCClass, skus: Int)]
     public var fitted: Int
     public var fallbacks: Int
+    /// Series forecast on their category's season (`CategorySeasonality`).
+    public var borrowedSeasons: Int
     public var lines: Int
     public var deferredValue: Double
     public var transferUnits: Double
@@ -103,6 +105,7 @@ public struct PlanResult: Sendable {
     let fallbacks = demands.filter { $0.fallback != nil }.count
     return Summary(
       classCounts: ABCClass.ranked.map { c in (c, classes.filter { $0.abc == c }.count) }, fitted: demands.count - fallbacks, fallbacks: fallbacks,
+      borrowedSeasons: demands.filter { $0.borrowedSeason != nil }.count,
       lines: purchase.orders.reduce(0) { $0 + $1.lines.count }, deferredValue: purchase.deferred.reduce(0) { $0 + $1.lineValue },
       transferUnits: purchase.transfers.reduce(0) { $0 + $1.quantity }, overstockValue: purchase.overstock.reduce(0) { $0 + $1.excessValue })
   }

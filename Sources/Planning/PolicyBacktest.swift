@@ -90,6 +90,8 @@ public struct PolicyBacktest: Sendable {
     public var replanEvery: Int
     public var testPeriods: Int
     public var periodDays: Double
+    /// Replayed series that borrowed their category's season at the first plan (`CategorySeasonality`).
+    public var borrowedSeasons = 0
   }
 
   public func run(panel: Panel, items master: ItemMaster, progress: (@Sendable (String, Int, Int) -> Void)? = nil) throws(Problem) -> Report {
@@ -118,6 +120,7 @@ public struct PolicyBacktest: Sendable {
     var states: [PolicySimulation.State?] = Array(repeating: nil, count: panel.seriesCount)
     var firstPolicies: [PolicyResult?] = Array(repeating: nil, count: panel.seriesCount)
     var policies: [[(fromPeriod: Int, policy: PolicyResult)]] = Array(repeating: [], count: panel.seriesCount)
+    var borrowedSeasons = 0
     for (n, origin) in origins.enumerated() {
       let label = "plan \(n + 1)/\(origins.count)"
       let current = serviceFeedback > 0 && n > 0 ? Self.withFeedback(planned, states: states, gain: serviceFeedback, minimumCycles: feedbackMinimumCycles) : planned
@@ -128,6 +131,7 @@ public struct PolicyBacktest: Sendable {
         let s = demand.series
         let start = panel.startPeriods[s]
         guard start < cutoffPeriod else { continue }  // launched after training: no policy could be computed
+        if n == 0 && demand.borrowedSeason != nil { borrowedSeasons += 1 }
         let policy = PolicyCalculator.compute(current[s], demand: demand.estimate)
         if states[s] == nil {
           states[s] = PolicySimulation.State(onHand: policy.orderUpTo.rounded(.up), seed: seed &+ UInt64(s))
@@ -155,7 +159,8 @@ public struct PolicyBacktest: Sendable {
                             result: r, demandRatio: meanBefore > 0 ? meanAfter / meanBefore : (meanAfter > 0 ? .infinity : 1),
                             newPeak: (after.max() ?? 0) > (y[0..<cut].max() ?? 0)))
     }
-    return Report(skus: skus, origins: origins, replanEvery: every, testPeriods: replayEnd - cutoffPeriod, periodDays: periodDays)
+    return Report(skus: skus, origins: origins, replanEvery: every, testPeriods: replayEnd - cutoffPeriod, periodDays: periodDays,
+                  borrowedSeasons: borrowedSeasons)
   }
 
   /// The planned items with each target moved by the feedback from the cycles completed so far (see

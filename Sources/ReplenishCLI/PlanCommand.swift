@@ -115,6 +115,7 @@ struct PlanSetup {
     settings.windowDays = c.windowDays
     settings.budget = c.budget
     settings.deadStockDays = c.deadStockDays
+    settings.borrowSeasonality = c.borrowSeasonality
     if let asOf = c.asOf { settings.asOfDay = try parseDay(asOf, flag: "as_of") }
     inputs = PlanInputs(panel: panel, items: items, positions: positions, settings: settings, historyLastDay: history.report.lastDate?.dayNumber,
                         knownLocations: knownLocations)
@@ -230,7 +231,7 @@ func printSummary(_ r: PlanResult, folder: String, files: [String], seconds: Dou
   print("""
     plan as of \(CivilDate(dayNumber: r.asOfDay)) — \(r.panel.seriesCount) series, \(r.panel.frequency.rawValue)ly
       classes      \(classes)
-      forecasts    \(summary.fitted) fitted, \(summary.fallbacks) fell back (\(DemandEstimator.fallbackDescription))
+      forecasts    \(summary.fitted) fitted, \(summary.fallbacks) fell back (\(DemandEstimator.fallbackDescription)), \(summary.borrowedSeasons) on their category's season
       PO lines     \(summary.lines) in \(r.purchase.orders.count) purchase orders, \(String(format: "%.2f", r.purchase.spend))\(r.purchase.budget.map { String(format: " of budget %.2f", $0) } ?? "")
       deferred     \(r.purchase.deferred.count) lines (\(String(format: "%.2f", summary.deferredValue)))
       transfers    \(r.purchase.transfers.count) (\(Int(summary.transferUnits)) units before buying)

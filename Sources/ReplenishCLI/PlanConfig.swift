@@ -15,7 +15,8 @@ public enum ConfigFileCheck {
 /// [history]   file, freq (day|week|month; absent: inferred from the dates), columns ("sku=…,date=…"), season_length, corrections (CSV)
 /// [items]     file, suppliers
 /// [ledger]    db                     (or [stock] file: a stock snapshot CSV instead of a ledger)
-/// [forecast]  models ("auto"), horizon (periods), threads
+/// [forecast]  models ("auto"), horizon (periods), threads, borrow_seasonality (true: SKUs with less than two
+///             seasons of history take their item-master category's season when it has one)
 /// [classes]   by (revenue|margin|units), a_cutoff, b_cutoff, x_cutoff, y_cutoff, window_days
 /// [service_levels]  AX = 0.99 … (per ABC×XYZ cell)
 /// [purchase]  budget, as_of ("yyyy-mm-dd"), dead_stock_days (180: overstock unsold this long is dead)
@@ -37,6 +38,7 @@ struct PlanConfig {
   var models = "auto"
   var horizon = 13
   var threads: Int?
+  var borrowSeasonality = true
   var by = ABCMeasure.revenue
   var classifier = Classifier()
   var windowDays = 365
@@ -51,7 +53,7 @@ struct PlanConfig {
 
   static let sections: [String: [String]] = [
     "history": ["file", "freq", "columns", "season_length", "corrections"], "items": ["file", "suppliers"], "ledger": ["db"], "stock": ["file"],
-    "forecast": ["models", "horizon", "threads"], "classes": ["by", "a_cutoff", "b_cutoff", "x_cutoff", "y_cutoff", "window_days"],
+    "forecast": ["models", "horizon", "threads", "borrow_seasonality"], "classes": ["by", "a_cutoff", "b_cutoff", "x_cutoff", "y_cutoff", "window_days"],
     "service_levels": ["AX", "AY", "AZ", "BX", "BY", "BZ", "CX", "CY", "CZ"], "purchase": ["budget", "as_of", "dead_stock_days"], "report": ["out", "top", "title", "backtest"],
   ]
 
@@ -78,6 +80,7 @@ struct PlanConfig {
     c.stock = resolve(try table.string("stock", "file"))
     c.models = try table.string("forecast", "models") ?? c.models
     c.horizon = try table.int("forecast", "horizon", range: 1...520) ?? c.horizon
+    c.borrowSeasonality = try table.bool("forecast", "borrow_seasonality") ?? c.borrowSeasonality
     c.threads = try table.int("forecast", "threads", range: 1...1024)
     if let by = try table.string("classes", "by", accepted: ABCMeasure.allCases.map(\.rawValue)) { c.by = ABCMeasure(rawValue: by)! }
     c.classifier.aCutoff = try table.double("classes", "a_cutoff", range: 0.01...0.99) ?? c.classifier.aCutoff
@@ -201,6 +204,12 @@ struct TOMLFile {
       throw CLIError("\(where_(section, key)) = \(v): expected a number in \(range.lowerBound)…\(range.upperBound)")
     }
     return d
+  }
+
+  func bool(_ section: String, _ key: String) throws -> Bool? {
+    guard let v = value(section, key) else { return nil }
+    guard let b = v.bool else { throw CLIError("\(where_(section, key)) = \(v): expected true or false") }
+    return b
   }
 
   func int(_ section: String, _ key: String, range: ClosedRange<Int>) throws -> Int? {

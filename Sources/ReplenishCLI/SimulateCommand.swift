@@ -41,6 +41,8 @@ struct SimulateCommand: ParsableCommand {
   var safetyStock: SafetyStockMethod?
   @Option(name: .customLong("service-feedback"), help: "Gain of the feedback from realised service: at each re-plan, SKUs sharing a target are planned at a target moved by the gain times their shortfall or excess so far, on the log-odds scale (0 = none).")
   var serviceFeedback = 0.0
+  @Option(name: .customLong("borrow-seasonality"), help: "on: SKUs with less than two seasons of history are forecast on their item-master category's season when it has one; off: on their own history only.")
+  var borrowSeasonality: Toggle = .on
 
   func validate() throws {
     if let serviceLevel, !(0.5...0.9999).contains(serviceLevel) { throw ValidationError("--service-level must be between 0.5 and 0.9999") }
@@ -56,6 +58,7 @@ struct SimulateCommand: ParsableCommand {
     settings.classifier = classes.classifier
     settings.measure = classes.by
     settings.windowDays = classes.windowDays
+    settings.borrowSeasonality = borrowSeasonality == .on
     var backtest = PolicyBacktest(settings: settings, trainUntilDay: try parseDay(trainUntil, flag: "--train-until"))
     backtest.replayUntilDay = try replayUntil.map { try parseDay($0, flag: "--replay-until") }
     backtest.replanEvery = replanEvery
@@ -71,7 +74,7 @@ struct SimulateCommand: ParsableCommand {
     }
     bar.finish()
     if let out { try writeAtomically(PlanTables.policyBacktest(report), to: out) }
-    print("policy backtest: trained to \(trainUntil), replayed \(report.testPeriods) \(panel.frequency.rawValue)s, re-planned \(report.origins.count) times (every \(report.replanEvery)), seed \(seed)")
+    print("policy backtest: trained to \(trainUntil), replayed \(report.testPeriods) \(panel.frequency.rawValue)s, re-planned \(report.origins.count) times (every \(report.replanEvery)), seed \(seed); \(report.borrowedSeasons) SKUs forecast on their category's season at the first plan (--borrow-seasonality \(borrowSeasonality.rawValue))")
     let achieved = ServiceAchieved(report: report, source: "this run")
     var rows = [["class", "SKUs", "target CSL", "achieved CSL", "Δ points", "fill rate", "in-stock", "cycles", "avg on hand", "avg value", "pooled errors",
                  "failed: ramp ≥2×", "failed: new peak"]]
@@ -85,3 +88,6 @@ struct SimulateCommand: ParsableCommand {
     print("cycle service: share of replenishment cycles (one order's arrival to the next) without unserved demand; in-stock: share of \(panel.frequency.rawValue)s without; pooled errors: SKUs with too little history for their own forecast errors (their spread comes from similar SKUs); failed cycles on SKUs whose demand after the cut was at least twice that of the 26 periods before it (ramp), or had a period above every period before it (new peak)")
   }
 }
+
+/// An on/off option value.
+enum Toggle: String, ExpressibleByArgument, CaseIterable { case on, off }

@@ -7,6 +7,7 @@ enum TOMLValue: CustomStringConvertible {
   var string: String? { if case .string(let s) = self { s } else { nil } }
   var int: Int? { if case .integer(let i) = self { i } else { nil } }
   var double: Double? { if case .float(let d) = self { d } else { nil } }
+  var bool: Bool? { if case .boolean(let b) = self { b } else { nil } }
   var table: TOMLTable? { if case .table(let t) = self { t } else { nil } }
 
   var description: String {

@@ -17,6 +17,8 @@ public struct SeriesForecast: Sendable {
   public let leadTimeDemand: LeadTimeDemand?
   /// The first forecast period (the one after the history used).
   public let firstForecastPeriod: Int
+  /// The borrowed season it was forecast on (`PanelForecaster.seasonalProfile`), if any.
+  public var seasonalProfile: SeasonalProfile? = nil
 }
 
 extension Panel {
@@ -165,7 +167,7 @@ public struct PanelForecaster: Sendable {
         }
         return SeriesForecast(
           series: s, method: method.alias, model: forecast.model, forecast: forecast.nonNegative(),
-          fallbackReason: fallback, error: nil, pattern: pattern, leadTimeDemand: ltd, firstForecastPeriod: first)
+          fallbackReason: fallback, error: nil, pattern: pattern, leadTimeDemand: ltd, firstForecastPeriod: first, seasonalProfile: profile)
       }
     }
     return perSeries.flatMap { $0 }

@@ -14,7 +14,7 @@ import TimeSeries
 /// `launchedPerCell` adds SKUs launched 30 weeks before the cut (`KnownDemandPanel.Process.launched`),
 /// whose season only their category shows; `borrowSeasonality` off plans them without it.
 func serviceBenchmark(perCell: Int, models: String, trainWeeks: Int, replanEvery: Int, leadDays: Double, safetyStock: SafetyStockMethod?, threads: Int, feedback: Double,
-                      launchedPerCell: Int, borrowSeasonality: Bool, write: String?) {
+                      launchedPerCell: Int, borrowSeasonality: Bool, timePhased: Bool, write: String?) {
   let truth = KnownDemandPanel(perCell: perCell, launchedPerCell: launchedPerCell, launchWeek: max(0, trainWeeks - 30))
   let panel = truth.panel()
   if let write {
@@ -44,11 +44,12 @@ func serviceBenchmark(perCell: Int, models: String, trainWeeks: Int, replanEvery
   backtest.replanEvery = replanEvery
   backtest.safetyStockMethod = safetyStock
   backtest.serviceFeedback = feedback
+  backtest.timePhased = timePhased
   let t0 = now()
   let report: PolicyBacktest.Report
   do { report = try backtest.run(panel: panel, items: ItemMaster(items: items)) } catch { fail("backtest: \(error)") }
   let seconds = now() - t0
-  print("known-truth panel: \(truth.skus.count) SKUs (\(perCell) per process × target), \(truth.weeks) weeks, trained on \(trainWeeks), replayed \(report.testPeriods) with a re-plan every \(report.replanEvery); lead time \(Int(leadDays)) days, weekly review, model \(models), safety stock \(safetyStock?.rawValue ?? "item default (auto)"), seasons borrowed from categories \(borrowSeasonality ? "on" : "off"); \(String(format: "%.1f", seconds)) s")
+  print("known-truth panel: \(truth.skus.count) SKUs (\(perCell) per process × target), \(truth.weeks) weeks, trained on \(trainWeeks), replayed \(report.testPeriods) with a re-plan every \(report.replanEvery); lead time \(Int(leadDays)) days, weekly review, model \(models), safety stock \(safetyStock?.rawValue ?? "item default (auto)"), seasons borrowed from categories \(borrowSeasonality ? "on" : "off"), time-phased reorder points \(timePhased ? "on" : "off"); \(String(format: "%.1f", seconds)) s")
   print("cycle service = share of replenishment cycles (one arrival to the next) without unserved demand; in-stock = share of weeks without")
 
   // The oracle: each week, the policy from the true distributions of the coming weeks.

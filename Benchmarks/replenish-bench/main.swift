@@ -7,7 +7,7 @@
 //   replenish-bench plan FILE [--freq week] [--models auto]
 //   replenish-bench regression [--series 30490] [--periods 1941] [--chunk 2048]
 //   replenish-bench service [--per-cell 40] [--models auto] [--safety-stock calibrated|cycle-service|…] [--service-feedback 0]
-//                           [--launched 0] [--borrow-seasonality on|off]
+//                           [--launched 0] [--borrow-seasonality on|off] [--time-phased on|off]
 //   replenish-bench ledger [--skus 10000] [--events 200000] [--readers 1] [--batch 100] [--modes single,group]
 //   replenish-bench serve-setup --folder F [--skus 10000] [--db URL]   (the ledger and key bench-serve loads; --db: on PostgreSQL)
 //   replenish-bench serve-store --folder F [--skus 10000] [--requests 20000]   (the store's ceiling, no HTTP)
@@ -308,6 +308,7 @@ case "service":
     leadDays: Double(option("--lead-time-days", in: args) ?? "14")!, safetyStock: option("--safety-stock", in: args).flatMap(SafetyStockMethod.init(rawValue:)),
     threads: Int(option("--threads", in: args) ?? "2")!, feedback: Double(option("--service-feedback", in: args) ?? "0")!,
     launchedPerCell: Int(option("--launched", in: args) ?? "0")!, borrowSeasonality: (option("--borrow-seasonality", in: args) ?? "on") != "off",
+    timePhased: (option("--time-phased", in: args) ?? "on") != "off",
     write: option("--write", in: args))
 
 case "calibration":

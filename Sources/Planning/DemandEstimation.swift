@@ -148,6 +148,21 @@ public struct DemandEstimator: Sendable {
   }
 }
 
+extension SeriesDemand {
+  /// The estimate for the exposure window that starts `offset` periods after the plan — a time-phased
+  /// reorder point for each period until the next plan, so that a policy held between plans follows the
+  /// forecast's season or trend instead of the first window's level (SAP's time-dependent reorder points;
+  /// Silver, Pyke & Thomas 2017 §8.6 on non-stationary demand): d_j = mean of the forecast over periods
+  /// j … j + ⌈E⌉ − 1; the error profile (bias and spread of cumulative errors) is kept. Offset 0, or a
+  /// forecast too short for the window: the plan's own estimate.
+  public func estimate(offset j: Int, exposurePeriods e: Int) -> DemandEstimate {
+    guard j > 0, e > 0, let mean = forecast?.mean, mean.count >= j + e else { return estimate }
+    var shifted = estimate
+    shifted.meanPerPeriod = mean[j..<(j + e)].reduce(0, +) / Double(e)
+    return shifted
+  }
+}
+
 /// One series' demand before the step across series (`DemandEstimator.completed`), with what that step
 /// needs: its own error dispersion (MSE of the exposure sum ÷ its forecast) and its exposure in periods.
 public struct PartialDemand: Sendable {

@@ -27,6 +27,12 @@ public struct PlanSettings: Sendable {
   /// SKUs with less than two seasons of history forecast on their item-master category's season
   /// (`CategorySeasonality`) when the category has one.
   public var borrowSeasonality = true
+  /// Days until the next plan: the plan gives each series a reorder point for every period until then
+  /// (`PlanResult.phasedPolicies`), from the forecast of the exposure window starting that period.
+  public var replanDays = 28.0
+
+  /// Periods of time-phased policies: ⌈replanDays / P⌉ rounded, at least 1 (the plan's own policy).
+  public func phases(periodDays: Double) -> Int { max(1, Int((replanDays / periodDays).rounded())) }
 
   /// The categories `DemandEstimator.categories` borrows seasons from: nil when borrowing is off or no item
   /// has a category.
@@ -79,6 +85,10 @@ public struct PlanResult: Sendable {
   public var classMap: [String: ClassifiedSKU]
   public var planned: [PlannedItem]
   public var policies: [PolicyResult]
+  /// Per series (in `demands` order), the policies of the periods after the first until the next plan
+  /// (`PlanSettings.replanDays`): `phasedPolicies[i][j − 1]` governs period j after the plan; empty when
+  /// the next plan is a period away.
+  public var phasedPolicies: [[PolicyResult]] = []
   public var positions: StockPositions
   public var purchase: PurchasePlan
   public var timings: [(step: String, seconds: Double)]
@@ -206,6 +216,14 @@ public enum PlanJob {
     }
     let plannedInOrder = demands.map { planned[$0.series] }
     let policies = zip(demands, plannedInOrder).map { PolicyCalculator.compute($1, demand: $0.estimate) }
+    let periodDays = panel.frequency.nominalDays
+    let phases = settings.phases(periodDays: periodDays)
+    let demandList = demands
+    let phased = phases <= 1 ? [] : parallelMap(count: demands.count, threads: settings.threads) { i -> [PolicyResult] in
+      let planned = plannedInOrder[i]
+      let e = max(1, Int(planned.exposurePeriods(periodDays: periodDays).rounded(.up)))
+      return (1..<phases).map { PolicyCalculator.compute(planned, demand: demandList[i].estimate(offset: $0, exposurePeriods: e)) }
+    }
     lap("policy")
 
     let lastSale = panel.daysSinceLastSale(asOfDay: asOf)
@@ -217,7 +235,7 @@ public enum PlanJob {
     let purchase = planner.plan(Array(zip(policies, plannedInOrder)), positions: inputs.positions, master: inputs.items, daysSinceLastSale: daysSinceLastSale)
     lap("purchase suggestions")
     var result = PlanResult(asOfDay: asOf, panel: panel, settings: settings, demands: demands, classes: classes, classMap: classMap, planned: plannedInOrder,
-                            policies: policies, positions: inputs.positions, purchase: purchase, timings: timings)
+                            policies: policies, phasedPolicies: phased, positions: inputs.positions, purchase: purchase, timings: timings)
     if let cutNote { result.notes.append(cutNote) }
     return result
   }

@@ -53,6 +53,22 @@ public enum PlanTables {
     return out
   }
 
+  /// Time-phased reorder points: per SKU and location, the policy of every period until the next plan
+  /// (`PlanResult.phasedPolicies`; the first row is `policies.csv`'s), from the period's first day.
+  public static func reorderPoints(_ result: PlanResult) -> String {
+    var out = "sku,location,class,period_start,demand_per_day,safety_stock,reorder_point,order_up_to\n"
+    let frequency = result.panel.frequency
+    for (i, first) in result.policies.enumerated() {
+      let phased = i < result.phasedPolicies.count ? result.phasedPolicies[i] : []
+      for (j, p) in ([first] + phased).enumerated() {
+        let start = CivilDate(dayNumber: frequency.firstDay(ofPeriod: result.panel.endPeriod + j))
+        out += [csvField(p.sku), csvField(p.location ?? ""), result.classMap[p.sku]?.cell.description ?? "", start.description, n(p.demandPerDay, 4),
+                n(p.safetyStock, 4), n(p.reorderPoint, 4), n(p.orderUpTo, 4)].joined(separator: ",") + "\n"
+      }
+    }
+    return out
+  }
+
   static let lineHeader = "po_id,supplier,ship_to,sku,class,qty,unit_cost,unit_cost_source,line_value,expected_arrival,position,demand_per_day,"
     + "forecast_over_exposure,sigma_exposure,safety_stock,quantile_method,reorder_point,order_up_to,raw_need,covered_by_transfer,rounding,"
     + "expected_shortage_units,priority,status,notes\n"

@@ -48,6 +48,10 @@ public struct PolicyBacktest: Sendable {
   /// who correct the service target online from the realised service of each period.
   public var serviceFeedback = 0.0
   public var feedbackMinimumCycles = 20
+  /// Each period between two plans replayed under its own reorder point (`SeriesDemand.estimate(offset:…)`:
+  /// the forecast of the exposure window starting that period), as the plan publishes them; off: the
+  /// first window's policy held until the next plan.
+  public var timePhased = true
 
   public init(settings: PlanSettings, trainUntilDay: Int) {
     self.settings = settings
@@ -112,10 +116,14 @@ public struct PolicyBacktest: Sendable {
     let periodDays = panel.frequency.nominalDays
     let planned = PlannedItem.resolve(panel: panel, master: master, classes: classMap, fixedServiceLevel: fixedServiceLevel,
                                       safetyStockMethod: safetyStockMethod)
-    var estimator = DemandEstimator(method: settings.method, seasonLength: settings.seasonLength, threads: settings.threads, horizon: 1)
+    let every = replanEvery ?? Self.defaultReplanEvery(periodDays: periodDays)
+    let phases = timePhased ? max(1, every) : 1
+    // Forecasts long enough for the last phase's exposure window.
+    let longestExposure = planned.map { Int($0.exposurePeriods(periodDays: periodDays).rounded(.up)) }.max() ?? 1
+    var estimator = DemandEstimator(method: settings.method, seasonLength: settings.seasonLength, threads: settings.threads,
+                                    horizon: phases > 1 ? phases - 1 + max(1, longestExposure) : 1)
     estimator.exposureQuantilesForAll = planned.contains { $0.item.safetyStockMethod == .distribution }
     estimator.categories = settings.borrowingCategories(planned)
-    let every = replanEvery ?? Self.defaultReplanEvery(periodDays: periodDays)
     let origins = every == 0 ? [cutoffPeriod] : Array(stride(from: cutoffPeriod, to: replayEnd, by: every))
     var states: [PolicySimulation.State?] = Array(repeating: nil, count: panel.seriesCount)
     var firstPolicies: [PolicyResult?] = Array(repeating: nil, count: panel.seriesCount)
@@ -140,8 +148,17 @@ public struct PolicyBacktest: Sendable {
         let y = panel.history(of: s, censorStockOuts: true)
         let lo = max(0, origin - start), hi = min(y.count, until - start)
         guard lo < hi else { continue }
-        policies[s].append((origin - cutoffPeriod, policy))
-        PolicySimulation.advance(&states[s]!, policy: policy, item: planned[s].item, demand: y[lo..<hi])
+        if phases == 1 {
+          policies[s].append((origin - cutoffPeriod, policy))
+          PolicySimulation.advance(&states[s]!, policy: policy, item: planned[s].item, demand: y[lo..<hi])
+          continue
+        }
+        let e = max(1, Int(exposure[s].0.rounded(.up)))
+        for k in lo..<hi {
+          let phased = k == lo ? policy : PolicyCalculator.compute(current[s], demand: demand.estimate(offset: k - lo, exposurePeriods: e))
+          policies[s].append((origin + k - lo - cutoffPeriod, phased))
+          PolicySimulation.advance(&states[s]!, policy: phased, item: planned[s].item, demand: y[k..<(k + 1)])
+        }
       }
     }
 

@@ -116,6 +116,7 @@ struct PlanSetup {
     settings.budget = c.budget
     settings.deadStockDays = c.deadStockDays
     settings.borrowSeasonality = c.borrowSeasonality
+    settings.replanDays = c.replanDays
     if let asOf = c.asOf { settings.asOfDay = try parseDay(asOf, flag: "as_of") }
     inputs = PlanInputs(panel: panel, items: items, positions: positions, settings: settings, historyLastDay: history.report.lastDate?.dayNumber,
                         knownLocations: knownLocations)
@@ -140,6 +141,7 @@ func writeReports(_ result: PlanResult, report: PlanReport, folder: String, extr
     ("po_suggestions.csv", PlanTables.purchaseLines(result.purchase)), ("po_suggestions.json", try PlanTables.json(result.purchase)),
     ("deferred.csv", PlanTables.deferred(result.purchase)), ("transfers.csv", PlanTables.transfers(result.purchase)),
     ("overstock.csv", PlanTables.overstock(result.purchase)), ("policies.csv", PlanTables.policies(result.policies, classes: result.classMap)),
+    ("reorder_points.csv", PlanTables.reorderPoints(result)),
     ("classes.csv", PlanTables.classes(result.classes, asOf: asOf)), ("forecasts.csv", PlanTables.forecasts(result)), ("report.html", report.html()),
   ] + extra
   try writeAllOrNothing(files.map { (folder + "/" + $0.0, $0.1) })
@@ -163,7 +165,7 @@ struct PlanCommand: ParsableCommand {
       Writes into the reports folder: report.html (self-contained, charts inline), po_suggestions.csv and
       .json (one line per SKU × location to buy, with its derivation), deferred.csv (lines cut by the budget
       or held under a supplier minimum, with their risk), transfers.csv (transfer before buy), overstock.csv,
-      policies.csv, classes.csv and forecasts.csv. Inputs: --history, --items, --suppliers, --db, or a TOML
+      policies.csv, reorder_points.csv (time-phased until the next plan), classes.csv and forecasts.csv. Inputs: --history, --items, --suppliers, --db, or a TOML
       --config for all of them (flags win).
       """)
   @OptionGroup var options: PlanOptions

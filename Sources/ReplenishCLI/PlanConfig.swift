@@ -19,7 +19,8 @@ public enum ConfigFileCheck {
 ///             seasons of history take their item-master category's season when it has one)
 /// [classes]   by (revenue|margin|units), a_cutoff, b_cutoff, x_cutoff, y_cutoff, window_days
 /// [service_levels]  AX = 0.99 … (per ABC×XYZ cell)
-/// [purchase]  budget, as_of ("yyyy-mm-dd"), dead_stock_days (180: overstock unsold this long is dead)
+/// [purchase]  budget, as_of ("yyyy-mm-dd"), dead_stock_days (180: overstock unsold this long is dead),
+///             replan_days (28: reorder_points.csv phases the policy over the periods until the next plan)
 /// [report]    out ("reports"), top (charts), title, backtest (a `replenish simulate --out` file: promised vs achieved)
 /// ```
 /// Relative paths are relative to the config file's folder.
@@ -45,6 +46,7 @@ struct PlanConfig {
   var budget: Double?
   var asOf: String?
   var deadStockDays = PurchasePlanner.defaultDeadStockDays
+  var replanDays = 28.0
   var out = "reports"
   var top = 6
   var title = "Replenishment plan"
@@ -54,7 +56,7 @@ struct PlanConfig {
   static let sections: [String: [String]] = [
     "history": ["file", "freq", "columns", "season_length", "corrections"], "items": ["file", "suppliers"], "ledger": ["db"], "stock": ["file"],
     "forecast": ["models", "horizon", "threads", "borrow_seasonality"], "classes": ["by", "a_cutoff", "b_cutoff", "x_cutoff", "y_cutoff", "window_days"],
-    "service_levels": ["AX", "AY", "AZ", "BX", "BY", "BZ", "CX", "CY", "CZ"], "purchase": ["budget", "as_of", "dead_stock_days"], "report": ["out", "top", "title", "backtest"],
+    "service_levels": ["AX", "AY", "AZ", "BX", "BY", "BZ", "CX", "CY", "CZ"], "purchase": ["budget", "as_of", "dead_stock_days", "replan_days"], "report": ["out", "top", "title", "backtest"],
   ]
 
   static func load(_ path: String) throws -> PlanConfig {
@@ -94,6 +96,7 @@ struct PlanConfig {
     c.budget = try table.double("purchase", "budget", range: 0...1e13)
     c.asOf = try table.string("purchase", "as_of")
     c.deadStockDays = try table.int("purchase", "dead_stock_days", range: 1...3650) ?? c.deadStockDays
+    c.replanDays = try table.double("purchase", "replan_days", range: 1...366) ?? c.replanDays
     c.out = resolve(try table.string("report", "out")) ?? c.out
     c.top = try table.int("report", "top", range: 0...50) ?? c.top
     c.title = try table.string("report", "title") ?? c.title

@@ -43,6 +43,8 @@ struct SimulateCommand: ParsableCommand {
   var serviceFeedback = 0.0
   @Option(name: .customLong("borrow-seasonality"), help: "on: SKUs with less than two seasons of history are forecast on their item-master category's season when it has one; off: on their own history only.")
   var borrowSeasonality: Toggle = .on
+  @Option(name: .customLong("time-phased"), help: "on: each period between two plans is replayed under its own reorder point (the forecast of the exposure window starting then), as `plan` writes them to reorder_points.csv; off: the plan's first policy held until the next plan.")
+  var timePhased: Toggle = .on
 
   func validate() throws {
     if let serviceLevel, !(0.5...0.9999).contains(serviceLevel) { throw ValidationError("--service-level must be between 0.5 and 0.9999") }
@@ -66,6 +68,7 @@ struct SimulateCommand: ParsableCommand {
     backtest.safetyStockMethod = safetyStock
     backtest.seed = seed
     backtest.serviceFeedback = serviceFeedback
+    backtest.timePhased = timePhased == .on
     let master = try readItems(items, suppliers: suppliers)
     let bar = ProgressBar(total: panel.seriesCount, label: "plan")
     let report: PolicyBacktest.Report
@@ -74,7 +77,7 @@ struct SimulateCommand: ParsableCommand {
     }
     bar.finish()
     if let out { try writeAtomically(PlanTables.policyBacktest(report), to: out) }
-    print("policy backtest: trained to \(trainUntil), replayed \(report.testPeriods) \(panel.frequency.rawValue)s, re-planned \(report.origins.count) times (every \(report.replanEvery)), seed \(seed); \(report.borrowedSeasons) SKUs forecast on their category's season at the first plan (--borrow-seasonality \(borrowSeasonality.rawValue))")
+    print("policy backtest: trained to \(trainUntil), replayed \(report.testPeriods) \(panel.frequency.rawValue)s, re-planned \(report.origins.count) times (every \(report.replanEvery)), seed \(seed); \(report.borrowedSeasons) SKUs forecast on their category's season at the first plan (--borrow-seasonality \(borrowSeasonality.rawValue)), time-phased reorder points \(timePhased.rawValue)")
     let achieved = ServiceAchieved(report: report, source: "this run")
     var rows = [["class", "SKUs", "target CSL", "achieved CSL", "Δ points", "fill rate", "in-stock", "cycles", "avg on hand", "avg value", "pooled errors",
                  "failed: ramp ≥2×", "failed: new peak"]]

@@ -1,4 +1,5 @@
 import Forecasting
+import Statistics
 import SyntheticData
 import Testing
 import TimeSeries
@@ -95,5 +96,27 @@ struct CategorySeasonalityTests {
     #expect(without.borrowed == 0 && with.borrowed == 16, "\(with.borrowed) of 24 borrowed")
     print("launched: mean absolute relative error of 3-week demand \(with.error) with the category's season, \(without.error) without")
     #expect(with.error < 0.6 * without.error, "mean absolute relative error \(with.error) with, \(without.error) without")
+  }
+}
+
+@Suite("Time-phased reorder points until the next plan")
+struct TimePhasedPolicyTests {
+  /// A forecast path 10, 10, 20, 30, 40 with a 2-period exposure: the window starting j periods after the
+  /// plan has mean (f_j + f_{j+1}) / 2 — 10, 15, 25, 35 — and the error profile is the plan's.
+  @Test("Each period's demand is the forecast of the exposure window starting then; the plan's own beyond the forecast")
+  func shiftedWindows() {
+    let profile = ForecastErrorProfile(meanSquares: [4, 9], forecastSums: [10, 20], origins: 12, source: "12 rolling origins")
+    let estimate = DemandEstimate(sku: "S", periodDays: 7, meanPerPeriod: 10, sigmaPerPeriod: 2, sigmaSource: "test", errorProfile: profile)
+    let forecast = Forecast(model: "test", mean: [10, 10, 20, 30, 40], fitted: [], residuals: [])
+    let demand = SeriesDemand(series: 0, key: SeriesKey(sku: "S"), estimate: estimate, model: "test", forecast: forecast, historyLength: 52)
+    #expect([0, 1, 2, 3].map { demand.estimate(offset: $0, exposurePeriods: 2).meanPerPeriod } == [10, 15, 25, 35])
+    #expect(demand.estimate(offset: 4, exposurePeriods: 2).meanPerPeriod == 10)  // the window runs past the forecast
+    #expect(demand.estimate(offset: 3, exposurePeriods: 2).errorProfile == profile)
+    // The reorder point follows: the calibrated rule on the window with twice the demand is higher.
+    var item = Item(sku: "S")
+    item.leadTimeDays = 7
+    let first = PolicyCalculator.compute(item: item, demand: demand.estimate(offset: 0, exposurePeriods: 2), serviceLevel: 0.95, serviceLevelSource: "test")
+    let third = PolicyCalculator.compute(item: item, demand: demand.estimate(offset: 2, exposurePeriods: 2), serviceLevel: 0.95, serviceLevelSource: "test")
+    #expect(third.reorderPoint > first.reorderPoint + 10, "\(first.reorderPoint) → \(third.reorderPoint)")
   }
 }

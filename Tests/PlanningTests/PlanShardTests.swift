@@ -35,7 +35,8 @@ struct PlanShardTests {
     return [
       "po_suggestions.csv": PlanTables.purchaseLines(r.purchase), "po_suggestions.json": try PlanTables.json(r.purchase),
       "deferred.csv": PlanTables.deferred(r.purchase), "transfers.csv": PlanTables.transfers(r.purchase), "overstock.csv": PlanTables.overstock(r.purchase),
-      "policies.csv": PlanTables.policies(r.policies, classes: r.classMap), "classes.csv": PlanTables.classes(r.classes, asOf: "2011-12-09"),
+      "policies.csv": PlanTables.policies(r.policies, classes: r.classMap), "reorder_points.csv": PlanTables.reorderPoints(r),
+      "classes.csv": PlanTables.classes(r.classes, asOf: "2011-12-09"),
       "forecasts.csv": PlanTables.forecasts(r), "report.html": html,
     ]
   }

@@ -156,6 +156,7 @@ bench-calibration: deps
 bench-service: build
 	$(SWIFT) build -c release --product replenish-bench
 	$(BENCH_BIN) service --per-cell 40 --models auto
+	$(BENCH_BIN) service --per-cell 40 --launched 40 --models auto
 	$(RELEASE_BIN) simulate --history notebooks-data/carparts.csv --train-until 2000-12-31
 	$(RELEASE_BIN) simulate --history notebooks-data/m5_foods3_ca1_10items.csv --train-until 2015-04-24
 	$(RELEASE_BIN) simulate --history notebooks-data/online_retail_weekly_sku.csv --freq week --items $(DEMO)/items.csv \

@@ -30,6 +30,9 @@ public struct PlanSettings: Sendable {
   /// Days until the next plan: the plan gives each series a reorder point for every period until then
   /// (`PlanResult.phasedPolicies`), from the forecast of the exposure window starting that period.
   public var replanDays = 28.0
+  /// Gain κ of the feedback from realised service (`PolicyBacktest.withFeedback`), from
+  /// `PlanInputs.realisedService`; 0 = none.
+  public var serviceFeedback = 0.0
 
   /// Periods of time-phased policies: ⌈replanDays / P⌉ rounded, at least 1 (the plan's own policy).
   public func phases(periodDays: Double) -> Int { max(1, Int((replanDays / periodDays).rounded())) }
@@ -62,6 +65,9 @@ public struct PlanInputs: Sendable {
   /// The locations stock can be at (the ledger's); `nil`: any (a stock snapshot). Items placed anywhere
   /// else are refused.
   public var knownLocations: Set<String>?
+  /// Complete replenishment cycles, and those with a stock-out, per SKU × location from the latest policy
+  /// backtest (`replenish simulate --out`): what `PlanSettings.serviceFeedback` corrects targets by.
+  public var realisedService: [StockKey: (cycles: Int, failed: Int)] = [:]
 
   public init(panel: Panel, items: ItemMaster, positions: StockPositions, settings: PlanSettings, historyLastDay: Int? = nil,
               knownLocations: Set<String>? = nil) {
@@ -294,6 +300,11 @@ public enum PlanJob {
     if let known = inputs.knownLocations, let stray = planned.first(where: { !known.contains($0.key.location) }) {
       throw .unknownLocation(
         "item \(stray.key.sku) is placed at location \(stray.key.location.isEmpty ? "\"\" (none)" : stray.key.location), which the ledger does not have (\(known.sorted().joined(separator: ", "))); expected an item-master location defined with `replenish ledger init --locations`")
+    }
+    if settings.serviceFeedback > 0 {
+      let realised = inputs.realisedService
+      planned = PolicyBacktest.withFeedback(planned, realised: { realised[$0.key] }, gain: settings.serviceFeedback,
+                                            minimumCycles: PolicyBacktest.defaultFeedbackMinimumCycles)
     }
     let periodDays = panel.frequency.nominalDays
     let exposure = planned.map { (periods: $0.exposurePeriods(periodDays: periodDays), serviceLevel: $0.serviceLevel) }

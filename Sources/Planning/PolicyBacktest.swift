@@ -47,7 +47,8 @@ public struct PolicyBacktest: Sendable {
   /// — a proportional correction of persistent shortfall or excess, after Hult, Zachariah & Stoica (2024),
   /// who correct the service target online from the realised service of each period.
   public var serviceFeedback = 0.0
-  public var feedbackMinimumCycles = 20
+  public var feedbackMinimumCycles = PolicyBacktest.defaultFeedbackMinimumCycles
+  public static let defaultFeedbackMinimumCycles = 20
   /// Each period between two plans replayed under its own reorder point (`SeriesDemand.estimate(offset:…)`:
   /// the forecast of the exposure window starting that period), as the plan publishes them; off: the
   /// first window's policy held until the next plan.
@@ -183,12 +184,20 @@ public struct PolicyBacktest: Sendable {
   /// The planned items with each target moved by the feedback from the cycles completed so far (see
   /// `serviceFeedback`); a group with fewer than `minimumCycles` keeps its target.
   static func withFeedback(_ planned: [PlannedItem], states: [PolicySimulation.State?], gain: Double, minimumCycles: Int) -> [PlannedItem] {
+    withFeedback(planned, realised: { p in states[p.series].map { ($0.result.cycles, $0.result.cyclesWithStockOut) } }, gain: gain,
+                 minimumCycles: minimumCycles)
+  }
+
+  /// The same from each planned item's realised cycles (complete, and those that stocked out), wherever
+  /// they come from: the replay so far, or the latest backtest's file (`replenish plan`'s feedback).
+  public static func withFeedback(_ planned: [PlannedItem], realised: (PlannedItem) -> (cycles: Int, failed: Int)?, gain: Double,
+                                  minimumCycles: Int) -> [PlannedItem] {
     func group(_ level: Double) -> Int { Int((level * 10_000).rounded()) }
     var cycles: [Int: (all: Int, failed: Int)] = [:]
     for p in planned {
-      guard let r = states[p.series]?.result else { continue }
+      guard let r = realised(p) else { continue }
       cycles[group(p.serviceLevel), default: (0, 0)].all += r.cycles
-      cycles[group(p.serviceLevel), default: (0, 0)].failed += r.cyclesWithStockOut
+      cycles[group(p.serviceLevel), default: (0, 0)].failed += r.failed
     }
     func logit(_ p: Double) -> Double { log(p / (1 - p)) }
     return planned.map { p in
@@ -329,6 +338,16 @@ public struct ServiceAchieved: Sendable {
     public var inStockRate: Double
     public var demand: Double
     public var quantileMethod: String
+  }
+
+  /// Complete cycles and those with a stock-out per SKU × location of a backtest file (`replenish simulate
+  /// --out`): what a plan's feedback from realised service reads (`PlanInputs.realisedService`).
+  public static func realisedCycles(path: String) throws(CSVError) -> [StockKey: (cycles: Int, failed: Int)] {
+    var out: [StockKey: (cycles: Int, failed: Int)] = [:]
+    for (sku, rows) in try rowsBySKU(path: path) {
+      for row in rows { out[StockKey(sku: sku, location: row.location)] = (row.cycles, row.cyclesWithStockOut) }
+    }
+    return out
   }
 
   /// Every row of a backtest file (`replenish simulate --out`), by SKU.

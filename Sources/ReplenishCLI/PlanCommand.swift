@@ -25,6 +25,8 @@ struct PlanOptions: ParsableArguments {
   @Option(help: "Reports folder.") var out: String?
   @Option(help: "Per-SKU results of the latest policy backtest (`replenish simulate --out`): the report shows promised vs achieved service.")
   var backtest: String?
+  @Option(name: .customLong("service-feedback"), help: "Gain κ of the feedback from the realised service in --backtest: SKUs sharing a target are planned at a target moved by κ times their shortfall or excess so far, on the log-odds scale (0 = none; groups with fewer than 20 complete cycles keep theirs).")
+  var serviceFeedback: Double?
   @Option(help: "Worker threads (default: all cores).") var threads: Int?
 
   func resolved() throws -> PlanConfig {
@@ -49,6 +51,10 @@ struct PlanOptions: ParsableArguments {
     }
     if let out { c.out = out }
     if let backtest { c.backtest = backtest }
+    if let serviceFeedback {
+      guard (0...4).contains(serviceFeedback) else { throw ValidationError("--service-feedback \(serviceFeedback): expected a gain between 0 and 4") }
+      c.serviceFeedback = serviceFeedback
+    }
     if let threads { c.threads = threads }
     guard c.history != nil else { throw ValidationError("a sales history is required: --history FILE or [history] file in --config") }
     return c
@@ -117,9 +123,18 @@ struct PlanSetup {
     settings.deadStockDays = c.deadStockDays
     settings.borrowSeasonality = c.borrowSeasonality
     settings.replanDays = c.replanDays
+    settings.serviceFeedback = c.serviceFeedback
     if let asOf = c.asOf { settings.asOfDay = try parseDay(asOf, flag: "as_of") }
-    inputs = PlanInputs(panel: panel, items: items, positions: positions, settings: settings, historyLastDay: history.report.lastDate?.dayNumber,
-                        knownLocations: knownLocations)
+    var inputs = PlanInputs(panel: panel, items: items, positions: positions, settings: settings, historyLastDay: history.report.lastDate?.dayNumber,
+                            knownLocations: knownLocations)
+    if c.serviceFeedback > 0 {
+      guard let backtest = c.backtest else {
+        throw ValidationError("service feedback \(c.serviceFeedback) needs the realised service of the latest policy backtest: --backtest FILE or [report] backtest (a `replenish simulate --out` file)")
+      }
+      inputs.realisedService = try ServiceAchieved.realisedCycles(path: backtest)
+      notes.append("targets moved by feedback \(c.serviceFeedback) from \(URL(fileURLWithPath: backtest).lastPathComponent)")
+    }
+    self.inputs = inputs
     sources = [URL(fileURLWithPath: c.history!).lastPathComponent, c.items.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "no item master",
                stockSource] + notes
   }

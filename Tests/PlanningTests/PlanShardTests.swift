@@ -48,6 +48,11 @@ struct PlanShardTests {
     #expect(single.demands.contains { $0.estimate.errorProfile?.source.contains("pooled") == true }, "the step across series is exercised")
     #expect(single.demands.contains { $0.estimate.exposureDemand != nil }, "exposure quantiles are exercised")
     #expect(single.purchase.orders.count > 0 && !single.purchase.deferred.isEmpty)
+    // Time-phased reorder points: 4 weeks until the next plan (28 days), the first week's the plan's policy.
+    let phased = PlanTables.reorderPoints(single).split(separator: "\n")
+    #expect(phased.count == 1 + 4 * single.policies.count && single.phasedPolicies.allSatisfy { $0.count == 3 })
+    #expect(phased[1].hasPrefix("\(single.policies[0].sku),") && phased[1].contains(",2011-12-12,") && phased[4].contains(",2012-01-02,"))
+    #expect(zip(single.policies, single.phasedPolicies).contains { first, later in later.contains { $0.reorderPoint != first.reorderPoint } })
     var files: [(name: String, shard: DemandShard)] = []
     for k in [2, 3, 1] {
       let shard = try PlanJob.demandShard(inputs, shard: PanelShard(number: k, count: 3)!)

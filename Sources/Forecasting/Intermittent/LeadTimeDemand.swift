@@ -17,6 +17,9 @@ import Statistics
 ///                only K/(K+1): then e = max(e_(K), ē + z_τ·s_e), a normal fit to the errors beyond their range
 /// fewer than 8 origins: normal approximation with the per-period variances read off the 80 % interval,
 ///                summed as if independent (labelled as such)
+/// `seasonalIndices` S_t (a borrowed season, `SeasonalProfile`): y is the adjusted history y_t / S_t and
+///                every forecast and actual above is multiplied back by S_t — sums, errors and quantiles in
+///                units; the models and origins see no season of their own
 /// ```
 /// Reference: Syntetos & Boylan (2016) *Intermittent Demand Forecasting*, ch. 4; conformal prediction
 /// from rolling-origin residuals as in Stankeviciute et al. (2021) and statsforecast's ConformalIntervals.

@@ -146,7 +146,7 @@ public struct PanelForecaster: Sendable {
       // On a borrowed season's adjusted scale: S over the history and every period any output reaches.
       let profile = seasonalProfile?(s)
       let indices = profile?.indices(from: panel.startPeriods[s], count: history.count + max(steps, request?.periods ?? 0))
-      let y = indices.map { s in history.enumerated().map { $1 / s[$0] } } ?? history
+      let y = indices.map { index in history.enumerated().map { $1 / index[$0] } } ?? history
       // The adjusted series has no season of its own left to fit.
       let fitSeason = profile == nil ? seasonLength : 1
       return methods.map { method in

@@ -20,6 +20,11 @@ import TimeSeries
 public struct CategorySeasonality: Sendable {
   public static let minimumMembers = 3
   public static let maximumSeasons = 3
+  /// A SKU with two seasons or more of its own takes the category's season instead of its own when their
+  /// indices correlate at least this much (`SeasonalProfile.agreement`): the group's indices, estimated
+  /// from many SKUs, are less noisy than one SKU's (Chen & Boylan 2007, group seasonal indices), as long as
+  /// the SKU's season is the group's.
+  public static let minimumAgreement = 0.5
 
   /// Profile per category that has one.
   public let profiles: [String: SeasonalProfile]
@@ -66,8 +71,13 @@ public struct CategorySeasonality: Sendable {
     for (category, series) in byCategory {
       guard let profile = profiles[category] else { continue }
       for s in series {
-        let length = histories[s]!.count
-        if length > 0 && length < 2 * m { borrowers[s] = profile }
+        let y = histories[s]!
+        if y.isEmpty { continue }
+        if y.count < 2 * m {
+          borrowers[s] = profile
+        } else if let r = profile.agreement(with: y, firstPeriod: panel.startPeriods[s]), r >= Self.minimumAgreement {
+          borrowers[s] = SeasonalProfile(figure: profile.figure, anchor: profile.anchor, source: profile.source + String(format: ", r = %.2f with its own", r))
+        }
       }
     }
     self.profiles = profiles

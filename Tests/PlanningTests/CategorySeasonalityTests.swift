@@ -14,7 +14,8 @@ struct CategorySeasonalityTests {
 
   /// toys: three members with 3 seasons (levels 10, 20, 40) and one SKU with 5 periods; pair: two members
   /// with 3 seasons and a short one (too few members); flat: three constant members and a short one (no
-  /// season); one SKU with no category. Every series reaches the panel's end, P0 + 12.
+  /// season); one SKU with no category; mixed: three members with the season and one, smaller, with the
+  /// opposite season. Every series reaches the panel's end, P0 + 12.
   static func panel() -> (Panel, [String], p0: Int) {
     let p0 = Frequency.week.period(containing: CivilDate(year: 2024, month: 1, day: 1)!.dayNumber)
     let specs: [(name: String, category: String, level: Double, first: Int, seasonal: Bool)] = [
@@ -22,10 +23,12 @@ struct CategorySeasonalityTests {
       ("P1", "pair", 10, 0, true), ("P2", "pair", 10, 0, true), ("P-new", "pair", 10, 7, true),
       ("F1", "flat", 5, 0, false), ("F2", "flat", 5, 0, false), ("F3", "flat", 5, 0, false), ("F-new", "flat", 5, 9, false),
       ("loose", "", 10, 9, true),
+      ("M1", "mixed", 10, 0, true), ("M2", "mixed", 10, 0, true), ("M3", "mixed", 10, 0, true), ("M-anti", "mixed", 4, 0, false),
     ]
+    let opposite = [1.5, 0.5, 0.8, 1.2]
     var values: [Double] = [], offsets = [0]
     for spec in specs {
-      for t in spec.first..<12 { values.append(spec.level * (spec.seasonal ? season[t % 4] : 1)) }
+      for t in spec.first..<12 { values.append(spec.level * (spec.seasonal ? season[t % 4] : spec.name == "M-anti" ? opposite[t % 4] : 1)) }
       offsets.append(values.count)
     }
     let panel = Panel(frequency: .week, keys: specs.map { SeriesKey(sku: $0.name) }, offsets: offsets, startPeriods: specs.map { p0 + $0.first },
@@ -33,21 +36,26 @@ struct CategorySeasonalityTests {
     return (panel, specs.map(\.category), p0)
   }
 
-  @Test("A category's profile is its members' season; only its short SKUs borrow it; too few members or no season: none")
+  @Test("A category's profile is its members' season; short SKUs borrow it, long ones when their own season agrees; too few members or no season: none")
   func profiles() throws {
     let (panel, categories, p0) = Self.panel()
     let borrowed = CategorySeasonality(panel: panel, categories: categories, seasonLength: 4)
-    #expect(borrowed.profiles.keys.sorted() == ["toys"])
+    #expect(borrowed.profiles.keys.sorted() == ["mixed", "toys"])
     let toys = try #require(borrowed.profiles["toys"])
     // Exact for a periodic history: the centred moving average is the level, each ratio the index.
     for p in (p0 - 3)...(p0 + 20) { #expect(abs(toys.index(ofPeriod: p) - Self.season[((p - p0) % 4 + 4) % 4]) < 1e-12, "period \(p)") }
     #expect(toys.source == "season of category toys (3 SKUs, 3 seasons)")
-    #expect(borrowed.borrowers.keys.sorted() == [3])
+    // T1–T3 (r = 1 with their own season) and T-new; in mixed M1–M3 but not M-anti, whose season is the opposite.
+    #expect(borrowed.borrowers.keys.sorted() == [0, 1, 2, 3, 12, 13, 14])
+    #expect(borrowed.borrowers[0]?.source == "season of category toys (3 SKUs, 3 seasons), r = 1.00 with its own")
+    #expect(borrowed.borrowers[3]?.source == "season of category toys (3 SKUs, 3 seasons)")
+    let mixed = try #require(borrowed.profiles["mixed"])
+    #expect(try #require(mixed.agreement(with: panel.history(of: 15, censorStockOuts: true), firstPeriod: p0)) < -0.9)
     // Cut a period after the launch: the members have 2 seasons, the new SKU one period and borrows; a
     // period earlier the members have less than 2 seasons and no category has a profile.
     let early = CategorySeasonality(panel: panel, categories: categories, seasonLength: 4, endPeriod: p0 + 8)
     #expect(early.profiles["toys"]?.source == "season of category toys (3 SKUs, 2 seasons)")
-    #expect(early.borrowers.keys.sorted() == [3])
+    #expect(early.borrowers.keys.sorted() == [0, 1, 2, 3, 12, 13, 14])
     #expect(CategorySeasonality(panel: panel, categories: categories, seasonLength: 4, endPeriod: p0 + 7).profiles.isEmpty)
   }
 

@@ -54,6 +54,33 @@ public struct SeasonalProfile: Sendable, Equatable {
   }
 }
 
+extension SeasonalProfile {
+  /// How far a series' own season agrees with this profile: the Pearson correlation of the m indices of its
+  /// classical multiplicative decomposition (over its last whole seasons, at most `maximumSeasons`) with
+  /// this profile's at the same absolute periods. nil when the series is shorter than two seasons, has a
+  /// missing value there, or a flat or undefined decomposition.
+  public func agreement(with y: [Double], firstPeriod: Int, maximumSeasons: Int = 3) -> Double? {
+    let m = seasonLength
+    let seasons = min(maximumSeasons, y.count / m)
+    guard m > 1, seasons >= 2 else { return nil }
+    let tail = Array(y.suffix(seasons * m))
+    guard !tail.contains(where: { $0.isNaN }), let own = ClassicalDecomposition(tail, seasonLength: m, kind: .multiplicative),
+          own.figure.allSatisfy(\.isFinite)
+    else { return nil }
+    let start = firstPeriod + y.count - tail.count
+    let theirs = indices(from: start, count: m)
+    let ma = own.figure.reduce(0, +) / Double(m), mb = theirs.reduce(0, +) / Double(m)
+    var sab = 0.0, saa = 0.0, sbb = 0.0
+    for i in 0..<m {
+      sab += (own.figure[i] - ma) * (theirs[i] - mb)
+      saa += (own.figure[i] - ma) * (own.figure[i] - ma)
+      sbb += (theirs[i] - mb) * (theirs[i] - mb)
+    }
+    guard saa > 0, sbb > 0 else { return nil }
+    return sab / (saa * sbb).squareRoot()
+  }
+}
+
 extension Forecast {
   /// This forecast of a seasonally adjusted series back on the original scale: means and bounds times
   /// `ahead[h]`, fitted values times `past[t]`, residuals against the original history `y`.

@@ -1,9 +1,10 @@
 import Forecasting
 import TimeSeries
 
-/// Seasonality borrowed from a category for SKUs with less than two seasons of history of their own —
-/// too short for any model to find (or test) a season — top-down, as Lokad and Inventory Planner forecast
-/// new items from their group's profile:
+/// Seasonality borrowed from a category: for SKUs with less than two seasons of history of their own — too
+/// short for any model to find (or test) a season — top-down, as Lokad and Inventory Planner forecast new
+/// items from their group's profile; and for longer SKUs whose own season agrees with the category's, whose
+/// summed indices are less noisy than one SKU's:
 ///
 /// ```
 /// members of category c:  SKUs with c whose history before the cut covers the last W periods, no censored
@@ -12,7 +13,9 @@ import TimeSeries
 /// profile of c:           classical multiplicative decomposition of the members' summed demand over those
 ///                         W periods (`SeasonalProfile(decomposing:)`): none when the sum fails the
 ///                         season-over-season test or an index falls below 0.1
-/// borrowers:              SKUs of c with 1 … 2m − 1 periods of history, forecast on c's adjusted scale
+/// borrowers:              SKUs of c with 1 … 2m − 1 periods of history, and SKUs of c with more whose own
+///                         decomposition's indices correlate with c's at r ≥ `minimumAgreement`; each is
+///                         forecast on c's adjusted scale
 /// ```
 /// (Dekker, van Donselaar & Ouwehand 2004 estimate seasonal indices from the aggregate of related items
 /// because single items' histories are too short and noisy for them.) Only history before the cut is

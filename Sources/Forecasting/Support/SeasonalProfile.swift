@@ -1,5 +1,6 @@
 /// Multiplicative seasonal indices tied to absolute periods, for forecasting a series on the seasonally
-/// adjusted scale when its own history is too short to show its season (a SKU launched this year):
+/// adjusted scale when its own history is too short to show its season (a SKU launched this year), or its
+/// own indices are noisier than its group's (Chen & Boylan 2007):
 ///
 /// ```
 /// y'_t = y_t / S(p_t)          (p_t the absolute period of observation t)

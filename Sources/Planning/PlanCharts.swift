@@ -10,7 +10,7 @@ public enum PlanCharts {
     svg{max-width:100%;height:auto}svg .grid{stroke:#e6ebf0}svg .axis{stroke:#8593a3}svg .tick{font-size:11px;fill:#5b6776}
     svg .ytitle{font-size:11px;fill:#5b6776}svg .note{font-size:11px;fill:#374151}svg .hist{fill:none;stroke:#1d2733;stroke-width:1.5}
     svg .mean{fill:none;stroke:#2563eb;stroke-width:2}svg .b95{fill:#bfdbfe;opacity:.55}svg .b80{fill:#93c5fd;opacity:.6}
-    svg .rop{stroke:#dc2626;stroke-dasharray:6 4}svg .ss{stroke:#f59e0b;stroke-dasharray:3 3}svg .now{stroke:#8593a3;stroke-dasharray:2 3}
+    svg .rop{fill:none;stroke:#dc2626;stroke-dasharray:6 4}svg .ss{stroke:#f59e0b;stroke-dasharray:3 3}svg .now{stroke:#8593a3;stroke-dasharray:2 3}
     svg .pareto{fill:none;stroke:#2563eb;stroke-width:2}svg .barA{fill:#2563eb}svg .barB{fill:#60a5fa}svg .barC{fill:#cbd5e1}
     svg .base{fill:#94a3b8}svg .scen{fill:#f97316}svg .onhand{fill:none;stroke:#059669;stroke-width:2}
     """

@@ -198,7 +198,9 @@ public struct PlanReport {
     h += "</div>"
 
     if let first = top.first, let i = p.demands.firstIndex(where: { $0.series == first.series }) {
-      h += "<h2>Projected inventory of \(SVGChart.escape(first.key.sku)) against its reorder point</h2>" + projectionChart(first, policy: p.policies[i], planned: p.planned[i])
+      let phased = i < p.phasedPolicies.count ? p.phasedPolicies[i] : []
+      h += "<h2>Projected inventory of \(SVGChart.escape(first.key.sku)) against its reorder point</h2>"
+        + projectionChart(first, policy: p.policies[i], phased: phased, planned: p.planned[i])
     }
 
     if let achieved = serviceAchieved { h += "<h2>Promised vs achieved service</h2>" + serviceSection(achieved) }
@@ -243,17 +245,24 @@ public struct PlanReport {
 
   /// Net stock period by period as the planner projects it (`ProjectedInventory`: net stock now, the
   /// pipeline and this run's PO line received after the lead time, minus the forecast mean), against the
-  /// reorder point and safety stock.
-  func projectionChart(_ d: SeriesDemand, policy: PolicyResult, planned: PlannedItem) -> String {
+  /// reorder point (each period's until the next plan, `phased`, drawn as steps) and safety stock.
+  func projectionChart(_ d: SeriesDemand, policy: PolicyResult, phased: [PolicyResult], planned: PlannedItem) -> String {
     guard let f = d.forecast else { return "" }
     let line = plan.purchase.orders.flatMap(\.lines).first { $0.sku == planned.key.sku && $0.location == planned.key.location }
     let projection = ProjectedInventory(position: plan.position(of: planned), policy: policy, forecastMean: f.mean, ordered: line?.quantity ?? 0)
     let lead = projection.arrivalPeriod
     let points = projection.values.enumerated().map { (Double($0.offset), $0.element) }
-    let ys = points.map(\.1) + [policy.reorderPoint, policy.orderUpTo, 0]
+    let ys = points.map(\.1) + [policy.reorderPoint, policy.orderUpTo, 0] + phased.map(\.reorderPoint)
     var c = SVGChart(width: 900, height: 250, x: 0...Double(f.mean.count), y: min(0, ys.min()!)...(ys.max()! * 1.08))
     c.axes(xLabels: stride(from: 0, through: f.mean.count, by: max(1, f.mean.count / 6)).map { (Double($0), "+\($0) \(plan.panel.frequency.rawValue)") }, yTitle: "units (ATP − backorders, projected with the forecast mean)")
-    c.hline(policy.reorderPoint, cssClass: "rop", label: String(format: "reorder point %.0f", policy.reorderPoint))
+    if phased.isEmpty {
+      c.hline(policy.reorderPoint, cssClass: "rop", label: String(format: "reorder point %.0f", policy.reorderPoint))
+    } else {
+      // Steps: period j's reorder point from j to j + 1, until the next plan.
+      let steps = ([policy] + phased).enumerated().flatMap { j, p in [(Double(j), p.reorderPoint), (Double(j + 1), p.reorderPoint)] }
+      c.line(steps, cssClass: "rop")
+      c.note(at: steps[0], String(format: "reorder point %.0f, then each period's until the next plan (reorder_points.csv)", policy.reorderPoint))
+    }
     c.hline(policy.safetyStock, cssClass: "ss", label: String(format: "safety stock %.0f", policy.safetyStock))
     c.line(points, cssClass: "onhand")
     if let line { c.vline(Double(lead), cssClass: "now", label: "suggested PO \(Int(line.quantity)) arrives") }

@@ -78,6 +78,11 @@ struct SVGChart {
     body += "<text x='\(Self.f(width - right - 4))' y='\(Self.f(py(y) - 4))' text-anchor='end' class='note'>\(Self.escape(label))</text>"
   }
 
+  /// A note just above and right of a data point.
+  mutating func note(at point: (Double, Double), _ text: String) {
+    body += "<text x='\(Self.f(px(point.0) + 4))' y='\(Self.f(py(point.1) - 4))' class='note'>\(Self.escape(text))</text>"
+  }
+
   mutating func vline(_ x: Double, cssClass: String, label: String) {
     body += "<line x1='\(Self.f(px(x)))' x2='\(Self.f(px(x)))' y1='\(Self.f(top))' y2='\(Self.f(height - bottom))' class='\(cssClass)'/>"
     body += "<text x='\(Self.f(px(x) + 4))' y='\(Self.f(top + 10))' class='note'>\(Self.escape(label))</text>"

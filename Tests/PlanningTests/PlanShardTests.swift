@@ -53,6 +53,9 @@ struct PlanShardTests {
     #expect(phased.count == 1 + 4 * single.policies.count && single.phasedPolicies.allSatisfy { $0.count == 3 })
     #expect(phased[1].hasPrefix("\(single.policies[0].sku),") && phased[1].contains(",2011-12-12,") && phased[4].contains(",2012-01-02,"))
     #expect(zip(single.policies, single.phasedPolicies).contains { first, later in later.contains { $0.reorderPoint != first.reorderPoint } })
+    // The report's projected-inventory chart draws them as steps.
+    let report = try #require(try Self.outputs(single)["report.html"])
+    #expect(report.contains("class='rop'/>") && report.contains("until the next plan (reorder_points.csv)"))
     var files: [(name: String, shard: DemandShard)] = []
     for k in [2, 3, 1] {
       let shard = try PlanJob.demandShard(inputs, shard: PanelShard(number: k, count: 3)!)

@@ -221,15 +221,14 @@ public enum PlanJob {
       }
     }
     let plannedInOrder = demands.map { planned[$0.series] }
-    let policies = zip(demands, plannedInOrder).map { PolicyCalculator.compute($1, demand: $0.estimate) }
     let periodDays = panel.frequency.nominalDays
     let phases = settings.phases(periodDays: periodDays)
     let demandList = demands
-    let phased = phases <= 1 ? [] : parallelMap(count: demands.count, threads: settings.threads) { i -> [PolicyResult] in
-      let planned = plannedInOrder[i]
-      let e = max(1, Int(planned.exposurePeriods(periodDays: periodDays).rounded(.up)))
-      return (1..<phases).map { PolicyCalculator.compute(planned, demand: demandList[i].estimate(offset: $0, exposurePeriods: e)) }
+    let schedules = parallelMap(count: demands.count, threads: settings.threads) { i in
+      PolicyCalculator.phased(plannedInOrder[i], demand: demandList[i], periodDays: periodDays, phases: phases)
     }
+    let policies = schedules.map { $0[0] }
+    let phased = phases <= 1 ? [] : schedules.map { Array($0.dropFirst()) }
     lap("policy")
 
     let lastSale = panel.daysSinceLastSale(asOfDay: asOf)

@@ -141,6 +141,14 @@ extension PolicyCalculator {
   public static func compute(_ planned: PlannedItem, demand: DemandEstimate) -> PolicyResult {
     compute(item: planned.item, demand: demand, serviceLevel: planned.serviceLevel, serviceLevelSource: planned.serviceLevelSource)
   }
+
+  /// Time-phased policies of a planned item: one for each of the `phases` periods from the plan on, period
+  /// j's from the forecast of the exposure window (⌈E⌉ periods) starting j periods after the plan
+  /// (`SeriesDemand.estimate(offset:exposurePeriods:)`); element 0 is the plan's own policy.
+  public static func phased(_ planned: PlannedItem, demand: SeriesDemand, periodDays: Double, phases: Int) -> [PolicyResult] {
+    let window = max(1, Int(planned.exposurePeriods(periodDays: periodDays).rounded(.up)))
+    return (0..<max(1, phases)).map { compute(planned, demand: demand.estimate(offset: $0, exposurePeriods: window)) }
+  }
 }
 
 extension Panel {

@@ -141,7 +141,8 @@ public struct PolicyBacktest: Sendable {
         let start = panel.startPeriods[s]
         guard start < cutoffPeriod else { continue }  // launched after training: no policy could be computed
         if n == 0 && demand.borrowedSeason != nil { borrowedSeasons += 1 }
-        let policy = PolicyCalculator.compute(current[s], demand: demand.estimate)
+        let schedule = PolicyCalculator.phased(current[s], demand: demand, periodDays: periodDays, phases: phases)
+        let policy = schedule[0]
         if states[s] == nil {
           states[s] = PolicySimulation.State(onHand: policy.orderUpTo.rounded(.up), seed: seed &+ UInt64(s))
           firstPolicies[s] = policy
@@ -154,11 +155,10 @@ public struct PolicyBacktest: Sendable {
           PolicySimulation.advance(&states[s]!, policy: policy, item: planned[s].item, demand: y[lo..<hi])
           continue
         }
-        let e = max(1, Int(exposure[s].0.rounded(.up)))
+        // A window is at most `every` = `phases` periods long: period k follows the schedule's k − lo.
         for k in lo..<hi {
-          let phased = k == lo ? policy : PolicyCalculator.compute(current[s], demand: demand.estimate(offset: k - lo, exposurePeriods: e))
-          policies[s].append((origin + k - lo - cutoffPeriod, phased))
-          PolicySimulation.advance(&states[s]!, policy: phased, item: planned[s].item, demand: y[k..<(k + 1)])
+          policies[s].append((origin + k - lo - cutoffPeriod, schedule[k - lo]))
+          PolicySimulation.advance(&states[s]!, policy: schedule[k - lo], item: planned[s].item, demand: y[k..<(k + 1)])
         }
       }
     }

@@ -69,16 +69,7 @@ extension SeasonalProfile {
           own.figure.allSatisfy(\.isFinite)
     else { return nil }
     let start = firstPeriod + y.count - tail.count
-    let theirs = indices(from: start, count: m)
-    let ma = own.figure.reduce(0, +) / Double(m), mb = theirs.reduce(0, +) / Double(m)
-    var sab = 0.0, saa = 0.0, sbb = 0.0
-    for i in 0..<m {
-      sab += (own.figure[i] - ma) * (theirs[i] - mb)
-      saa += (own.figure[i] - ma) * (own.figure[i] - ma)
-      sbb += (theirs[i] - mb) * (theirs[i] - mb)
-    }
-    guard saa > 0, sbb > 0 else { return nil }
-    return sab / (saa * sbb).squareRoot()
+    return pearsonCorrelation(own.figure, indices(from: start, count: m))
   }
 }
 

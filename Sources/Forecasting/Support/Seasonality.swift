@@ -46,7 +46,17 @@ public func isSeasonOverSeasonCorrelated(_ y: [Double], seasonLength m: Int) -> 
     b.append(y[t + m])
   }
   let k = Double(a.count)
-  guard a.count >= m else { return false }
+  guard a.count >= m, let r = pearsonCorrelation(a, b) else { return false }
+  guard r < 1 else { return true }
+  let t = r * (k - 2).squareRoot() / (1 - r * r).squareRoot()
+  return t > studentTQuantile(0.95, degreesOfFreedom: k - 2)
+}
+
+/// Pearson's r = Σ(a − ā)(b − b̄) / √(Σ(a − ā)² Σ(b − b̄)²) of two equally long samples; nil when either
+/// has no spread.
+public func pearsonCorrelation(_ a: [Double], _ b: [Double]) -> Double? {
+  precondition(a.count == b.count, "pearsonCorrelation needs samples of equal length")
+  let k = Double(a.count)
   let ma = a.reduce(0, +) / k, mb = b.reduce(0, +) / k
   var sab = 0.0, saa = 0.0, sbb = 0.0
   for i in a.indices {
@@ -54,11 +64,8 @@ public func isSeasonOverSeasonCorrelated(_ y: [Double], seasonLength m: Int) -> 
     saa += (a[i] - ma) * (a[i] - ma)
     sbb += (b[i] - mb) * (b[i] - mb)
   }
-  guard saa > 0, sbb > 0 else { return false }
-  let r = sab / (saa * sbb).squareRoot()
-  guard r < 1 else { return true }
-  let t = r * (k - 2).squareRoot() / (1 - r * r).squareRoot()
-  return t > studentTQuantile(0.95, degreesOfFreedom: k - 2)
+  guard saa > 0, sbb > 0 else { return nil }
+  return sab / (saa * sbb).squareRoot()
 }
 
 /// True when every value equals the first (R `is.constant`, up to 1.5e-8 relative).

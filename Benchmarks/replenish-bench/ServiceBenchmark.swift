@@ -50,11 +50,11 @@ func serviceBenchmark(perCell: Int, models: String, trainWeeks: Int, replanEvery
   do { report = try backtest.run(panel: panel, items: ItemMaster(items: items)) } catch { fail("backtest: \(error)") }
   let seconds = now() - t0
   print("known-truth panel: \(truth.skus.count) SKUs (\(perCell) per process × target), \(truth.weeks) weeks, trained on \(trainWeeks), replayed \(report.testPeriods) with a re-plan every \(report.replanEvery); lead time \(Int(leadDays)) days, weekly review, model \(models), safety stock \(safetyStock?.rawValue ?? "item default (auto)"), seasons borrowed from categories \(borrowSeasonality ? "on" : "off"), time-phased reorder points \(timePhased ? "on" : "off"); \(String(format: "%.1f", seconds)) s")
-  print("cycle service = share of replenishment cycles (one arrival to the next) without unserved demand; in-stock = share of weeks without")
+  print("cycle service = share of replenishment cycles (one arrival to the next) without unserved demand; in-stock = share of weeks without; whole units = the cycle service the whole-unit reorder points promise under their own demand model, pooled over cycles")
 
   // The oracle: each week, the policy from the true distributions of the coming weeks.
   let index = Dictionary(uniqueKeysWithValues: truth.skus.enumerated().map { ($1.name, $0) })
-  struct Cell { var cycles = 0, failed = 0, demand = 0.0, served = 0.0, weeks = 0, shortWeeks = 0, onHand = 0.0, oracleOnHand = 0.0, oracleCycles = 0, oracleFailed = 0, skus = 0 }
+  struct Cell { var cycles = 0, failed = 0, demand = 0.0, served = 0.0, weeks = 0, shortWeeks = 0, onHand = 0.0, oracleOnHand = 0.0, oracleCycles = 0, oracleFailed = 0, skus = 0, promisedCycles = 0.0, cyclesWithPromise = 0 }
   var cells: [String: Cell] = [:]
   for sku in report.skus {
     guard let i = index[sku.key.sku] else { continue }
@@ -96,6 +96,10 @@ func serviceBenchmark(perCell: Int, models: String, trainWeeks: Int, replanEvery
       c.oracleOnHand += oracle.averageOnHand
       c.oracleCycles += oracle.cycles
       c.oracleFailed += oracle.cyclesWithStockOut
+      if let promise = sku.promisedCycleService {
+        c.promisedCycles += promise * Double(r.cycles)
+        c.cyclesWithPromise += r.cycles
+      }
       cells[key] = c
     }
   }
@@ -105,9 +109,10 @@ func serviceBenchmark(perCell: Int, models: String, trainWeeks: Int, replanEvery
     return [name, "\(c.skus)", String(format: "%.1f%%", 100 * target), String(format: "%.1f%%", 100 * csl), String(format: "%+.1f", 100 * (csl - target)),
             "\(c.cycles)", String(format: "%.1f%%", 100 * c.served / max(1, c.demand)), String(format: "%.1f%%", 100 - 100 * Double(c.shortWeeks) / Double(max(1, c.weeks))),
             String(format: "%.1f", c.onHand / Double(c.skus)), String(format: "%.1f", c.oracleOnHand / Double(c.skus)),
-            String(format: "%+.0f%%", 100 * (c.onHand / max(1e-9, c.oracleOnHand) - 1)), String(format: "%.1f%%", 100 * oracleCSL)]
+            String(format: "%+.0f%%", 100 * (c.onHand / max(1e-9, c.oracleOnHand) - 1)), String(format: "%.1f%%", 100 * oracleCSL),
+            c.cyclesWithPromise > 0 ? String(format: "%.1f%%", 100 * c.promisedCycles / Double(c.cyclesWithPromise)) : "–"]
   }
-  let header = ["", "SKUs", "target", "achieved CSL", "Δ points", "cycles", "fill rate", "in-stock", "avg on hand", "oracle on hand", "vs oracle", "oracle CSL"]
+  let header = ["", "SKUs", "target", "achieved CSL", "Δ points", "cycles", "fill rate", "in-stock", "avg on hand", "oracle on hand", "vs oracle", "oracle CSL", "whole units"]
   var rows = [header]
   for target in KnownDemandPanel.targets { if let c = cells["\(target)"] { rows.append(row("pooled", c, target: target)) } }
   for process in KnownDemandPanel.Process.allCases {

@@ -294,13 +294,13 @@ public struct PlanReport {
       c.bar(x0: Double(i) + 0.52, x1: Double(i) + 0.9, y: r.cycleServiceLevel, cssClass: "barA", label: String(format: "%.1f%%", 100 * r.cycleServiceLevel))
     }
     var h = "<div class='grid2'>" + c.svg(title: "Promised vs achieved cycle service by class")
-    h += "<table><tr><th>class</th><th>SKUs</th><th>promised</th><th>achieved</th><th>Δ</th><th>fill rate</th><th>in-stock</th><th>cycles</th><th>pooled errors</th><th>failed on a ramp ≥2×</th><th>failed on a new peak</th></tr>"
+    h += "<table><tr><th>class</th><th>SKUs</th><th>promised</th><th>achieved</th><th>Δ</th><th>at whole-unit reorder points</th><th>fill rate</th><th>in-stock</th><th>cycles</th><th>pooled errors</th><th>failed on a ramp ≥2×</th><th>failed on a new peak</th></tr>"
     for r in rows {
       h += "<tr><td>\(r.abc.rawValue)</td><td>\(r.skus)</td><td>\(String(format: "%.1f%%", 100 * r.target))</td><td>\(String(format: "%.1f%%", 100 * r.cycleServiceLevel))</td>"
-      h += "<td>\(String(format: "%+.1f", 100 * (r.cycleServiceLevel - r.target)))</td><td>\(String(format: "%.1f%%", 100 * r.fillRate))</td><td>\(String(format: "%.1f%%", 100 * r.inStockRate))</td>"
+      h += "<td>\(String(format: "%+.1f", 100 * (r.cycleServiceLevel - r.target)))</td><td>\(r.promisedCycleService.map { String(format: "%.1f%% (Δ %+.1f)", 100 * $0, 100 * (r.cycleServiceLevel - $0)) } ?? "–")</td><td>\(String(format: "%.1f%%", 100 * r.fillRate))</td><td>\(String(format: "%.1f%%", 100 * r.inStockRate))</td>"
       h += "<td>\(r.cycles)</td><td>\(r.pooledErrorSKUs)</td><td>\(r.failedOnRamp) of \(r.cyclesWithStockOut)</td><td>\(r.failedOnNewPeak) of \(r.cyclesWithStockOut)</td></tr>"
     }
-    h += "</table></div><p class='muted'>From the policy backtest \(SVGChart.escape(s.source)): policies computed only from the history before each re-plan, real demand replayed. Cycle service: share of replenishment cycles (one order's arrival to the next) without unserved demand. In-stock: share of periods without. Pooled errors: SKUs with too little history for their own forecast errors, whose spread comes from similar SKUs. What limits the figure: failed cycles on SKUs whose demand after the cut at least doubled against the 26 periods before it (a ramp the history never showed), or reached a period above every one before it (bulk orders, peaks).</p>"
+    h += "</table></div><p class='muted'>From the policy backtest \(SVGChart.escape(s.source)): policies computed only from the history before each re-plan, real demand replayed. Cycle service: share of replenishment cycles (one order's arrival to the next) without unserved demand. In-stock: share of periods without. At whole-unit reorder points: the cycle service the policies' reorder points give under their own demand model — at or above the target, since no whole-unit reorder point of a slow mover gives the target exactly — and the achieved figure against it. Pooled errors: SKUs with too little history for their own forecast errors, whose spread comes from similar SKUs. What limits the figure: failed cycles on SKUs whose demand after the cut at least doubled against the 26 periods before it (a ramp the history never showed), or reached a period above every one before it (bulk orders, peaks).</p>"
     return h
   }
 

@@ -87,6 +87,20 @@ public struct PolicyBacktest: Sendable {
     public var demandRatio: Double
     /// Whether some replayed period's demand exceeded every period before the cut (a bulk order, a peak).
     public var newPeak: Bool
+
+    /// The cycle service the SKU's whole-unit reorder points promised (`PolicyResult.promisedCycleService`),
+    /// averaged over the replayed periods by the policy in force; nil when a policy has no promise.
+    public var promisedCycleService: Double? {
+      var sum = 0.0, weight = 0.0
+      for (i, entry) in policies.enumerated() {
+        guard let promise = entry.policy.promisedCycleService else { return nil }
+        let until = i + 1 < policies.count ? policies[i + 1].fromPeriod : result.periods
+        let w = Double(max(0, until - entry.fromPeriod))
+        sum += promise * w
+        weight += w
+      }
+      return weight > 0 ? sum / weight : firstPolicy.promisedCycleService
+    }
   }
 
   public struct Report: Sendable {
@@ -217,6 +231,7 @@ extension PlanTables {
   static let policyBacktestHeader = [
     "sku", "location", "class", "service_level", "safety_stock_method", "quantile_method", "reorder_point", "order_up_to", "test_periods", "demand",
     "served_from_stock", "fill_rate", "cycles", "cycles_with_stockout", "cycle_service_level", "stockout_periods", "in_stock_rate", "avg_on_hand", "unit_cost", "orders", "demand_ratio", "new_peak",
+    "promised_cycle_service",
   ]
 
   /// One row per replayed SKU: the first policy, what the replay achieved.
@@ -227,7 +242,7 @@ extension PlanTables {
       out += [csvField(s.key.sku), csvField(s.key.location), s.cell?.description ?? s.abc.rawValue, "\(p.serviceLevel)", p.safetyStockMethod.rawValue,
               csvField(p.quantileMethod), n(p.reorderPoint), n(p.orderUpTo), "\(r.periods)", "\(r.demand)", "\(r.servedFromStock)", n(r.fillRate, 4), "\(r.cycles)",
               "\(r.cyclesWithStockOut)", n(r.cycleServiceLevel, 4), "\(r.stockOutPeriods)", n(r.inStockRate, 4), n(r.averageOnHand), s.unitCost.map { "\($0)" } ?? "", "\(r.orders)",
-              s.demandRatio.isFinite ? n(s.demandRatio, 3) : "inf", s.newPeak ? "1" : "0"]
+              s.demandRatio.isFinite ? n(s.demandRatio, 3) : "inf", s.newPeak ? "1" : "0", s.promisedCycleService.map { n($0, 4) } ?? ""]
         .joined(separator: ",") + "\n"
     }
     return out
@@ -259,7 +274,13 @@ public struct ServiceAchieved: Sendable {
     /// Σ over SKUs of average units on hand, and of that at unit cost (SKUs without a cost count 0).
     public var onHand = 0.0
     public var value = 0.0
+    /// Σ cycles × the SKU's promised cycle service, and Σ cycles, over the SKUs with a promise.
+    public var promisedCycles = 0.0
+    public var cyclesWithPromise = 0
     public var target: Double { skus > 0 ? targetSum / Double(skus) : 0 }
+    /// The cycle service the whole-unit reorder points promised, pooled over cycles as the achieved figure
+    /// is; nil when no SKU with complete cycles had a promise (methods other than calibrated).
+    public var promisedCycleService: Double? { cyclesWithPromise > 0 ? promisedCycles / Double(cyclesWithPromise) : nil }
     public var cycleServiceLevel: Double { cycles > 0 ? 1 - Double(cyclesWithStockOut) / Double(cycles) : 1 }
     public var fillRate: Double { demand > 0 ? served / demand : 1 }
     public var inStockRate: Double { periods > 0 ? 1 - Double(stockOutPeriods) / Double(periods) : 1 }
@@ -273,7 +294,7 @@ public struct ServiceAchieved: Sendable {
   public var rows: [ClassRow] { ABCClass.allCases.compactMap { byClass[$0] } }
 
   mutating func add(abc: ABCClass, target: Double, cycles: Int, failed: Int, demand: Double, served: Double, periods: Int, short: Int, pooled: Bool,
-                    ramp: Bool, newPeak: Bool, onHand: Double, unitCost: Double?) {
+                    ramp: Bool, newPeak: Bool, onHand: Double, unitCost: Double?, promised: Double?) {
     var row = byClass[abc] ?? ClassRow(abc: abc)
     row.skus += 1
     row.targetSum += target
@@ -288,6 +309,10 @@ public struct ServiceAchieved: Sendable {
     if newPeak { row.failedOnNewPeak += failed }
     row.onHand += onHand
     row.value += onHand * (unitCost ?? 0)
+    if let promised {
+      row.promisedCycles += promised * Double(cycles)
+      row.cyclesWithPromise += cycles
+    }
     byClass[abc] = row
   }
 
@@ -299,7 +324,7 @@ public struct ServiceAchieved: Sendable {
       let r = s.result
       add(abc: s.abc, target: s.firstPolicy.serviceLevel, cycles: r.cycles, failed: r.cyclesWithStockOut, demand: r.demand, served: r.servedFromStock,
           periods: r.periods, short: r.stockOutPeriods, pooled: Self.isPooled(s.firstPolicy.quantileMethod), ramp: s.demandRatio >= 2, newPeak: s.newPeak,
-          onHand: r.averageOnHand, unitCost: s.unitCost)
+          onHand: r.averageOnHand, unitCost: s.unitCost, promised: s.promisedCycleService)
     }
   }
 
@@ -319,7 +344,7 @@ public struct ServiceAchieved: Sendable {
                   served: try row.number("served_from_stock", range: 0...1e15) ?? 0, periods: try row.integer("test_periods", minimum: 0) ?? 0,
                   short: try row.integer("stockout_periods", minimum: 0) ?? 0, pooled: isPooled(row.text("quantile_method") ?? ""),
                   ramp: ratio >= 2, newPeak: row.text("new_peak") == "1", onHand: try row.number("avg_on_hand", range: 0...1e15) ?? 0,
-                  unitCost: try row.number("unit_cost", range: 0...1e13))
+                  unitCost: try row.number("unit_cost", range: 0...1e13), promised: try row.number("promised_cycle_service", range: 0...1))
     }
     return summary
   }

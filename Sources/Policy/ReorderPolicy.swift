@@ -83,6 +83,12 @@ public struct PolicyResult: Sendable {
   public var safetyFactor: Double?
   public var safetyStock: Double
   public var reorderPoint: Double
+  /// The cycle service the reorder point gives under the policy's own demand model: P(Y ≤ s), Y the demand
+  /// between the ordering review and the arrival (the calibrated method, fill-rate items included; nil for
+  /// the other methods). With whole units it is at or above the target — a slow mover's s = 0 may give
+  /// 0.85 and s = 1 then 0.97, and no whole-unit s gives 0.90 — so it is what a backtest of that SKU can
+  /// be held to.
+  public var promisedCycleService: Double? = nil
   public var orderUpTo: Double
   public var economicOrderQuantity: Double?
   public var orderQuantity: Double
@@ -136,6 +142,8 @@ public enum PolicyCalculator {
     var factor: Double?
     var safety: Double
     var quantileMethod: String
+    /// The demand the reorder point must cover in a cycle, when the method gives its distribution.
+    var cycleDemand: DiscreteDemand?
     switch method {
     case .calibrated where item.policy != .minMax, .fillRate where item.policy != .minMax && demand.errorProfile != nil:
       let c = calibratedReorderPoint(item: item, demand: demand, target: serviceLevel, fillRate: method == .fillRate, orderQuantity: q)
@@ -143,6 +151,7 @@ public enum PolicyCalculator {
       sigmaE = c.exposure.variance.squareRoot()
       safety = c.reorderPoint - meanE
       quantileMethod = c.description
+      cycleDemand = c.exposure
     case .cycleService, .automatic, .calibrated:
       let z = normalQuantile(serviceLevel)
       factor = z
@@ -197,7 +206,7 @@ public enum PolicyCalculator {
       s = item.minUnits ?? s
       upTo = max(s, item.maxUnits ?? s + q)
     }
-    return PolicyResult(
+    var result = PolicyResult(
       sku: item.sku, location: item.location ?? demand.location, policy: item.policy, periodDays: p, demandPerPeriod: d, sigmaPerPeriod: sigma,
       sigmaSource: demand.sigmaSource, leadTimeDays: item.leadTimeDays, leadTimeSDDays: item.leadTimeSDDays,
       reviewPeriodDays: item.reviewPeriodInForce, exposureDays: exposure * p, exposureDemand: meanE, sigmaExposure: sigmaE,
@@ -205,6 +214,13 @@ public enum PolicyCalculator {
       safetyFactor: factor, safetyStock: safety,
       reorderPoint: s, orderUpTo: upTo, economicOrderQuantity: eoq, orderQuantity: q, moq: item.moq, casePack: item.casePack,
       orderMultiple: item.orderMultiple, notes: notes)
+    if item.policy != .minMax, let cycleDemand {
+      let promise = cycleDemand.cumulativeProbability(atMost: s)
+      result.promisedCycleService = promise
+      let units = s == s.rounded() ? String(Int(s)) : String(format: "%.2f", s)
+      result.quantileMethod += String(format: "; s = \(units) gives cycle service %.3f", promise)
+    }
+    return result
   }
 
   /// The reorder point that meets a cycle-service (or fill-rate) target under the replay's timing, from

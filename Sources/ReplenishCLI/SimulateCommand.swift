@@ -79,16 +79,18 @@ struct SimulateCommand: ParsableCommand {
     if let out { try writeAtomically(PlanTables.policyBacktest(report), to: out) }
     print("policy backtest: trained to \(trainUntil), replayed \(report.testPeriods) \(panel.frequency.rawValue)s, re-planned \(report.origins.count) times (every \(report.replanEvery)), seed \(seed); \(report.borrowedSeasons) SKUs forecast on their category's season at the first plan (--borrow-seasonality \(borrowSeasonality.rawValue)), time-phased reorder points \(timePhased.rawValue)")
     let achieved = ServiceAchieved(report: report, source: "this run")
-    var rows = [["class", "SKUs", "target CSL", "achieved CSL", "Δ points", "fill rate", "in-stock", "cycles", "avg on hand", "avg value", "pooled errors",
+    var rows = [["class", "SKUs", "target CSL", "achieved CSL", "Δ points", "promised (whole units)", "Δ promised", "fill rate", "in-stock", "cycles", "avg on hand", "avg value", "pooled errors",
                  "failed: ramp ≥2×", "failed: new peak"]]
     for row in achieved.rows {
       rows.append([row.abc.rawValue, "\(row.skus)", String(format: "%.1f%%", 100 * row.target), String(format: "%.1f%%", 100 * row.cycleServiceLevel),
-                   String(format: "%+.1f", 100 * (row.cycleServiceLevel - row.target)), String(format: "%.1f%%", 100 * row.fillRate),
+                   String(format: "%+.1f", 100 * (row.cycleServiceLevel - row.target)),
+                   row.promisedCycleService.map { String(format: "%.1f%%", 100 * $0) } ?? "–",
+                   row.promisedCycleService.map { String(format: "%+.1f", 100 * (row.cycleServiceLevel - $0)) } ?? "–", String(format: "%.1f%%", 100 * row.fillRate),
                    String(format: "%.1f%%", 100 * row.inStockRate), "\(row.cycles)", String(format: "%.0f", row.onHand), String(format: "%.0f", row.value),
                    "\(row.pooledErrorSKUs) SKUs", "\(row.failedOnRamp) of \(row.cyclesWithStockOut)", "\(row.failedOnNewPeak) of \(row.cyclesWithStockOut)"])
     }
     print(alignedTable(rows))
-    print("cycle service: share of replenishment cycles (one order's arrival to the next) without unserved demand; in-stock: share of \(panel.frequency.rawValue)s without; pooled errors: SKUs with too little history for their own forecast errors (their spread comes from similar SKUs); failed cycles on SKUs whose demand after the cut was at least twice that of the 26 periods before it (ramp), or had a period above every period before it (new peak)")
+    print("cycle service: share of replenishment cycles (one order's arrival to the next) without unserved demand; promised: what the whole-unit reorder points give under their own demand model (at or above the target: no whole-unit reorder point of a slow mover gives exactly 0.90); in-stock: share of \(panel.frequency.rawValue)s without; pooled errors: SKUs with too little history for their own forecast errors (their spread comes from similar SKUs); failed cycles on SKUs whose demand after the cut was at least twice that of the 26 periods before it (ramp), or had a period above every period before it (new peak)")
   }
 }
 

@@ -132,6 +132,14 @@ public struct DiscreteDemand: Sendable, Equatable {
     return DiscreteDemand(unit: unit, pmf: out).trimmed()
   }
 
+  /// P(D ≤ x): the mass of the grid values at or below x (1 past the last).
+  public func cumulativeProbability(atMost x: Double) -> Double {
+    guard x >= 0 else { return 0 }
+    let last = Int((x / unit + 1e-9).rounded(.down))
+    guard last < pmf.count - 1 else { return 1 }
+    return min(1, pmf[0...last].reduce(0, +))
+  }
+
   /// The smallest grid value x with P(D ≤ x) ≥ τ.
   public func quantile(_ tau: Double) -> Double {
     var cumulative = 0.0

@@ -1,6 +1,8 @@
 import Foundation
+import CSV
 import Forecasting
 import Testing
+import TestSupport
 import TimeSeries
 
 @testable import Planning
@@ -138,5 +140,32 @@ struct ScenarioTests {
     var other = item
     other.supplier = "S2"
     #expect(spec.adjust(demand, item: other, frequency: .week, firstForecastPeriod: week).1.leadTimeDays == 9)
+  }
+}
+
+@Suite("Promised vs achieved from a backtest file")
+struct ServiceAchievedFileTests {
+  static let header = "sku,location,class,service_level,safety_stock_method,quantile_method,reorder_point,order_up_to,test_periods,demand,served_from_stock,fill_rate,cycles,cycles_with_stockout,cycle_service_level,stockout_periods,in_stock_rate,avg_on_hand,unit_cost,orders,demand_ratio,new_peak"
+
+  /// Two C SKUs: 10 cycles promised 0.95 and 30 promised 0.91, so the class's promise pooled over cycles is
+  /// (9.5 + 27.3) / 40 = 0.92; 3 of the 40 cycles stocked out: achieved 0.925 against a target of 0.90.
+  @Test("The whole-unit promise is pooled over cycles like the achieved figure; older files without it read as before")
+  func pooledPromise() throws {
+    let rows = """
+      C1,WH,CX,0.9,calibrated,q,1,3,24,10,9,0.9,10,1,0.9,1,0.95,2,1,10,1.000,0,0.95
+      C2,WH,CZ,0.9,calibrated,q,1,3,24,40,38,0.95,30,2,0.9333,2,0.92,2,1,30,1.000,0,0.91
+      """
+    let with = try ServiceAchieved.read(path: temporaryFile(Self.header + ",promised_cycle_service\n" + rows + "\n", name: "backtest.csv"))
+    let c = try #require(with.rows.first { $0.abc == .C })
+    #expect(c.cycles == 40 && c.cyclesWithStockOut == 3 && abs(c.cycleServiceLevel - 0.925) < 1e-12 && abs(c.target - 0.9) < 1e-12)
+    #expect(abs((c.promisedCycleService ?? 0) - 0.92) < 1e-12, "\(String(describing: c.promisedCycleService))")
+    let older = rows.split(separator: "\n").map { $0.split(separator: ",").dropLast().joined(separator: ",") }.joined(separator: "\n")
+    let without = try ServiceAchieved.read(path: temporaryFile(Self.header + "\n" + older + "\n", name: "backtest-old.csv"))
+    #expect(without.rows.first?.promisedCycleService == nil && without.rows.first?.cycles == 40)
+    // A promise outside [0, 1] is refused with its line and column.
+    let bad = #expect(throws: CSVError.self) {
+      try ServiceAchieved.read(path: temporaryFile(Self.header + ",promised_cycle_service\nC1,WH,CX,0.9,calibrated,q,1,3,24,10,9,0.9,10,1,0.9,1,0.95,2,1,10,1.000,0,1.5\n", name: "backtest-bad.csv"))
+    }
+    #expect(bad?.line == 2 && bad?.columnName == "promised_cycle_service", "\(String(describing: bad))")
   }
 }

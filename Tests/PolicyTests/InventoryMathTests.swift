@@ -303,6 +303,37 @@ struct CalibratedReorderPointTests {
     #expect(rs.orderUpTo == 30, "R,S covers lead time + review: \(rs.orderUpTo)")
   }
 
+  /// A slow mover under (R,S): 0.5 a week, errors with Poisson spread (MSE of x-week sums = 0.5·x, no
+  /// bias), lead time 14 days, weekly review, so Y = demand over 3 weeks ~ Poisson(1.5):
+  /// P(Y ≤ 2) = e^−1.5·(1 + 1.5 + 1.125) = 0.80885, P(Y ≤ 3) = 0.80885 + e^−1.5·0.5625 = 0.93436,
+  /// P(Y ≤ 4) = 0.93436 + e^−1.5·0.2109375 = 0.98142. A target of 0.90 takes S = 3, which gives 0.934 —
+  /// no whole unit gives 0.90 — and 0.95 takes S = 4 (0.981); the derivation says so.
+  @Test("Whole units: the cycle service the reorder point promises is the demand's CDF at it, at or above the target")
+  func promisedCycleService() {
+    var item = Item(sku: "X")
+    item.leadTimeDays = 14
+    item.policy = .RS
+    let slow = estimate(0.5, meanSquares: [0.5, 1.0, 1.5])
+    let e = exp(-1.5)
+    for (target, S, promise) in [(0.90, 3.0, e * (1 + 1.5 + 1.125 + 0.5625)), (0.95, 4.0, e * (1 + 1.5 + 1.125 + 0.5625 + 0.2109375))] {
+      let r = PolicyCalculator.compute(item: item, demand: slow, serviceLevel: target, serviceLevelSource: "test")
+      #expect(r.orderUpTo == S, "\(r.orderUpTo) \(r.quantileMethod)")
+      #expect(abs((r.promisedCycleService ?? 0) - promise) < 1e-9, "\(String(describing: r.promisedCycleService)) vs \(promise)")
+      #expect(r.quantileMethod.hasSuffix(String(format: "s = %d gives cycle service %.3f", Int(S), promise)), "\(r.quantileMethod)")
+    }
+    // The normal rule promises its target and says nothing more.
+    item.safetyStockMethod = .cycleService
+    let normal = PolicyCalculator.compute(item: item, demand: slow, serviceLevel: 0.9, serviceLevelSource: "test")
+    #expect(normal.promisedCycleService == nil && !normal.quantileMethod.contains("gives cycle service"))
+  }
+
+  @Test("A discrete demand's cumulative probability on its grid")
+  func cumulativeProbability() {
+    let d = DiscreteDemand(unit: 2, pmf: [0.25, 0.5, 0.25])
+    #expect(d.cumulativeProbability(atMost: -1) == 0 && d.cumulativeProbability(atMost: 0) == 0.25 && d.cumulativeProbability(atMost: 1.9) == 0.25)
+    #expect(d.cumulativeProbability(atMost: 2) == 0.75 && d.cumulativeProbability(atMost: 4) == 1 && d.cumulativeProbability(atMost: 100) == 1)
+  }
+
   @Test("Undershoot: U = X when ordering every review, the renewal limit P(X > u)/E[X] for a wide gap, mass 1")
   func undershoot() {
     let x = DiscreteDemand.matchingMoments(mean: 6, variance: 6)

@@ -363,6 +363,8 @@ public struct ServiceAchieved: Sendable {
     public var inStockRate: Double
     public var demand: Double
     public var quantileMethod: String
+    /// What the whole-unit reorder points promised (nil in files written before the column existed).
+    public var promisedCycleService: Double? = nil
   }
 
   /// Complete cycles and those with a stock-out per SKU × location of a backtest file (`replenish simulate
@@ -386,7 +388,7 @@ public struct ServiceAchieved: Sendable {
         cycles: try row.integer("cycles", minimum: 0) ?? 0, cyclesWithStockOut: try row.integer("cycles_with_stockout", minimum: 0) ?? 0,
         cycleServiceLevel: try row.number("cycle_service_level", range: 0...1) ?? 0, fillRate: try row.number("fill_rate", range: 0...1) ?? 0,
         inStockRate: try row.number("in_stock_rate", range: 0...1) ?? 0, demand: try row.number("demand", range: 0...1e15) ?? 0,
-        quantileMethod: row.text("quantile_method") ?? ""))
+        quantileMethod: row.text("quantile_method") ?? "", promisedCycleService: try row.number("promised_cycle_service", range: 0...1)))
     }
     return out
   }

@@ -39,11 +39,12 @@ public struct SKUPage: Sendable {
     if service.isEmpty {
       h += "<p class=muted>\(HTMLText.escape(serviceNote ?? "The latest policy backtest has no row for this SKU."))</p>"
     } else {
-      h += "<p class=muted>The latest policy backtest (<code>replenish simulate</code>): the plan's policy replayed on demand it did not see; cycle service counts complete replenishment cycles.</p>"
-      h += "<div class=scroll><table><thead><tr><th scope=col>Location</th><th scope=col class=n>Promised</th><th scope=col class=n>Cycle service</th>"
+      h += "<p class=muted>The latest policy backtest (<code>replenish simulate</code>): the plan's policy replayed on demand it did not see; cycle service counts complete replenishment cycles; at whole-unit reorder points: the cycle service the policy's reorder points give under its own demand model (at or above the target, as no whole unit gives it exactly).</p>"
+      h += "<div class=scroll><table><thead><tr><th scope=col>Location</th><th scope=col class=n>Promised</th><th scope=col class=n>At whole-unit reorder points</th><th scope=col class=n>Cycle service</th>"
         + "<th scope=col class=n>Cycles (short)</th><th scope=col class=n>Fill rate</th><th scope=col class=n>In stock</th><th scope=col class=n>Periods</th></tr></thead><tbody>"
       for r in service {
         h += "<tr><td>\(HTMLText.escape(r.location))</td><td class=n>\(String(format: "%.1f%%", 100 * r.target))</td>"
+          + "<td class=n>\(r.promisedCycleService.map { String(format: "%.1f%%", 100 * $0) } ?? "–")</td>"
           + "<td class=n>\(r.cycles > 0 ? String(format: "%.1f%%", 100 * r.cycleServiceLevel) : "no complete cycle")</td><td class=n>\(r.cycles) (\(r.cyclesWithStockOut))</td>"
           + "<td class=n>\(String(format: "%.1f%%", 100 * r.fillRate))</td><td class=n>\(String(format: "%.1f%%", 100 * r.inStockRate))</td><td class=n>\(r.testPeriods)</td></tr>"
       }

@@ -146,7 +146,7 @@ let package = Package(
     .testTarget(name: "PolicyTests", dependencies: ["Policy", "CSV", "Statistics", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "PlanningTests", dependencies: ["Planning", "Ledger", "Policy", "Forecasting", "CSV", "SalesHistory", "Sampling", "Statistics", "SyntheticData", "TimeSeries", "TestSupport"]),
     .testTarget(
-      name: "LedgerTests", dependencies: ["Ledger", "CSV", "Sampling", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+      name: "LedgerTests", dependencies: ["Ledger", "CSV", "Sampling", "TestSupport", "TimeSeries", .product(name: "GRDB", package: "GRDB.swift")],
       resources: [.copy("Fixtures")]),
     .testTarget(
       name: "StockServiceTests",

@@ -25,8 +25,10 @@ struct PlanOptions: ParsableArguments {
   @Option(help: "Reports folder.") var out: String?
   @Option(help: "Per-SKU results of the latest policy backtest (`replenish simulate --out`): the report shows promised vs achieved service.")
   var backtest: String?
-  @Option(name: .customLong("service-feedback"), help: "Gain κ of the feedback from the realised service in --backtest: SKUs sharing a target are planned at a target moved by κ times their shortfall or excess so far, on the log-odds scale (0 = none; groups with fewer than 20 complete cycles keep theirs).")
+  @Option(name: .customLong("service-feedback"), help: "Gain κ of the feedback from the realised service (see --feedback-from): SKUs sharing a target are planned at a target moved by κ times their shortfall or excess so far, on the log-odds scale (0 = none; groups with fewer than 20 complete cycles keep theirs).")
   var serviceFeedback: Double?
+  @Option(name: .customLong("feedback-from"), help: "Where the feedback's realised service comes from: backtest (the --backtest file's replayed cycles) or ledger (the ledger's own replenishment cycles that began in the 365 days before the plan date). Default: backtest when one is given, else ledger.")
+  var feedbackFrom: FeedbackSource?
   @Option(help: "Worker threads (default: all cores).") var threads: Int?
 
   func resolved() throws -> PlanConfig {
@@ -55,6 +57,7 @@ struct PlanOptions: ParsableArguments {
       guard (0...4).contains(serviceFeedback) else { throw ValidationError("--service-feedback \(serviceFeedback): expected a gain between 0 and 4") }
       c.serviceFeedback = serviceFeedback
     }
+    if let feedbackFrom { c.feedbackFrom = feedbackFrom }
     if let threads { c.threads = threads }
     guard c.history != nil else { throw ValidationError("a sales history is required: --history FILE or [history] file in --config") }
     return c
@@ -91,6 +94,7 @@ struct PlanSetup {
     var items = try readItems(c.items, suppliers: c.suppliers)
     let positions: StockPositions
     var knownLocations: Set<String>?
+    var ledgerStore: LedgerStore?
     let stockSource: String
     if let stock = c.stock {
       positions = try StockSnapshot.read(path: stock)
@@ -107,6 +111,7 @@ struct PlanSetup {
       let learned = items.learnLeadTimes(from: snapshot.receipts.map { ($0.sku, $0.leadTimeDays) })
       if !learned.isEmpty { notes.append("lead times of \(learned.count) SKUs learned from past receipts") }
       stockSource = "ledger \(URL(fileURLWithPath: path).lastPathComponent)"
+      ledgerStore = ledger
     }
     let method: any ForecastingMethod
     switch ModelCatalog.methods(c.models) {
@@ -128,11 +133,25 @@ struct PlanSetup {
     var inputs = PlanInputs(panel: panel, items: items, positions: positions, settings: settings, historyLastDay: history.report.lastDate?.dayNumber,
                             knownLocations: knownLocations)
     if c.serviceFeedback > 0 {
-      guard let backtest = c.backtest else {
-        throw ValidationError("service feedback \(c.serviceFeedback) needs the realised service of the latest policy backtest: --backtest FILE or [report] backtest (a `replenish simulate --out` file)")
+      switch c.feedbackFrom ?? (c.backtest != nil ? .backtest : .ledger) {
+      case .backtest:
+        guard let backtest = c.backtest else {
+          throw ValidationError("service feedback \(c.serviceFeedback) from the backtest needs its file: --backtest FILE or [report] backtest (a `replenish simulate --out` file)")
+        }
+        inputs.realisedService = try ServiceAchieved.realisedCycles(path: backtest)
+        notes.append("targets moved by feedback \(c.serviceFeedback) from \(URL(fileURLWithPath: backtest).lastPathComponent)")
+      case .ledger:
+        guard let ledgerStore else {
+          throw ValidationError("service feedback \(c.serviceFeedback) from the ledger needs a ledger (--db or [ledger] db), not a stock snapshot; or give a backtest file (--backtest, --feedback-from backtest)")
+        }
+        // Cycles that began in the year before the plan date (ledger times are milliseconds since 1970).
+        let planDay = try c.asOf.map { try parseDay($0, flag: "as_of") } ?? history.report.lastDate?.dayNumber ?? Int(Date().timeIntervalSince1970 / 86_400)
+        let until = Int64(planDay + 1) * 86_400_000
+        let realised = try ledgerStore.realisedCycles(from: until - 365 * 86_400_000, until: until)
+        inputs.realisedService = realised.mapValues { ($0.cycles, $0.ranOut) }
+        let cycles = realised.values.reduce(0) { $0 + $1.cycles }, ranOut = realised.values.reduce(0) { $0 + $1.ranOut }
+        notes.append("targets moved by feedback \(c.serviceFeedback) from the ledger's replenishment cycles (\(cycles) in the year before the plan date at \(realised.count) SKU × locations, \(ranOut) ran out)")
       }
-      inputs.realisedService = try ServiceAchieved.realisedCycles(path: backtest)
-      notes.append("targets moved by feedback \(c.serviceFeedback) from \(URL(fileURLWithPath: backtest).lastPathComponent)")
     }
     self.inputs = inputs
     sources = [URL(fileURLWithPath: c.history!).lastPathComponent, c.items.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "no item master",
@@ -308,4 +327,12 @@ struct ScenarioCommand: ParsableCommand {
     print("\nMonte Carlo over \(setup.inputs.settings.horizon) \(setup.inputs.panel.frequency.rawValue)s, \(scenarioConfig.runs) runs per SKU, seed \(scenarioConfig.seed):")
     print(alignedTable(rows))
   }
+}
+
+/// Where a plan's feedback reads the realised service.
+enum FeedbackSource: String, ExpressibleByArgument, CaseIterable {
+  /// The replayed cycles of the latest `replenish simulate --out` file.
+  case backtest
+  /// The ledger's own replenishment cycles (`LedgerStore.realisedCycles`).
+  case ledger
 }

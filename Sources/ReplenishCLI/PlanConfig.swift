@@ -18,9 +18,11 @@ public enum ConfigFileCheck {
 /// [forecast]  models ("auto"), horizon (periods), threads, borrow_seasonality (true: SKUs with less than two
 ///             seasons of history take their item-master category's season when it has one)
 /// [classes]   by (revenue|margin|units), a_cutoff, b_cutoff, x_cutoff, y_cutoff, window_days
-/// [service_levels]  AX = 0.99 … (per ABC×XYZ cell), feedback (gain κ from the realised service in the
-///             [report] backtest file: SKUs sharing a target are planned at a target moved by κ times their
-///             shortfall or excess on the log-odds scale; 0 = none)
+/// [service_levels]  AX = 0.99 … (per ABC×XYZ cell), feedback (gain κ from the realised service: SKUs sharing
+///             a target are planned at a target moved by κ times their shortfall or excess on the log-odds
+///             scale; 0 = none), feedback_from ("backtest": the [report] backtest file's replayed cycles;
+///             "ledger": the ledger's own replenishment cycles of the last 365 days; default: backtest when
+///             one is given, else ledger)
 /// [purchase]  budget, as_of ("yyyy-mm-dd"), dead_stock_days (180: overstock unsold this long is dead),
 ///             replan_days (28: reorder_points.csv phases the policy over the periods until the next plan)
 /// [report]    out ("reports"), top (charts), title, backtest (a `replenish simulate --out` file: promised vs achieved)
@@ -50,6 +52,8 @@ struct PlanConfig {
   var deadStockDays = PurchasePlanner.defaultDeadStockDays
   var replanDays = 28.0
   var serviceFeedback = 0.0
+  /// Where the feedback's realised service comes from; nil: the backtest when one is given, else the ledger.
+  var feedbackFrom: FeedbackSource?
   var out = "reports"
   var top = 6
   var title = "Replenishment plan"
@@ -59,7 +63,7 @@ struct PlanConfig {
   static let sections: [String: [String]] = [
     "history": ["file", "freq", "columns", "season_length", "corrections"], "items": ["file", "suppliers"], "ledger": ["db"], "stock": ["file"],
     "forecast": ["models", "horizon", "threads", "borrow_seasonality"], "classes": ["by", "a_cutoff", "b_cutoff", "x_cutoff", "y_cutoff", "window_days"],
-    "service_levels": ["AX", "AY", "AZ", "BX", "BY", "BZ", "CX", "CY", "CZ", "feedback"], "purchase": ["budget", "as_of", "dead_stock_days", "replan_days"], "report": ["out", "top", "title", "backtest"],
+    "service_levels": ["AX", "AY", "AZ", "BX", "BY", "BZ", "CX", "CY", "CZ", "feedback", "feedback_from"], "purchase": ["budget", "as_of", "dead_stock_days", "replan_days"], "report": ["out", "top", "title", "backtest"],
   ]
 
   static func load(_ path: String) throws -> PlanConfig {
@@ -97,6 +101,7 @@ struct PlanConfig {
       if let level = try table.double("service_levels", cell.description, range: 0.5...0.9999) { c.classifier.serviceLevels[cell] = level }
     }
     c.serviceFeedback = try table.double("service_levels", "feedback", range: 0...4) ?? c.serviceFeedback
+    c.feedbackFrom = try table.string("service_levels", "feedback_from", accepted: FeedbackSource.allCases.map(\.rawValue)).flatMap(FeedbackSource.init)
     c.budget = try table.double("purchase", "budget", range: 0...1e13)
     c.asOf = try table.string("purchase", "as_of")
     c.deadStockDays = try table.int("purchase", "dead_stock_days", range: 1...3650) ?? c.deadStockDays

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import TimeSeries
 
 @testable import Ledger
 
@@ -289,6 +290,48 @@ struct LandedCostTests {
     var empty = LedgerEvent(source: "test", key: "lc3", kind: .landedCost)
     empty.receipt = "R1"
     #expect(try store.apply(empty).error?.code == .invalidMoney)
+    try expectVerified(store)
+  }
+}
+
+@Suite("Ledger: realised replenishment cycles (a plan's feedback from live service)")
+struct RealisedCyclesTests {
+  static func day(_ d: Int) -> Int64 { Int64(20_000 + d) * 86_400_000 }
+
+  /// A (no backorders): receipts on days 0, 5, 9 and 12 close three cycles. Days 0–5: 2 of 5 sold, never
+  /// out. Days 5–9: 8 reserved on day 6, available 0 — ran out. Days 9–12: 4 on hand, an order for 5
+  /// refused for stock on day 10 — ran out. The cycle from day 12 is open: not counted. B (backorders
+  /// allowed): 2 received, 3 reserved on day 1 (1 backordered), received again on day 3 — one cycle, ran out.
+  /// C: one receipt, no complete cycle, no row. From day 3 only the cycles that began on days 5 and 9 count;
+  /// until day 11 the one that began on day 9 has not ended.
+  @Test("Cycles run receipt to receipt; a cycle ran out when available stock hit 0, a line was backordered or an order refused for stock",
+        arguments: LedgerBackend.underTest)
+  func cycles(_ backend: LedgerBackend) throws {
+    let store = try freshLedger(backend)
+    let d = Self.day
+    try apply(store, .receive, sku: "A", qty: 5, at: d(0))
+    try apply(store, .reserve, sku: "A", qty: 2, order: "o1", at: d(1))
+    try apply(store, .ship, sku: "A", qty: 2, order: "o1", at: d(2))
+    try apply(store, .receive, sku: "A", qty: 5, at: d(5))
+    try apply(store, .reserve, sku: "A", qty: 8, order: "o2", at: d(6))
+    try apply(store, .ship, sku: "A", qty: 8, order: "o2", at: d(7))
+    try apply(store, .receive, sku: "A", qty: 4, at: d(9))
+    let refused = try apply(store, .reserve, sku: "A", qty: 5, order: "o3", at: d(10))
+    #expect(refused.status == .rejected && refused.error?.code == .insufficientStock)
+    try apply(store, .receive, sku: "A", qty: 4, at: d(12))
+    try apply(store, .reserve, sku: "A", qty: 1, order: "o4", at: d(13))
+    try apply(store, .receive, sku: "B", qty: 2, at: d(0))
+    try apply(store, .reserve, sku: "B", qty: 3, order: "o5", at: d(1))
+    #expect(try position(store, "B").backordered == 1)
+    try apply(store, .receive, sku: "B", qty: 5, at: d(3))
+    try apply(store, .receive, sku: "C", qty: 3, at: d(0))
+
+    let all = try store.realisedCycles(from: d(0), until: d(30))
+    #expect(all[StockKey(sku: "A", location: "WH1")] == RealisedCycles(cycles: 3, ranOut: 2), "\(all)")
+    #expect(all[StockKey(sku: "B", location: "WH1")] == RealisedCycles(cycles: 1, ranOut: 1), "\(all)")
+    #expect(all[StockKey(sku: "C", location: "WH1")] == nil && all.count == 2, "\(all)")
+    #expect(try store.realisedCycles(from: d(3), until: d(30))[StockKey(sku: "A", location: "WH1")] == RealisedCycles(cycles: 2, ranOut: 2))
+    #expect(try store.realisedCycles(from: d(3), until: d(11))[StockKey(sku: "A", location: "WH1")] == RealisedCycles(cycles: 1, ranOut: 1))
     try expectVerified(store)
   }
 }

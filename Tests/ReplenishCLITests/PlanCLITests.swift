@@ -162,6 +162,43 @@ extension PlanCLITests {
     let both = try run(base + ["--db", fixture.folder + "/ledger.sqlite", "--stock", fixture.folder + "/stock.csv"])
     #expect(both.status == 64, "\(both.stderr)")
   }
+
+  /// B's receipts every other day from 2024-01-02 (21 of them: 20 complete cycles before the plan date,
+  /// 2024-03-18), each cycle selling out when it starts even (2 received, everything reserved and shipped)
+  /// and keeping 1 when odd: 10 of 20 ran out, so B's target group is planned at logit τ' = 2·logit τ −
+  /// logit 0.5 — up, and the policy says where it came from.
+  @Test("Feedback from the ledger's own cycles: targets move by what the shelves realised; a snapshot has none to give")
+  func feedbackFromLedger() throws {
+    let fixture = try PlanFixture()
+    var events = "key,kind,sku,location,qty,order,line,at\n"
+    for i in 0..<21 {
+      let d = 2 + 2 * i
+      let date = d <= 31 ? String(format: "2024-01-%02d", d) : String(format: "2024-02-%02d", d - 31)
+      events += "r\(i),receive,B,WH,2,,,\(date)T08:00:00Z\n"
+      guard i < 20 else { break }
+      let q = i % 2 == 0 ? (i == 0 ? 2 : 3) : 1
+      events += "o\(i),reserve,B,WH,\(q),b\(i),1,\(date)T10:00:00Z\ns\(i),ship,B,WH,\(q),b\(i),1,\(date)T12:00:00Z\n"
+    }
+    try events.write(toFile: fixture.folder + "/cycles.csv", atomically: true, encoding: .utf8)
+    let imported = try run(["ledger", "import", "--db", fixture.folder + "/ledger.sqlite", fixture.folder + "/cycles.csv"])
+    try #require(imported.status == 0, "\(imported.stderr)")
+    let result = try fixture.plan(["--service-feedback", "1", "--feedback-from", "ledger"], out: "feedback")
+    try #require(result.status == 0, "\(result.stderr)")
+    let b = try #require(try fixture.table("feedback", "policies.csv").first { $0["sku"] == "B" })
+    let plain = try fixture.plan(out: "plain")
+    try #require(plain.status == 0, "\(plain.stderr)")
+    let before = try #require(try fixture.table("plain", "policies.csv").first { $0["sku"] == "B" })
+    let tau = try #require(Double(before["service_level"] ?? "")), moved = try #require(Double(b["service_level"] ?? ""))
+    func logit(_ p: Double) -> Double { log(p / (1 - p)) }
+    let expected = min(0.9999, 1 / (1 + exp(-(2 * logit(tau)))))
+    #expect(abs(moved - expected) < 1e-4 && moved > tau, "\(tau) → \(moved), expected \(expected)")
+    #expect(b["service_level_source"]?.contains("after feedback (50.0% achieved in 20 cycles)") == true, "\(b)")
+    // A stock snapshot has no cycles to read: refused, naming the ways out.
+    try "sku,location,on_hand\nB,WH,0\n".write(toFile: fixture.folder + "/stock.csv", atomically: true, encoding: .utf8)
+    let snapshot = try run(["plan", "--history", fixture.folder + "/history.csv", "--freq", "week", "--stock", fixture.folder + "/stock.csv",
+                            "--service-feedback", "1", "--feedback-from", "ledger", "--out", fixture.folder + "/none"])
+    #expect(snapshot.status == 64 && snapshot.stderr.contains("needs a ledger"), "\(snapshot.stderr)")
+  }
 }
 
 @Suite("Exit statuses: one mapping for every command")

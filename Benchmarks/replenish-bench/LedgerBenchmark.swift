@@ -102,6 +102,11 @@ func ledgerBenchmark(skus: Int, events: Int, readers: Int, batch: Int, modes: [S
                  mode == "single" ? "reservation latency" : "batch latency", p50, p99, reads.load(), Double(reads.load()) / seconds, Double(wal) / 1_048_576))
     let report = try store.verify()
     print(String(format: "  verify: %@, %d movements rebuilt in %.2f s", report.passed ? "all invariants hold" : "VIOLATIONS", report.movements, report.seconds))
+    // What a plan's feedback from the ledger reads (`plan --feedback-from ledger`): every cycle ever.
+    let (t0, peakBefore) = (now(), peakRSSMiB())
+    let cycles = try store.realisedCycles(from: 0, until: Int64.max)
+    print(String(format: "  realised cycles: %d cycles (%d ran out) at %d SKU × locations in %.2f s; peak RSS %.0f MiB before, %.0f MiB after",
+                 cycles.values.reduce(0) { $0 + $1.cycles }, cycles.values.reduce(0) { $0 + $1.ranOut }, cycles.count, now() - t0, peakBefore, peakRSSMiB()))
   }
 }
 

@@ -27,8 +27,9 @@ extension LedgerStore {
   ///
   /// `from` and `until` (milliseconds since 1970): only cycles that begin in [from, until) count. Every
   /// balance is rebuilt from the SKU's movements since the first, in the order the ledger applied them.
-  public func realisedCycles(from: Int64, until: Int64) throws -> [StockKey: RealisedCycles] {
-    try read { db in
+  public func realisedCycles(from: Int64, until: Int64, skusPerQuery: Int = 1000) throws -> [StockKey: RealisedCycles] {
+    precondition(skusPerQuery > 0)
+    return try read { db in
       // Refusals for stock: the event row keeps the payload (sku, location) and its time.
       var refusals: [StockKey: [Int64]] = [:]
       for row in try SQLRow.fetchAll(db, sql: """
@@ -67,27 +68,32 @@ extension LedgerStore {
         if let key, counts.cycles > 0 { out[key] = counts }
         (sellable, committed, cycleStart, ranOut, counts) = (0, 0, nil, false, RealisedCycles())
       }
-      for row in try SQLRow.fetchAll(db, sql: """
-        SELECT sku, location, event_id, at, bucket, qty, flow FROM movements
-        WHERE bucket IN ('sellable', 'committed', 'backordered') AND at < ? ORDER BY sku, location, id
-        """, arguments: [until]) {
-        let rowKey = StockKey(sku: row[0], location: row[1])
-        if rowKey != key {
-          closeKey()
-          key = rowKey
-        }
-        let id: Int64 = row[2]
-        if id != event {
-          closeEvent()
-          (event, eventAt) = (id, row[3])
-        }
-        let qty: Int = row[5]
-        switch row[4] as String {
-        case Bucket.sellable.rawValue:
-          sellable += qty
-          if qty > 0 && (row[6] as String) == MovementFlow.receipt.rawValue { eventReceived = true }
-        case Bucket.committed.rawValue: committed += qty
-        default: if qty > 0 { eventBackordered = true }
+      // The movements `skusPerQuery` SKUs at a time (memory stays bounded by one chunk's rows), all in the
+      // one snapshot this read transaction sees.
+      let skus = try String.fetchAll(db, sql: "SELECT sku FROM skus ORDER BY sku")
+      for chunk in stride(from: 0, to: skus.count, by: skusPerQuery) {
+        for row in try SQLRow.fetchAll(db, sql: """
+          SELECT sku, location, event_id, at, bucket, qty, flow FROM movements
+          WHERE sku BETWEEN ? AND ? AND bucket IN ('sellable', 'committed', 'backordered') AND at < ? ORDER BY sku, location, id
+          """, arguments: [skus[chunk], skus[min(skus.count, chunk + skusPerQuery) - 1], until]) {
+          let rowKey = StockKey(sku: row[0], location: row[1])
+          if rowKey != key {
+            closeKey()
+            key = rowKey
+          }
+          let id: Int64 = row[2]
+          if id != event {
+            closeEvent()
+            (event, eventAt) = (id, row[3])
+          }
+          let qty: Int = row[5]
+          switch row[4] as String {
+          case Bucket.sellable.rawValue:
+            sellable += qty
+            if qty > 0 && (row[6] as String) == MovementFlow.receipt.rawValue { eventReceived = true }
+          case Bucket.committed.rawValue: committed += qty
+          default: if qty > 0 { eventBackordered = true }
+          }
         }
       }
       closeKey()

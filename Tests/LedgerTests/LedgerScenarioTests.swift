@@ -330,6 +330,8 @@ struct RealisedCyclesTests {
     #expect(all[StockKey(sku: "A", location: "WH1")] == RealisedCycles(cycles: 3, ranOut: 2), "\(all)")
     #expect(all[StockKey(sku: "B", location: "WH1")] == RealisedCycles(cycles: 1, ranOut: 1), "\(all)")
     #expect(all[StockKey(sku: "C", location: "WH1")] == nil && all.count == 2, "\(all)")
+    // Read one SKU per query, or two (the chunks' edges inside the list): the same cycles.
+    #expect(try store.realisedCycles(from: d(0), until: d(30), skusPerQuery: 1) == all && store.realisedCycles(from: d(0), until: d(30), skusPerQuery: 2) == all)
     #expect(try store.realisedCycles(from: d(3), until: d(30))[StockKey(sku: "A", location: "WH1")] == RealisedCycles(cycles: 2, ranOut: 2))
     #expect(try store.realisedCycles(from: d(3), until: d(11))[StockKey(sku: "A", location: "WH1")] == RealisedCycles(cycles: 1, ranOut: 1))
     try expectVerified(store)

@@ -20,6 +20,18 @@ public enum StockSource {
     }
     return (out, try ledger.receivedPurchaseOrders())
   }
+
+  /// What a plan's feedback reads from the ledger (`PlanInputs.realisedService`): each SKU × location's
+  /// replenishment cycles that began in the `days` before the plan date, and how many ran out
+  /// (`LedgerStore.realisedCycles`), with the totals for the plan's summary.
+  public static func realisedService(_ ledger: LedgerStore, planDay: Int, days: Int = 365) throws
+    -> (byKey: [StockKey: (cycles: Int, failed: Int)], cycles: Int, ranOut: Int)
+  {
+    let dayMillis: Int64 = 86_400_000
+    let until = Int64(planDay + 1) * dayMillis
+    let realised = try ledger.realisedCycles(from: until - Int64(days) * dayMillis, until: until)
+    return (realised.mapValues { ($0.cycles, $0.ranOut) }, realised.values.reduce(0) { $0 + $1.cycles }, realised.values.reduce(0) { $0 + $1.ranOut })
+  }
 }
 
 /// A stock snapshot: one row per SKU × location with what is on hand, committed and on order, as a shop

@@ -144,13 +144,10 @@ struct PlanSetup {
         guard let ledgerStore else {
           throw ValidationError("service feedback \(c.serviceFeedback) from the ledger needs a ledger (--db or [ledger] db), not a stock snapshot; or give a backtest file (--backtest, --feedback-from backtest)")
         }
-        // Cycles that began in the year before the plan date (ledger times are milliseconds since 1970).
         let planDay = try c.asOf.map { try parseDay($0, flag: "as_of") } ?? history.report.lastDate?.dayNumber ?? Int(Date().timeIntervalSince1970 / 86_400)
-        let until = Int64(planDay + 1) * 86_400_000
-        let realised = try ledgerStore.realisedCycles(from: until - 365 * 86_400_000, until: until)
-        inputs.realisedService = realised.mapValues { ($0.cycles, $0.ranOut) }
-        let cycles = realised.values.reduce(0) { $0 + $1.cycles }, ranOut = realised.values.reduce(0) { $0 + $1.ranOut }
-        notes.append("targets moved by feedback \(c.serviceFeedback) from the ledger's replenishment cycles (\(cycles) in the year before the plan date at \(realised.count) SKU × locations, \(ranOut) ran out)")
+        let realised = try StockSource.realisedService(ledgerStore, planDay: planDay)
+        inputs.realisedService = realised.byKey
+        notes.append("targets moved by feedback \(c.serviceFeedback) from the ledger's replenishment cycles (\(realised.cycles) in the year before the plan date at \(realised.byKey.count) SKU × locations, \(realised.ranOut) ran out)")
       }
     }
     self.inputs = inputs

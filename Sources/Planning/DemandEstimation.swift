@@ -49,8 +49,9 @@ public struct DemandEstimator: Sendable {
   /// in-sample RMSE (`inSample`: cheaper, optimistic for flexible models).
   public enum SigmaSource: String, Sendable { case backtest, inSample = "in-sample" }
   public var sigmaSource = SigmaSource.backtest
-  /// Each series' category ("" = none): series with less than two seasons of history are forecast on their
-  /// category's season when it has one (`CategorySeasonality`); nil = no borrowing.
+  /// Each series' category ("" = none): series with less than two seasons of history, and longer ones whose
+  /// own season agrees with it, are forecast on their category's season when it has one
+  /// (`CategorySeasonality`); nil = no borrowing.
   public var categories: [String]?
 
   /// What the summary says of fallbacks.

@@ -24,8 +24,8 @@ public struct PlanSettings: Sendable {
   public var classWeights: [ABCClass: Double] = [.A: 3, .B: 2, .C: 1, .new: 1]
   /// Overstock without a sale for this many days is reported as dead stock.
   public var deadStockDays = PurchasePlanner.defaultDeadStockDays
-  /// SKUs with less than two seasons of history forecast on their item-master category's season
-  /// (`CategorySeasonality`) when the category has one.
+  /// SKUs with less than two seasons of history, and longer ones whose own season agrees with it, forecast
+  /// on their item-master category's season (`CategorySeasonality`) when the category has one.
   public var borrowSeasonality = true
   /// Days until the next plan: the plan gives each series a reorder point for every period until then
   /// (`PlanResult.phasedPolicies`), from the forecast of the exposure window starting that period.
@@ -34,7 +34,8 @@ public struct PlanSettings: Sendable {
   /// `PlanInputs.realisedService`; 0 = none.
   public var serviceFeedback = 0.0
 
-  /// Periods of time-phased policies: ⌈replanDays / P⌉ rounded, at least 1 (the plan's own policy).
+  /// Periods of time-phased policies: replanDays / P rounded to the nearest whole period, at least 1 (the
+  /// plan's own policy).
   public func phases(periodDays: Double) -> Int { max(1, Int((replanDays / periodDays).rounded())) }
 
   /// The categories `DemandEstimator.categories` borrows seasons from: nil when borrowing is off or no item
@@ -65,8 +66,9 @@ public struct PlanInputs: Sendable {
   /// The locations stock can be at (the ledger's); `nil`: any (a stock snapshot). Items placed anywhere
   /// else are refused.
   public var knownLocations: Set<String>?
-  /// Complete replenishment cycles, and those with a stock-out, per SKU × location from the latest policy
-  /// backtest (`replenish simulate --out`): what `PlanSettings.serviceFeedback` corrects targets by.
+  /// Complete replenishment cycles, and those with a stock-out, per SKU × location — from the latest policy
+  /// backtest's file (`ServiceAchieved.realisedCycles(path:)`) or the ledger's own cycles
+  /// (`StockSource.realisedService`): what `PlanSettings.serviceFeedback` corrects targets by.
   public var realisedService: [StockKey: (cycles: Int, failed: Int)] = [:]
 
   public init(panel: Panel, items: ItemMaster, positions: StockPositions, settings: PlanSettings, historyLastDay: Int? = nil,

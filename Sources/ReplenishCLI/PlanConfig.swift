@@ -16,7 +16,8 @@ public enum ConfigFileCheck {
 /// [items]     file, suppliers
 /// [ledger]    db                     (or [stock] file: a stock snapshot CSV instead of a ledger)
 /// [forecast]  models ("auto"), horizon (periods), threads, borrow_seasonality (true: SKUs with less than two
-///             seasons of history take their item-master category's season when it has one)
+///             seasons of history, and longer ones whose own season correlates with it at r ≥ 0.5, take their
+///             item-master category's season when it has one)
 /// [classes]   by (revenue|margin|units), a_cutoff, b_cutoff, x_cutoff, y_cutoff, window_days
 /// [service_levels]  AX = 0.99 … (per ABC×XYZ cell), feedback (gain κ from the realised service: SKUs sharing
 ///             a target are planned at a target moved by κ times their shortfall or excess on the log-odds

@@ -41,7 +41,7 @@ struct SimulateCommand: ParsableCommand {
   var safetyStock: SafetyStockMethod?
   @Option(name: .customLong("service-feedback"), help: "Gain of the feedback from realised service: at each re-plan, SKUs sharing a target are planned at a target moved by the gain times their shortfall or excess so far, on the log-odds scale (0 = none).")
   var serviceFeedback = 0.0
-  @Option(name: .customLong("borrow-seasonality"), help: "on: SKUs with less than two seasons of history are forecast on their item-master category's season when it has one; off: on their own history only.")
+  @Option(name: .customLong("borrow-seasonality"), help: "on: SKUs with less than two seasons of history, and longer ones whose own season correlates with it (r ≥ 0.5), are forecast on their item-master category's season when it has one; off: on their own history only.")
   var borrowSeasonality: Toggle = .on
   @Option(name: .customLong("time-phased"), help: "on: each period between two plans is replayed under its own reorder point (the forecast of the exposure window starting then), as `plan` writes them to reorder_points.csv; off: the plan's first policy held until the next plan.")
   var timePhased: Toggle = .on

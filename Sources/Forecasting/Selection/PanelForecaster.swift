@@ -145,8 +145,8 @@ public struct PanelForecaster: Sendable {
       let steps = request.map { $0.coverInForecast ? max(horizon, $0.periods) : horizon } ?? horizon
       // On a borrowed season's adjusted scale: S over the history and every period any output reaches.
       let profile = seasonalProfile?(s)
-      let indices = profile?.indices(from: panel.startPeriods[s], count: history.count + max(steps, request?.periods ?? 0))
-      let y = indices.map { index in history.enumerated().map { $1 / index[$0] } } ?? history
+      let seasonIndices = profile?.indices(from: panel.startPeriods[s], count: history.count + max(steps, request?.periods ?? 0))
+      let y = seasonIndices.map { index in history.enumerated().map { $1 / index[$0] } } ?? history
       // The adjusted series has no season of its own left to fit.
       let fitSeason = profile == nil ? seasonLength : 1
       return methods.map { method in
@@ -158,11 +158,11 @@ public struct PanelForecaster: Sendable {
                                 firstForecastPeriod: first)
         }
         let ltd = request.map {
-          LeadTimeDemand(history: y, fit: fit, method: fitted, seasonLength: seasonLength, leadTime: $0.periods, levels: $0.levels, seasonalIndices: indices)
+          LeadTimeDemand(history: y, fit: fit, method: fitted, seasonLength: seasonLength, leadTime: $0.periods, levels: $0.levels, seasonalIndices: seasonIndices)
         }
         var forecast = fit.forecast(horizon: steps, levels: levels)
-        if let profile, let indices {
-          forecast = forecast.reseasonalized(ahead: Array(indices[history.count...]), past: Array(indices[..<history.count]), history: history,
+        if let profile, let seasonIndices {
+          forecast = forecast.reseasonalized(ahead: Array(seasonIndices[history.count...]), past: Array(seasonIndices[..<history.count]), history: history,
                                              source: profile.source)
         }
         return SeriesForecast(

@@ -41,14 +41,21 @@ public struct PolicyBacktest: Sendable {
   /// that share a target τ are planned at τ' instead, from the cycle service `a` their completed cycles
   /// achieved so far (pooled, once they number `feedbackMinimumCycles`), on the log-odds scale:
   ///
-  ///     logit τ' = logit τ + κ · (logit τ − logit a),   a kept within [1/(2c), 1 − 1/(2c)] for c cycles,
-  ///     τ' within [0.5, 0.9999]
+  ///     logit τ' = logit τ + clamp(κ · (logit τ − logit a), −1, 1),   a kept within [1/(2c), 1 − 1/(2c)]
+  ///     for c cycles, τ' within [0.5, 0.9999]
+  ///
+  /// The move is at most one logit unit (`feedbackMaximumMove`: 0.95 stays within 0.875–0.981), because
+  /// near 1 the log-odds of the achieved service run away: a group with no failed cycle in 90,000 (a
+  /// well-stocked ledger) would otherwise be planned at 0.5 after one plan, and one that achieved 60 %
+  /// against 0.95 at 0.995.
   ///
   /// — a proportional correction of persistent shortfall or excess, after Hult, Zachariah & Stoica (2024),
   /// who correct the service target online from the realised service of each period.
   public var serviceFeedback = 0.0
   public var feedbackMinimumCycles = PolicyBacktest.defaultFeedbackMinimumCycles
   public static let defaultFeedbackMinimumCycles = 20
+  /// The largest move of a target by feedback, in log-odds.
+  public static let feedbackMaximumMove = 1.0
   /// Each period between two plans replayed under its own reorder point (`SeriesDemand.estimate(offset:…)`:
   /// the forecast of the exposure window starting that period), as the plan publishes them; off: the
   /// first window's policy held until the next plan.
@@ -218,7 +225,8 @@ public struct PolicyBacktest: Sendable {
       guard let c = cycles[group(p.serviceLevel)], c.all >= minimumCycles else { return p }
       let edge = 1 / (2 * Double(c.all))
       let achieved = min(1 - edge, max(edge, 1 - Double(c.failed) / Double(c.all)))
-      let z = logit(p.serviceLevel) + gain * (logit(p.serviceLevel) - logit(achieved))
+      let move = gain * (logit(p.serviceLevel) - logit(achieved))
+      let z = logit(p.serviceLevel) + min(feedbackMaximumMove, max(-feedbackMaximumMove, move))
       var moved = p
       moved.serviceLevel = min(0.9999, max(0.5, 1 / (1 + exp(-z))))
       moved.serviceLevelSource += String(format: ", %.4f after feedback (%.1f%% achieved in %d cycles)", moved.serviceLevel, 100 * achieved, c.all)

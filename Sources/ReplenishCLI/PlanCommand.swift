@@ -25,7 +25,7 @@ struct PlanOptions: ParsableArguments {
   @Option(help: "Reports folder.") var out: String?
   @Option(help: "Per-SKU results of the latest policy backtest (`replenish simulate --out`): the report shows promised vs achieved service.")
   var backtest: String?
-  @Option(name: .customLong("service-feedback"), help: "Gain κ of the feedback from the realised service (see --feedback-from): SKUs sharing a target are planned at a target moved by κ times their shortfall or excess so far, on the log-odds scale (0 = none; groups with fewer than 20 complete cycles keep theirs).")
+  @Option(name: .customLong("service-feedback"), help: "Gain κ of the feedback from the realised service (see --feedback-from): SKUs sharing a target are planned at a target moved by κ times their shortfall or excess so far, on the log-odds scale, by at most one logit unit (0 = none; groups with fewer than 20 complete cycles keep theirs).")
   var serviceFeedback: Double?
   @Option(name: .customLong("feedback-from"), help: "Where the feedback's realised service comes from: backtest (the --backtest file's replayed cycles) or ledger (the ledger's own replenishment cycles that began in the 365 days before the plan date). Default: backtest when one is given, else ledger.")
   var feedbackFrom: FeedbackSource?

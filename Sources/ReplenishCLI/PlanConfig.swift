@@ -21,7 +21,7 @@ public enum ConfigFileCheck {
 /// [classes]   by (revenue|margin|units), a_cutoff, b_cutoff, x_cutoff, y_cutoff, window_days
 /// [service_levels]  AX = 0.99 … (per ABC×XYZ cell), feedback (gain κ from the realised service: SKUs sharing
 ///             a target are planned at a target moved by κ times their shortfall or excess on the log-odds
-///             scale; 0 = none), feedback_from ("backtest": the [report] backtest file's replayed cycles;
+///             scale, at most one logit unit; 0 = none), feedback_from ("backtest": the [report] backtest file's replayed cycles;
 ///             "ledger": the ledger's own replenishment cycles of the last 365 days; default: backtest when
 ///             one is given, else ledger)
 /// [purchase]  budget, as_of ("yyyy-mm-dd"), dead_stock_days (180: overstock unsold this long is dead),

@@ -39,7 +39,7 @@ struct SimulateCommand: ParsableCommand {
   var replanEvery: Int?
   @Option(name: .customLong("safety-stock"), help: "Safety-stock rule for every SKU: auto, cycle-service, fill-rate, distribution, days-of-cover (default: item master, else auto).")
   var safetyStock: SafetyStockMethod?
-  @Option(name: .customLong("service-feedback"), help: "Gain of the feedback from realised service: at each re-plan, SKUs sharing a target are planned at a target moved by the gain times their shortfall or excess so far, on the log-odds scale (0 = none).")
+  @Option(name: .customLong("service-feedback"), help: "Gain of the feedback from realised service: at each re-plan, SKUs sharing a target are planned at a target moved by the gain times their shortfall or excess so far, on the log-odds scale, by at most one logit unit (0 = none).")
   var serviceFeedback = 0.0
   @Option(name: .customLong("borrow-seasonality"), help: "on: SKUs with less than two seasons of history, and longer ones whose own season correlates with it (r ≥ 0.5), are forecast on their item-master category's season when it has one; off: on their own history only.")
   var borrowSeasonality: Toggle = .on

@@ -95,7 +95,8 @@ struct PlanShardTests {
 @Suite("Planning core: feedback from the latest backtest's realised service")
 struct PlanFeedbackTests {
   /// Every SKU of the demo subset realised 30 cycles with 6 stock-outs (a = 0.8): with κ = 1 each target
-  /// group moves to logit τ' = 2·logit τ − logit 0.8, within [0.5, 0.9999]; with 5 cycles in all (under
+  /// group moves to logit τ' = logit τ + min(1, logit τ − logit 0.8), within [0.5, 0.9999] (the move is
+  /// bounded for the targets above 0.916, unbounded below); with 5 cycles in all (under
   /// the 20 a group needs) nothing moves; without feedback nothing moves.
   @Test("A plan's targets move by κ times the realised shortfall of their group; too few cycles or κ = 0: unchanged")
   func targetsMove() throws {
@@ -107,7 +108,7 @@ struct PlanFeedbackTests {
     let after = try PlanJob.prepare(inputs, scenario: nil).planned
     func logit(_ p: Double) -> Double { log(p / (1 - p)) }
     for (b, a) in zip(before, after) {
-      let z = 2 * logit(b.serviceLevel) - logit(0.8)
+      let z = logit(b.serviceLevel) + min(PolicyBacktest.feedbackMaximumMove, logit(b.serviceLevel) - logit(0.8))
       let expected = min(0.9999, max(0.5, 1 / (1 + exp(-z))))
       #expect(abs(a.serviceLevel - expected) < 1e-12, "\(b.key): \(b.serviceLevel) → \(a.serviceLevel), expected \(expected)")
       #expect(a.serviceLevelSource.contains("after feedback (80.0% achieved in"))

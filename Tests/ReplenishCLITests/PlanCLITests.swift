@@ -165,8 +165,8 @@ extension PlanCLITests {
 
   /// B's receipts every other day from 2024-01-02 (21 of them: 20 complete cycles before the plan date,
   /// 2024-03-18), each cycle selling out when it starts even (2 received, everything reserved and shipped)
-  /// and keeping 1 when odd: 10 of 20 ran out, so B's target group is planned at logit τ' = 2·logit τ −
-  /// logit 0.5 — up, and the policy says where it came from.
+  /// and keeping 1 when odd: 10 of 20 ran out, so B's target group is planned at logit τ' = logit τ +
+  /// min(1, logit τ − logit 0.5) — up by the bounded move, and the policy says where it came from.
   @Test("Feedback from the ledger's own cycles: targets move by what the shelves realised; a snapshot has none to give")
   func feedbackFromLedger() throws {
     let fixture = try PlanFixture()
@@ -190,7 +190,7 @@ extension PlanCLITests {
     let before = try #require(try fixture.table("plain", "policies.csv").first { $0["sku"] == "B" })
     let tau = try #require(Double(before["service_level"] ?? "")), moved = try #require(Double(b["service_level"] ?? ""))
     func logit(_ p: Double) -> Double { log(p / (1 - p)) }
-    let expected = min(0.9999, 1 / (1 + exp(-(2 * logit(tau)))))
+    let expected = min(0.9999, 1 / (1 + exp(-(logit(tau) + min(1, logit(tau))))))
     #expect(abs(moved - expected) < 1e-4 && moved > tau, "\(tau) → \(moved), expected \(expected)")
     #expect(b["service_level_source"]?.contains("after feedback (50.0% achieved in 20 cycles)") == true, "\(b)")
     // A stock snapshot has no cycles to read: refused, naming the ways out.
